@@ -1,0 +1,3 @@
+"""migrantnet: a federated ActivityPub server for migrant organisations."""
+
+__version__ = "0.1.0"
