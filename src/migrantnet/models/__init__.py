@@ -1,0 +1,33 @@
+"""Typed ORM models, one module per aggregate. Nothing here knows HTTP, ActivityPub or settings."""
+
+from migrantnet.models.activity import InboxActivity, OutboxActivity
+from migrantnet.models.actor import Actor, ActorBlock, ActorType
+from migrantnet.models.base import Base, utcnow
+from migrantnet.models.content_object import ContentObject, Interaction, Report, Visibility
+from migrantnet.models.delivery import Delivery, DomainHealth
+from migrantnet.models.follow import Follow
+from migrantnet.models.lifecycle import DeliveryState, FollowState, InboxState
+from migrantnet.models.user import Membership, Role, User
+
+__all__ = [
+    "Actor",
+    "ActorBlock",
+    "ActorType",
+    "Base",
+    "ContentObject",
+    "Delivery",
+    "DeliveryState",
+    "DomainHealth",
+    "Follow",
+    "FollowState",
+    "InboxActivity",
+    "InboxState",
+    "Interaction",
+    "Membership",
+    "OutboxActivity",
+    "Report",
+    "Role",
+    "User",
+    "Visibility",
+    "utcnow",
+]

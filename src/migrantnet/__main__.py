@@ -1,0 +1,3 @@
+from migrantnet.cli import main
+
+main()

@@ -1,0 +1,128 @@
+"""Associations (local `Organization` actors) and the node's own `Application` actor."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.content.errors import AlreadyExists, InvalidInput, NotFound
+from migrantnet.content.keys import generate_key_pair
+from migrantnet.models import Actor, ActorType
+from migrantnet.uris import Uris
+
+# Mastodon can mention only usernames of this shape, so slugs stay within it.
+SLUG_RE = re.compile(r"^[a-z0-9_]{1,30}$")
+RESERVED_SLUGS = frozenset({"actor", "relay", "admin", "api", "inbox", "static", "well_known"})
+
+
+def check_slug(slug: str) -> str:
+    if not SLUG_RE.match(slug):
+        raise InvalidInput(
+            "slug",
+            f"{slug!r} must be 1 to 30 lower-case letters, digits or underscores (no spaces)",
+        )
+    if slug in RESERVED_SLUGS:
+        raise InvalidInput("slug", f"{slug!r} is reserved")
+    return slug
+
+
+def check_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("name", "must not be empty")
+    if len(name) > 200:
+        raise InvalidInput("name", "must be at most 200 characters")
+    return name
+
+
+def _local_actor(uris: Uris, slug: str, kind: ActorType, username: str, name: str) -> Actor:
+    private_pem, public_pem = generate_key_pair()
+    ap_id = uris.actor(slug) if kind != ActorType.APPLICATION else uris.node_actor()
+    return Actor(
+        ap_id=ap_id,
+        type=kind,
+        local=True,
+        slug=slug,
+        username=username,
+        domain=uris.host,
+        name=name,
+        url=ap_id,
+        inbox_url=uris.inbox(slug) if kind != ActorType.APPLICATION else uris.node_inbox(),
+        shared_inbox_url=uris.shared_inbox(),
+        outbox_url=uris.outbox(slug) if kind != ActorType.APPLICATION else uris.node_outbox(),
+        followers_url=(
+            uris.followers(slug) if kind != ActorType.APPLICATION else uris.node_followers()
+        ),
+        following_url=uris.following(slug) if kind != ActorType.APPLICATION else None,
+        featured_url=uris.featured(slug) if kind != ActorType.APPLICATION else None,
+        public_key_id=Uris.key_id(ap_id),
+        public_key_pem=public_pem,
+        private_key_pem=private_pem,
+        discoverable=True,
+    )
+
+
+async def create_association(
+    session: AsyncSession,
+    uris: Uris,
+    *,
+    slug: str,
+    name: str,
+    summary: str | None = None,
+    manually_approves_followers: bool = False,
+    kind: ActorType = ActorType.ORGANIZATION,
+) -> Actor:
+    """Create a local association actor with its own RSA key pair (flushed, not committed)."""
+    slug = check_slug(slug)
+    name = check_name(name)
+    if await session.scalar(select(Actor.id).where(Actor.slug == slug)) is not None:
+        raise AlreadyExists(f"an association named {slug!r} already exists")
+    actor = _local_actor(uris, slug, kind, slug, name)
+    actor.summary = summary
+    actor.manually_approves_followers = manually_approves_followers
+    session.add(actor)
+    await session.flush()
+    return actor
+
+
+# The node actor's slug cannot collide with an association's (those never hold a dot).
+NODE_ACTOR_SLUG = "_node.actor"
+
+
+async def get_node_actor(session: AsyncSession) -> Actor | None:
+    return await session.scalar(select(Actor).where(Actor.slug == NODE_ACTOR_SLUG))
+
+
+async def ensure_node_actor(session: AsyncSession, uris: Uris, name: str) -> Actor:
+    """The `Application` actor that signs fetches and relays the node (FEP-2677)."""
+    actor = await get_node_actor(session)
+    if actor is None:
+        # Mastodon names its instance actor after the domain; Mobilizon looks for `relay@`.
+        actor = _local_actor(uris, NODE_ACTOR_SLUG, ActorType.APPLICATION, "relay", name)
+        session.add(actor)
+        await session.flush()
+    return actor
+
+
+async def get_association(session: AsyncSession, slug: str) -> Actor:
+    actor = await session.scalar(
+        select(Actor).where(Actor.slug == slug, Actor.local.is_(True), Actor.deleted_at.is_(None))
+    )
+    if actor is None or actor.type == ActorType.APPLICATION:
+        raise NotFound(f"no association named {slug!r}")
+    return actor
+
+
+async def list_associations(session: AsyncSession) -> list[Actor]:
+    rows = await session.scalars(
+        select(Actor)
+        .where(
+            Actor.local.is_(True),
+            Actor.deleted_at.is_(None),
+            Actor.type != ActorType.APPLICATION,
+        )
+        .order_by(Actor.name)
+    )
+    return list(rows)

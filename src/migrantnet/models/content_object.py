@@ -1,0 +1,77 @@
+"""Content objects, ours and remote ones: notes, articles, pages, events, documents.
+
+Common fields live here; language-keyed maps hold every text in every language it exists in
+(the parser folds `content`/`contentMap` into them, so storage holds one shape).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from migrantnet.models.base import Base, JSONType, utcnow
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+    FOLLOWERS = "followers"
+    DIRECT = "direct"
+
+
+class ContentObject(Base):
+    __tablename__ = "objects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ap_id: Mapped[str] = mapped_column(String(2048), unique=True)
+    type: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    local: Mapped[bool] = mapped_column(Boolean, default=False)
+    visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    in_reply_to: Mapped[str | None] = mapped_column(String(2048), index=True)
+    primary_language: Mapped[str | None] = mapped_column(String(35))
+    name_map: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    summary_map: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    content_map: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    tags: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_objects_actor_published", "actor_id", "published_at"),)
+
+
+class Interaction(Base):
+    """A Like or Announce of an object, kept so `Undo` can remove it and counts can be shown."""
+
+    __tablename__ = "interactions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ap_id: Mapped[str] = mapped_column(String(2048), unique=True)
+    type: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    object_ap_id: Mapped[str] = mapped_column(String(2048), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Report(Base):
+    """A `Flag` from a peer: kept for the node's moderators, never acted on automatically."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ap_id: Mapped[str] = mapped_column(String(2048), unique=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    target_ap_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    content: Mapped[str | None] = mapped_column(String(10000))
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

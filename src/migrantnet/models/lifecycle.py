@@ -1,0 +1,76 @@
+"""Declared states of the things that move, with the transitions allowed between them.
+
+Keeping them in one place (as Takahē does) means a handler cannot invent a transition: it asks
+`check_transition` and gets an `InvalidTransition` for a move the design does not allow.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class FollowState(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    UNDONE = "undone"
+
+
+class DeliveryState(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"  # a final 4xx: the peer refused it for good
+    DEAD = "dead"  # gave up after the last retry
+    CANCELLED = "cancelled"  # the object was deleted before the job ran
+
+
+class InboxState(StrEnum):
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    DONE = "done"
+    IGNORED = "ignored"  # stored, understood as nothing for us to do
+    FAILED = "failed"  # our bug or a peer's broken payload; kept for an operator to look at
+
+
+class InvalidTransition(ValueError):
+    pass
+
+
+TRANSITIONS: dict[type[StrEnum], dict[StrEnum, frozenset[StrEnum]]] = {
+    FollowState: {
+        FollowState.PENDING: frozenset(
+            {FollowState.ACCEPTED, FollowState.REJECTED, FollowState.UNDONE}
+        ),
+        FollowState.ACCEPTED: frozenset({FollowState.REJECTED, FollowState.UNDONE}),
+        FollowState.REJECTED: frozenset({FollowState.PENDING}),
+        FollowState.UNDONE: frozenset({FollowState.PENDING}),
+    },
+    DeliveryState: {
+        DeliveryState.QUEUED: frozenset(
+            {DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.DEAD, DeliveryState.CANCELLED}
+        ),
+        DeliveryState.SENT: frozenset(),
+        DeliveryState.FAILED: frozenset(),
+        DeliveryState.DEAD: frozenset(),
+        DeliveryState.CANCELLED: frozenset(),
+    },
+    InboxState: {
+        InboxState.RECEIVED: frozenset({InboxState.PROCESSING}),
+        InboxState.PROCESSING: frozenset(
+            {InboxState.DONE, InboxState.IGNORED, InboxState.FAILED, InboxState.RECEIVED}
+        ),
+        InboxState.DONE: frozenset(),
+        InboxState.IGNORED: frozenset(),
+        InboxState.FAILED: frozenset(),
+    },
+}
+
+
+def check_transition(current: StrEnum | str, new: StrEnum) -> None:
+    """Raise `InvalidTransition` unless `current -> new` is declared (same state: no-op)."""
+    kind = type(new)
+    current_state = kind(current)
+    if current_state == new:
+        return
+    if new not in TRANSITIONS[kind][current_state]:
+        raise InvalidTransition(f"{kind.__name__}: {current_state} -> {new} is not allowed")

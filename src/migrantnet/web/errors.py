@@ -1,0 +1,80 @@
+"""Every error becomes an HTTP answer here, and only here.
+
+Peers' mistakes are 4xx with a reason; our own bugs are a plain 500 page, logged with the
+traceback, never shown to the client.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from migrantnet.content.errors import AlreadyExists, ContentError, Forbidden, InvalidInput, NotFound
+from migrantnet.logs import log_event
+
+logger = logging.getLogger("migrantnet.web")
+
+STATUS_OF: list[tuple[type[Exception], int]] = [
+    (NotFound, 404),
+    (Forbidden, 403),
+    (AlreadyExists, 409),
+    (InvalidInput, 422),
+    (ContentError, 400),
+]
+
+
+def wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "json" not in accept.split(",")[0]
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    if wants_html(request):
+        templates = request.app.state.templates
+        return templates.TemplateResponse(
+            request, "error.html", {"status": status, "message": message}, status_code=status
+        )
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI, extra: list[tuple[type[Exception], int]]) -> None:
+    """Register handlers; `extra` lets the app add federation errors without a reverse import."""
+    mapping = [*extra, *STATUS_OF]
+
+    async def on_domain_error(request: Request, exc: Exception) -> Response:
+        status = next(code for kind, code in mapping if isinstance(exc, kind))
+        return error_response(request, status, str(exc))
+
+    for kind, _ in mapping:
+        app.add_exception_handler(kind, on_domain_error)
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        response = error_response(request, exc.status_code, str(exc.detail))
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return error_response(request, 422, f"{where}: {first.get('msg')}")
+
+    async def on_bug(request: Request, exc: Exception) -> Response:
+        log_event(logger, "unhandled_error", logging.ERROR, path=request.url.path)
+        logger.exception("unhandled_error_traceback")
+        if wants_html(request):
+            return HTMLResponse(
+                "<!doctype html><title>Error</title><p>Something went wrong on our side.</p>",
+                status_code=500,
+            )
+        return JSONResponse({"error": "internal error"}, status_code=500)
+
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(Exception, on_bug)

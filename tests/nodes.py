@@ -1,0 +1,159 @@
+"""Real node processes for tests: `migrantnet init` then `migrantnet serve` on a loopback port.
+
+Each node has its own data directory and database (SQLite file or PostgreSQL schema) and is
+driven only through its public interfaces: HTTP, and the `migrantnet` command.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from dbs import new_database
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Node:
+    name: str
+    root: Path
+    port: int = field(default_factory=free_port)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+    database_url: str = ""
+    _cleanup: Callable[[], None] | None = None
+
+    @property
+    def domain(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.domain}"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / self.name
+
+    @property
+    def log_path(self) -> Path:
+        return self.root / f"{self.name}.log"
+
+    def env(self) -> dict[str, str]:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("MIGRANTNET_")}
+        env.update(
+            {
+                "MIGRANTNET_DATA_DIR": str(self.data_dir),
+                "MIGRANTNET_DATABASE_URL": self.database_url,
+                "MIGRANTNET_DOMAIN": self.domain,
+                "MIGRANTNET_HTTPS": "false",
+                "MIGRANTNET_ALLOW_PRIVATE_ADDRESSES": "true",
+                "MIGRANTNET_WORKER_POLL_SECONDS": "0.2",
+                "MIGRANTNET_DELIVERY_BACKOFF_SCALE": "0.02",
+                "MIGRANTNET_LOG_LEVEL": "INFO",
+            }
+        )
+        env.update(self.extra_env)
+        return env
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "migrantnet", *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"migrantnet {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+            )
+        return result
+
+    def init(self, association: str, name: str | None = None) -> None:
+        if not self.database_url:
+            self.database_url, self._cleanup = new_database(self.root, self.name)
+        self.cli(
+            "init",
+            "--association",
+            association,
+            "--name",
+            name or association.replace("_", " ").title(),
+            "--admin-email",
+            f"admin@{self.name}.example",
+            "--admin-password",
+            "a long test password",
+        )
+
+    def start(self, *, worker: bool = True) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "migrantnet",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--worker" if worker else "--no-worker",
+            ],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"node {self.name} exited:\n{self.log_path.read_text()}")
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"node {self.name} did not start:\n{self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+        self.process = None
+
+    def kill(self) -> None:
+        """Stop abruptly, as a crash would."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=5)
+            self.process = None
+
+    def close(self) -> None:
+        self.stop()
+        if self._cleanup is not None:
+            self._cleanup()
+            self._cleanup = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
