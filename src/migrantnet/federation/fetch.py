@@ -1,0 +1,686 @@
+"""The one HTTP client through which the server talks to the rest of the fediverse.
+
+Every outgoing request -- fetching actors and objects, WebFinger, delivering
+to inboxes -- is aimed at a URL that some remote party chose, so every one of
+them goes through :class:`SafeClient`, which applies the guards Mastodon
+applies in ``app/lib/request.rb``: 5 s to connect, 10 s per read and per
+write, an overall deadline, at most 3 redirects, a 1 MB body cap enforced
+while streaming, and no private addresses.
+
+How private addresses are kept out
+----------------------------------
+1. Before each hop (the first request and every redirect target) the URL is
+   checked: http(s) only, a host, no userinfo, and -- unless the policy allows
+   private addresses -- every address the host resolves to must be public.
+   This is a cheap early refusal with a clear error.
+2. The check that actually protects is done at connect time.  The default
+   transport runs httpcore with :class:`PinnedNetworkBackend`, which resolves
+   the host itself, refuses if any address is not public, and then dials the
+   IP address it checked (TLS still verifies the certificate and sends SNI for
+   the host name).  A DNS answer that changes between step 1 and the connect
+   (DNS rebinding) therefore cannot smuggle in an internal address.
+   Connections are pooled per origin, and a pooled connection was checked
+   when it was opened.
+
+Proxies from the environment are ignored (``trust_env=False``): with a proxy,
+the proxy would resolve the name and the pinning above would be moot.  When a
+caller injects its own ``transport``, only step 1 applies.
+
+Failures surface as :class:`FetchError` subclasses only, so callers (delivery
+retries, actor refreshes) handle one family of exceptions.  The one exception
+is an error raised by the caller's own ``sign`` callback, which is a bug in
+the caller and is left to propagate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any
+
+import httpcore
+import httpx
+
+from migrantnet.federation.addresses import (
+    Resolver,
+    is_public_ip_text,
+    parse_ip,
+    system_resolver,
+)
+
+__all__ = [
+    "ACTIVITY_ACCEPT",
+    "ACTIVITY_JSON_TYPES",
+    "WEBFINGER_JSON_TYPES",
+    "AddressNotAllowed",
+    "BadContentType",
+    "BadDocument",
+    "ConnectionFailed",
+    "FetchError",
+    "FetchPolicy",
+    "FetchResponse",
+    "FetchTimeout",
+    "FetchedDocument",
+    "HTTPStatusError",
+    "PinnedNetworkBackend",
+    "ResponseTooLarge",
+    "SafeClient",
+    "Signer",
+    "TooManyRedirects",
+    "check_destination",
+    "parse_retry_after",
+]
+
+ACTIVITY_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+#: Media types accepted as ActivityStreams documents.  ``application/ld+json``
+#: is accepted with any profile parameter or none: servers disagree on it.
+ACTIVITY_JSON_TYPES: tuple[str, ...] = ("application/activity+json", "application/ld+json")
+#: What WebFinger (RFC 7033) servers answer with in practice.
+WEBFINGER_JSON_TYPES: tuple[str, ...] = ("application/jrd+json", "application/json")
+
+#: ``sign(method, url, headers, body) -> headers to send``.
+Signer = Callable[[str, str, dict[str, str], bytes | None], dict[str, str]]
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_METHOD_PRESERVING_REDIRECTS = frozenset({307, 308})
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
+# Credentials meant for one origin must not be replayed to another.
+_ORIGIN_BOUND_HEADERS = ("authorization", "cookie", "proxy-authorization")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class FetchError(Exception):
+    """Base of everything :class:`SafeClient` raises; ``url`` is the hop that failed."""
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(f"{message} ({url})")
+        self.url = url
+        self.message = message
+
+
+class AddressNotAllowed(FetchError):
+    """The URL or the address it leads to is not one we may contact."""
+
+
+class FetchTimeout(FetchError):
+    """Connecting, reading, writing or the whole exchange took too long."""
+
+
+class ResponseTooLarge(FetchError):
+    """The (decoded) body exceeded the policy's cap; reading stopped there."""
+
+
+class BadContentType(FetchError):
+    """The response is not of a media type the caller accepts."""
+
+    def __init__(self, url: str, content_type: str | None) -> None:
+        super().__init__(url, f"unexpected Content-Type {content_type!r}")
+        self.content_type = content_type
+
+
+class BadDocument(FetchError):
+    """The body could not be understood: bad encoding, invalid JSON, not an object."""
+
+
+class TooManyRedirects(FetchError):
+    """The redirect chain is longer than the policy allows."""
+
+
+class ConnectionFailed(FetchError):
+    """Name resolution, connecting, TLS or the HTTP exchange itself failed."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered >= 400 (or, for :meth:`SafeClient.get_document`, anything not 2xx).
+
+    ``retry_after`` is the server's ``Retry-After`` in seconds, if it sent a
+    usable one, so that delivery back-off can honour 429 and 503 answers.
+    """
+
+    def __init__(self, url: str, status: int, retry_after: float | None = None) -> None:
+        super().__init__(url, f"HTTP status {status}")
+        self.status = status
+        self.retry_after = retry_after
+
+
+# --------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True, kw_only=True)
+class FetchPolicy:
+    """Limits for outgoing requests; filled from the server settings by the caller.
+
+    ``user_agent`` is required because it should name this server (remote
+    admins use it to find who is knocking).
+    """
+
+    user_agent: str
+    allow_private_addresses: bool = False
+    allow_http: bool = True
+    connect_timeout: float = 5
+    read_timeout: float = 10
+    write_timeout: float = 10
+    #: Whole request, redirects included: per-read timeouts alone let a server
+    #: drip one byte every few seconds forever (Mastodon's read deadline is 30 s).
+    total_timeout: float = 30
+    max_body_bytes: int = 1_048_576
+    max_redirects: int = 3
+    max_connections: int = 20
+
+    def __post_init__(self) -> None:
+        if not self.user_agent or any(c in self.user_agent for c in "\r\n"):
+            raise ValueError("user_agent must be a non-empty single line")
+        for name in ("connect_timeout", "read_timeout", "write_timeout", "total_timeout"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        if self.max_body_bytes <= 0 or self.max_connections <= 0 or self.max_redirects < 0:
+            raise ValueError(
+                "max_body_bytes and max_connections must be positive, max_redirects >= 0"
+            )
+
+
+@dataclass(frozen=True)
+class FetchResponse:
+    """A fully read response; ``url`` is the final URL after redirects."""
+
+    url: str
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status < 300
+
+
+@dataclass(frozen=True)
+class FetchedDocument:
+    """A JSON object and the final URL it was served from.
+
+    The final URL matters for ActivityPub: an object's ``id`` must be checked
+    against where it really came from, not where the first request went.
+    """
+
+    url: str
+    data: dict[str, Any]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or HTTP-date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        if value.isascii() and value.isdigit():
+            return float(int(value))
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = now if now is not None else datetime.now(UTC)
+    return max(0.0, (when - current).total_seconds())
+
+
+def _parse_url(url: str | httpx.URL) -> httpx.URL:
+    try:
+        return url if isinstance(url, httpx.URL) else httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise AddressNotAllowed(str(url), f"invalid URL: {exc}") from exc
+
+
+def _redirect_target(current: httpx.URL, location: str, hop_url: str) -> httpx.URL:
+    try:
+        return current.join(location)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise AddressNotAllowed(hop_url, f"invalid redirect Location {location!r}") from exc
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
+
+
+def _set_header(headers: dict[str, str], name: str, value: str) -> None:
+    """Set a header, replacing any spelling of it: callers' dicts vary in case."""
+    for key in [k for k in headers if k.lower() == name.lower()]:
+        del headers[key]
+    headers[name] = value
+
+
+async def check_destination(
+    url: str | httpx.URL,
+    policy: FetchPolicy,
+    *,
+    resolver: Resolver = system_resolver,
+) -> None:
+    """Refuse a URL we must not contact, before any connection is made.
+
+    Raises :class:`AddressNotAllowed` for a bad scheme, missing host,
+    userinfo, or (unless private addresses are allowed) a host with any
+    non-public address.  With the default transport this is the early half of
+    the check; the connect-time half is :class:`PinnedNetworkBackend`.
+    """
+    parsed = _parse_url(url)
+    text = str(parsed)
+    schemes = ("http", "https") if policy.allow_http else ("https",)
+    if parsed.scheme not in schemes:
+        raise AddressNotAllowed(text, f"scheme {parsed.scheme!r} not allowed")
+    if parsed.userinfo:
+        raise AddressNotAllowed(text, "credentials in URLs are not allowed")
+    host = parsed.raw_host.decode("ascii")
+    if not host:
+        raise AddressNotAllowed(text, "URL has no host")
+    if policy.allow_private_addresses:
+        return
+    if parse_ip(host) is not None:
+        addresses: Sequence[str] = [host]
+    else:
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        try:
+            async with asyncio.timeout(policy.connect_timeout):
+                addresses = await resolver(host, port)
+        except TimeoutError as exc:
+            raise FetchTimeout(text, f"resolving {host} timed out") from exc
+        except OSError as exc:
+            raise ConnectionFailed(text, f"could not resolve {host}: {exc}") from exc
+        if not addresses:
+            raise ConnectionFailed(text, f"{host} has no addresses")
+    refused = [address for address in addresses if not is_public_ip_text(address)]
+    if refused:
+        raise AddressNotAllowed(text, f"{host} resolves to non-public address {refused[0]}")
+
+
+class _BodyCollector:
+    """Accumulate a response body, stopping as soon as it passes the cap.
+
+    gzip is decoded here rather than by httpx so that decompression itself is
+    bounded (``max_length``): a few kilobytes of gzip can inflate to gigabytes,
+    and httpx would inflate each network chunk in one go.
+    """
+
+    def __init__(self, url: str, content_encoding: str | None, limit: int) -> None:
+        self._url = url
+        self._limit = limit
+        self._raw_bytes = 0
+        self._body = bytearray()
+        codings = [
+            coding.strip().lower()
+            for coding in (content_encoding or "").split(",")
+            if coding.strip() and coding.strip().lower() != "identity"
+        ]
+        self._inflater: Any = None
+        if codings in (["gzip"], ["x-gzip"]):
+            self._inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+        elif codings:
+            raise BadDocument(url, f"unsupported Content-Encoding {content_encoding!r}")
+
+    def _too_large(self) -> ResponseTooLarge:
+        return ResponseTooLarge(self._url, f"body larger than {self._limit} bytes")
+
+    def feed(self, chunk: bytes) -> None:
+        self._raw_bytes += len(chunk)
+        if self._raw_bytes > self._limit:
+            raise self._too_large()
+        if self._inflater is None:
+            self._body += chunk
+            return
+        data = chunk
+        while data and not self._inflater.eof:
+            room = self._limit - len(self._body)
+            try:
+                # One byte more than fits tells "exactly full" from "too big".
+                self._body += self._inflater.decompress(data, room + 1)
+            except zlib.error as exc:
+                raise BadDocument(self._url, f"corrupt gzip body: {exc}") from exc
+            if len(self._body) > self._limit:
+                raise self._too_large()
+            data = self._inflater.unconsumed_tail
+
+    def finish(self) -> bytes:
+        if self._inflater is not None and not self._inflater.eof:
+            raise BadDocument(self._url, "truncated gzip body")
+        return bytes(self._body)
+
+
+@contextlib.contextmanager
+def _translated(url: str) -> Iterator[None]:
+    """Map httpx's exceptions (and our connect-time refusal) onto :class:`FetchError`."""
+    try:
+        yield
+    except _ConnectRefused as exc:
+        raise AddressNotAllowed(url, str(exc)) from exc
+    except httpx.TimeoutException as exc:
+        raise FetchTimeout(url, f"{type(exc).__name__}: {exc}") from exc
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+        raise AddressNotAllowed(url, f"{type(exc).__name__}: {exc}") from exc
+    except (httpx.HTTPError, OSError) as exc:
+        raise ConnectionFailed(url, f"{type(exc).__name__}: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- transport
+
+
+class _ConnectRefused(Exception):
+    """Raised inside httpcore; deliberately not an httpcore error so httpx passes it through."""
+
+
+class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
+    """An httpcore backend that only dials addresses it has checked itself.
+
+    httpcore hands ``connect_tcp`` the host name.  This backend resolves it,
+    refuses the connection if any address is not public (unless allowed), and
+    connects to the checked IP addresses in resolver order, so the address
+    judged is the address dialled.
+    """
+
+    def __init__(
+        self,
+        *,
+        allow_private_addresses: bool = False,
+        resolver: Resolver = system_resolver,
+        inner: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        self._allow_private = allow_private_addresses
+        self._resolver = resolver
+        self._inner = inner if inner is not None else httpcore.AnyIOBackend()
+
+    async def _resolve(self, host: str, port: int, time_limit: float | None) -> list[str]:
+        if parse_ip(host) is not None:
+            return [host]
+        try:
+            async with asyncio.timeout(time_limit):
+                addresses = list(await self._resolver(host, port))
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
+        except OSError as exc:
+            raise httpcore.ConnectError(f"could not resolve {host}: {exc}") from exc
+        if not addresses:
+            raise httpcore.ConnectError(f"{host} has no addresses")
+        return addresses
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        addresses = await self._resolve(host, port, timeout)
+        if not self._allow_private:
+            refused = [address for address in addresses if not is_public_ip_text(address)]
+            if refused:
+                raise _ConnectRefused(f"{host} resolves to non-public address {refused[0]}")
+        last_error: Exception | None = None
+        for index, address in enumerate(addresses):
+            attempt_timeout = None
+            if deadline is not None:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                # Share what is left so one black-holed address cannot eat it all.
+                attempt_timeout = remaining / (len(addresses) - index)
+            try:
+                return await self._inner.connect_tcp(
+                    address,
+                    port,
+                    timeout=attempt_timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last_error = exc
+        if last_error is not None:
+            raise last_error
+        raise httpcore.ConnectTimeout(f"connecting to {host} timed out")
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise _ConnectRefused("unix sockets are not allowed")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class _PinnedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport with its connection pool rebuilt on :class:`PinnedNetworkBackend`.
+
+    httpx has no switch for httpcore's network backend, so the pool that
+    ``AsyncHTTPTransport`` builds is replaced by an equivalent one; httpx's
+    request/response conversion and exception mapping are kept unchanged.
+    """
+
+    def __init__(self, policy: FetchPolicy, resolver: Resolver) -> None:
+        ssl_context = httpx.create_ssl_context()
+        limits = httpx.Limits(
+            max_connections=policy.max_connections,
+            max_keepalive_connections=policy.max_connections,
+            keepalive_expiry=15.0,
+        )
+        super().__init__(verify=ssl_context, trust_env=False, limits=limits)
+        if not isinstance(getattr(self, "_pool", None), httpcore.AsyncConnectionPool):
+            raise RuntimeError("unsupported httpx version: cannot pin connection addresses")
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=PinnedNetworkBackend(
+                allow_private_addresses=policy.allow_private_addresses, resolver=resolver
+            ),
+        )
+
+
+# --------------------------------------------------------------------------- client
+
+
+class SafeClient:
+    """Outgoing HTTP with the federation guards; use as ``async with SafeClient(...)``.
+
+    One instance holds one connection pool of ``policy.max_connections``.
+    httpx's pool does work proportional to connections x queued requests on
+    every request (encode/httpx#3215), so high delivery concurrency should be
+    spread over several SafeClients rather than one with a huge pool.
+    """
+
+    def __init__(
+        self,
+        policy: FetchPolicy,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver | None = None,
+    ) -> None:
+        self._policy = policy
+        self._resolver: Resolver = resolver if resolver is not None else system_resolver
+        if transport is None:
+            transport = _PinnedTransport(policy, self._resolver)
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            follow_redirects=False,
+            trust_env=False,
+            timeout=httpx.Timeout(
+                connect=policy.connect_timeout,
+                read=policy.read_timeout,
+                write=policy.write_timeout,
+                pool=None,  # waiting for a pooled connection is bounded by total_timeout
+            ),
+            headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip"},
+            # Remote servers must not be able to plant state in our requests.
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        )
+
+    @property
+    def policy(self) -> FetchPolicy:
+        return self._policy
+
+    async def __aenter__(self) -> SafeClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        sign: Signer | None = None,
+        raise_for_status: bool = True,
+    ) -> FetchResponse:
+        """Send a request, following up to ``max_redirects`` redirects, and read the body.
+
+        ``sign`` is called for every hop with the headers about to be sent
+        (``Host`` included) and returns the headers to send instead: a
+        redirect changes host and request-target, so a signature cannot be
+        reused.  Redirects keep method and body; for methods other than GET
+        and HEAD only 307/308 are followed, since rewriting a delivery POST
+        into a GET would report success for a request never made.  A redirect
+        that is not followed is returned like any other response.
+
+        Raises :class:`HTTPStatusError` for status >= 400 (without reading the
+        body) unless ``raise_for_status`` is false.
+        """
+        try:
+            async with asyncio.timeout(self._policy.total_timeout):
+                return await self._follow(
+                    method.upper(), url, headers, content, sign, raise_for_status
+                )
+        except TimeoutError as exc:
+            raise FetchTimeout(url, f"no answer within {self._policy.total_timeout} s") from exc
+
+    async def _follow(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        content: bytes | None,
+        sign: Signer | None,
+        raise_for_status: bool,
+    ) -> FetchResponse:
+        current = _parse_url(url)
+        base_headers: dict[str, str] = {
+            "User-Agent": self._policy.user_agent,
+            "Accept-Encoding": "gzip",
+        }
+        for name, value in (headers or {}).items():
+            _set_header(base_headers, name, value)
+        redirects = 0
+        while True:
+            hop_url = str(current)
+            await check_destination(current, self._policy, resolver=self._resolver)
+            hop_headers = dict(base_headers)
+            _set_header(hop_headers, "Host", current.netloc.decode("ascii"))
+            if sign is not None:
+                hop_headers = sign(method, hop_url, hop_headers, content)
+            with _translated(hop_url):
+                request = self._client.build_request(
+                    method, current, headers=hop_headers, content=content
+                )
+                response = await self._client.send(request, stream=True)
+            try:
+                location = response.headers.get("location")
+                if location is not None and self._follows(method, response.status_code):
+                    if redirects >= self._policy.max_redirects:
+                        raise TooManyRedirects(
+                            hop_url, f"more than {self._policy.max_redirects} redirects"
+                        )
+                    redirects += 1
+                    target = _redirect_target(current, location, hop_url)
+                    if _origin(target) != _origin(current):
+                        for name in [k for k in base_headers if k.lower() in _ORIGIN_BOUND_HEADERS]:
+                            del base_headers[name]
+                    current = target
+                    continue
+                if response.status_code >= 400 and raise_for_status:
+                    raise HTTPStatusError(
+                        hop_url,
+                        response.status_code,
+                        parse_retry_after(response.headers.get("retry-after")),
+                    )
+                body = await self._read_body(method, response, hop_url)
+                return FetchResponse(
+                    url=hop_url, status=response.status_code, headers=response.headers, body=body
+                )
+            finally:
+                # Closing an unread response drops its connection, which is the
+                # point when we stop early; a failure to close changes nothing.
+                with contextlib.suppress(httpx.HTTPError, OSError):
+                    await response.aclose()
+
+    @staticmethod
+    def _follows(method: str, status: int) -> bool:
+        if status not in _REDIRECT_STATUSES:
+            return False
+        return method in _SAFE_METHODS or status in _METHOD_PRESERVING_REDIRECTS
+
+    async def _read_body(self, method: str, response: httpx.Response, url: str) -> bytes:
+        limit = self._policy.max_body_bytes
+        declared = response.headers.get("content-length", "")
+        if method != "HEAD" and declared.isascii() and declared.isdigit() and int(declared) > limit:
+            raise ResponseTooLarge(url, f"declared body of {declared} bytes exceeds {limit}")
+        collector = _BodyCollector(url, response.headers.get("content-encoding"), limit)
+        with _translated(url):
+            async for chunk in response.aiter_raw():
+                collector.feed(chunk)
+        return collector.finish()
+
+    async def get_document(
+        self,
+        url: str,
+        *,
+        accept: str = ACTIVITY_ACCEPT,
+        sign: Signer | None = None,
+        allowed_types: tuple[str, ...] = ACTIVITY_JSON_TYPES,
+    ) -> FetchedDocument:
+        """GET a JSON object of one of ``allowed_types`` and the URL it finally came from."""
+        response = await self.request("GET", url, headers={"Accept": accept}, sign=sign)
+        if not response.is_success:
+            raise HTTPStatusError(response.url, response.status)
+        content_type = response.headers.get("content-type")
+        media_type = (content_type or "").split(";", 1)[0].strip().lower()
+        if media_type not in {allowed.lower() for allowed in allowed_types}:
+            raise BadContentType(response.url, content_type)
+        try:
+            data = json.loads(response.body)
+        except (ValueError, RecursionError) as exc:
+            raise BadDocument(response.url, f"invalid JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise BadDocument(response.url, f"expected a JSON object, got {type(data).__name__}")
+        return FetchedDocument(url=response.url, data=data)
+
+    async def get_json(
+        self,
+        url: str,
+        *,
+        accept: str = ACTIVITY_ACCEPT,
+        sign: Signer | None = None,
+        allowed_types: tuple[str, ...] = ACTIVITY_JSON_TYPES,
+    ) -> dict[str, Any]:
+        """:meth:`get_document` for callers that do not need the final URL."""
+        document = await self.get_document(
+            url, accept=accept, sign=sign, allowed_types=allowed_types
+        )
+        return document.data
