@@ -16,9 +16,16 @@ from fastapi.templating import Jinja2Templates
 from migrantnet import __version__
 from migrantnet.config import Settings
 from migrantnet.db import Database
+from migrantnet.federation import discovery
+from migrantnet.federation import routes as federation_routes
+from migrantnet.federation.actors import ActorUnavailable
+from migrantnet.federation.errors import FEDERATION_ERRORS
+from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.service import Federation
+from migrantnet.federation.worker import DeliveryWorker
 from migrantnet.logs import log_event
 from migrantnet.uris import Uris
-from migrantnet.web import pages
+from migrantnet.web import actors, api, pages
 from migrantnet.web.errors import install_error_handlers
 
 logger = logging.getLogger("migrantnet.app")
@@ -31,19 +38,29 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.db = Database(settings.effective_database_url)
+        db = Database(settings.effective_database_url)
+        fed = Federation(settings, db)
+        app.state.db = db
+        app.state.federation = fed
+        app.state.federator = ActivityPubFederator(fed)
+        stop = asyncio.Event()
         worker_task: asyncio.Task[None] | None = None
         if with_worker:
-            worker_task = asyncio.create_task(_run_worker(app))
-        log_event(logger, "node_started", domain=settings.domain, db=app.state.db.dialect)
+            worker_task = asyncio.create_task(DeliveryWorker(fed).run(stop))
+        log_event(logger, "node_started", domain=settings.domain, db=db.dialect, worker=with_worker)
         try:
             yield
         finally:
+            stop.set()
             if worker_task is not None:
-                worker_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker_task
-            await app.state.db.dispose()
+                try:
+                    await asyncio.wait_for(worker_task, timeout=10)
+                except TimeoutError:
+                    worker_task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await worker_task
+            await fed.aclose()
+            await db.dispose()
 
     app = FastAPI(
         title="migrantnet",
@@ -56,12 +73,11 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.state.settings = settings
     app.state.uris = Uris(settings.base_url)
     app.state.templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
-    install_error_handlers(app, extra=[])
+    install_error_handlers(app, extra=[*FEDERATION_ERRORS, (ActorUnavailable, 502)])
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+    app.include_router(discovery.router)
+    app.include_router(federation_routes.router)
+    app.include_router(actors.router)
+    app.include_router(api.router)
     app.include_router(pages.router)
     return app
-
-
-async def _run_worker(app: FastAPI) -> None:
-    """Placeholder until the delivery worker lands: nothing is queued yet."""
-    await asyncio.Event().wait()

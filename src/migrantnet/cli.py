@@ -231,10 +231,122 @@ def serve(
 @app.command()
 @operator_errors
 def worker(data_dir: DataDirOption = None) -> None:
-    """Run the background workers (delivery of activities to other servers)."""
+    """Run the background workers: delivery to other servers, and inbox leftovers.
+
+    Several workers may run against one PostgreSQL database; on SQLite run one.
+    Stops cleanly on SIGTERM or Ctrl-C, finishing the requests under way.
+    """
+    import signal
+
+    from migrantnet.federation.service import Federation
+    from migrantnet.federation.worker import DeliveryWorker
+
     settings = settings_from(data_dir)
     migrate(settings)
-    typer.echo("Nothing to deliver yet: federation has not landed in this version.")
+
+    async def work(db: Database) -> None:
+        fed = Federation(settings, db)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            await DeliveryWorker(fed).run(stop)
+        finally:
+            await fed.aclose()
+
+    run_with_db(settings, work)
+
+
+def run_federated(settings: Settings, work: Callable[[Any, Any], Awaitable[T]]) -> T:
+    """Run `work(session, fed)` in one transaction, with the federation service at hand."""
+    from migrantnet.federation.actors import ActorUnavailable
+    from migrantnet.federation.service import Federation
+
+    async def runner(db: Database) -> T:
+        fed = Federation(settings, db)
+        try:
+            async with db.session() as session, session.begin():
+                return await work(session, fed)
+        except ActorUnavailable as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            await fed.aclose()
+
+    return run_with_db(settings, runner)
+
+
+@app.command()
+@operator_errors
+def follow(
+    association: Annotated[str, typer.Argument(help="Slug of our association.")],
+    handle: Annotated[str, typer.Argument(help="@user@host of the account to follow, or its URL.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Follow a remote account (Mastodon, Mobilizon group, Gancio node, migrantnet node)."""
+    from migrantnet.federation.follows import follow_remote
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> str:
+        follower = await get_association(session, association)
+        result = await follow_remote(session, fed, follower, handle)
+        return str(result.state)
+
+    state = run_federated(settings, work)
+    typer.echo(f"{association} -> {handle}: {state} (the worker sends the Follow).")
+
+
+@app.command()
+@operator_errors
+def unfollow(
+    association: Annotated[str, typer.Argument(help="Slug of our association.")],
+    handle: Annotated[str, typer.Argument(help="@user@host of the account to unfollow.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Stop following a remote account (sends Undo Follow)."""
+    from migrantnet.federation.follows import unfollow_remote
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> None:
+        follower = await get_association(session, association)
+        await unfollow_remote(session, fed, follower, handle)
+
+    run_federated(settings, work)
+    typer.echo(f"{association} no longer follows {handle}.")
+
+
+@app.command()
+@operator_errors
+def post(
+    association: Annotated[str, typer.Argument(help="Slug of the publishing association.")],
+    text: Annotated[str, typer.Argument(help="The note, in Markdown.")],
+    language: Annotated[str, typer.Option(help="Language of the text (BCP 47).")] = "en",
+    visibility: Annotated[
+        str, typer.Option(help="public, unlisted, followers or direct.")
+    ] = "public",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Publish a short note to the association's followers."""
+    from migrantnet.content.notes import publish_note
+    from migrantnet.federation.publisher import ActivityPubFederator
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> str:
+        actor = await get_association(session, association)
+        note = await publish_note(
+            session,
+            fed.uris,
+            ActivityPubFederator(fed),
+            actor,
+            text={language: text},
+            visibility=visibility,
+        )
+        return note.ap_id
+
+    typer.echo(run_federated(settings, work))
 
 
 @db_app.command("upgrade")
@@ -301,6 +413,27 @@ def associations_create(
     typer.echo(f"Association @{slug}@{settings.domain} created.")
 
 
+@associations_app.command("rotate-key")
+@operator_errors
+def associations_rotate_key(
+    slug: Annotated[str, typer.Argument(help="Slug of the association.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Replace an association's key pair (after a leak) and tell its followers."""
+    from migrantnet.content.associations import rotate_key
+    from migrantnet.federation.publisher import ActivityPubFederator
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> None:
+        actor = await get_association(session, slug)
+        await rotate_key(session, actor)
+        await ActivityPubFederator(fed).actor_updated(session, actor)
+
+    run_federated(settings, work)
+    typer.echo(f"New key for {slug}; followers are sent an Update.")
+
+
 @app.command("seed-demo")
 @operator_errors
 def seed_demo(data_dir: DataDirOption = None) -> None:
@@ -309,13 +442,14 @@ def seed_demo(data_dir: DataDirOption = None) -> None:
 
     settings = settings_from(data_dir)
 
-    async def work(db: Database) -> int:
-        async with db.session() as session, session.begin():
-            if not await is_initialised(session):
-                raise CommandError("the node is not initialised: run `migrantnet init` first")
-            return await seed_demo_content(session, Uris(settings.base_url))
+    from migrantnet.federation.publisher import ActivityPubFederator
 
-    created = run_with_db(settings, work)
+    async def work(session: Any, fed: Any) -> int:
+        if not await is_initialised(session):
+            raise CommandError("the node is not initialised: run `migrantnet init` first")
+        return await seed_demo_content(session, fed.uris, ActivityPubFederator(fed))
+
+    created = run_federated(settings, work)
     typer.echo(f"Demo content ready ({created} new items).")
 
 

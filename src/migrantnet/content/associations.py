@@ -126,3 +126,9 @@ async def list_associations(session: AsyncSession) -> list[Actor]:
         .order_by(Actor.name)
     )
     return list(rows)
+
+
+async def rotate_key(session: AsyncSession, actor: Actor) -> None:
+    """A new key pair under the same key id: peers refetch the key when a signature fails."""
+    actor.private_key_pem, actor.public_key_pem = generate_key_pair()
+    await session.flush()

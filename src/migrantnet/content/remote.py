@@ -1,0 +1,89 @@
+"""Storing what remote actors publish: their objects as received, and their deletions.
+
+The federation parser has already normalised and sanitised every field; this module only
+decides what to keep and how a deletion shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.models import Actor, ContentObject, Visibility
+
+
+@dataclass(slots=True)
+class RemoteObjectData:
+    ap_id: str
+    type: str
+    url: str | None
+    in_reply_to: str | None
+    primary_language: str | None
+    name_map: dict[str, str]
+    summary_map: dict[str, str]
+    content_map: dict[str, str]
+    sensitive: bool
+    visibility: Visibility
+    published_at: datetime
+    updated_at: datetime | None
+    tags: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def find_object(session: AsyncSession, ap_id: str) -> ContentObject | None:
+    return await session.scalar(select(ContentObject).where(ContentObject.ap_id == ap_id))
+
+
+async def store_remote_object(
+    session: AsyncSession, actor: Actor, data: RemoteObjectData
+) -> ContentObject | None:
+    """Insert or update; returns None when the object was deleted before (a late Create)."""
+    obj = await find_object(session, data.ap_id)
+    if obj is not None and (obj.deleted_at is not None or obj.actor_id != actor.id):
+        return None
+    if obj is None:
+        obj = ContentObject(ap_id=data.ap_id, actor_id=actor.id, local=False)
+        session.add(obj)
+    obj.type = data.type
+    obj.url = data.url
+    obj.in_reply_to = data.in_reply_to
+    obj.primary_language = data.primary_language
+    obj.name_map = data.name_map
+    obj.summary_map = data.summary_map
+    obj.content_map = data.content_map
+    obj.sensitive = data.sensitive
+    obj.visibility = data.visibility
+    obj.published_at = data.published_at
+    obj.updated_at = data.updated_at
+    obj.tags = data.tags
+    obj.attachments = data.attachments
+    obj.extra = data.extra
+    await session.flush()
+    return obj
+
+
+async def delete_remote_object(
+    session: AsyncSession, actor: Actor, ap_id: str, now: datetime
+) -> bool:
+    """Blank the object and keep a tombstone, so a Create arriving late is not stored again."""
+    obj = await find_object(session, ap_id)
+    if obj is None:
+        session.add(
+            ContentObject(
+                ap_id=ap_id, type="Tombstone", actor_id=actor.id, local=False, deleted_at=now
+            )
+        )
+        await session.flush()
+        return False
+    if obj.actor_id != actor.id or obj.local:
+        return False
+    obj.deleted_at = now
+    obj.content_map, obj.summary_map, obj.name_map = {}, {}, {}
+    obj.attachments, obj.tags = [], []
+    await session.flush()
+    return True

@@ -1,0 +1,133 @@
+"""Remote actors: fetched, parsed, stored, refreshed; handles resolved through WebFinger."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlsplit
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.content.associations import get_node_actor
+from migrantnet.federation.fetch import WEBFINGER_JSON_TYPES, FetchError
+from migrantnet.federation.parse import ParsedActor, ParseError, parse_actor, parse_webfinger
+from migrantnet.federation.service import Federation, signer_for
+from migrantnet.logs import log_event
+from migrantnet.models import Actor
+
+logger = logging.getLogger("migrantnet.federation.actors")
+
+HANDLE_RE = re.compile(r"^@?([^@\s/]+)@([^@\s/]+)$")
+
+
+class ActorUnavailable(Exception):
+    """A remote actor could not be fetched or made sense of; the message says why."""
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+async def node_signer(session: AsyncSession, fed: Federation):  # type: ignore[no-untyped-def]
+    """Fetches are signed by the node actor, for authorized-fetch peers (research §2.5)."""
+    node = await get_node_actor(session)
+    return signer_for(node) if node is not None else None
+
+
+async def fetch_actor_document(session: AsyncSession, fed: Federation, url: str) -> ParsedActor:
+    try:
+        doc = await fed.client.get_json(url, sign=await node_signer(session, fed))
+    except FetchError as exc:
+        raise ActorUnavailable(f"could not fetch actor {url}: {exc}") from exc
+    try:
+        parsed = parse_actor(doc)
+    except ParseError as exc:
+        raise ActorUnavailable(f"actor {url} is unusable: {exc}") from exc
+    if host_of(parsed.ap_id) != host_of(url):
+        raise ActorUnavailable(f"actor {url} claims an id on another host: {parsed.ap_id}")
+    return parsed
+
+
+async def store_actor(session: AsyncSession, parsed: ParsedActor, now) -> Actor:  # type: ignore[no-untyped-def]
+    actor = await session.scalar(select(Actor).where(Actor.ap_id == parsed.ap_id))
+    if actor is None:
+        actor = Actor(ap_id=parsed.ap_id, local=False)
+        session.add(actor)
+    elif actor.local:
+        raise ActorUnavailable(f"{parsed.ap_id} is one of ours")
+    actor.type = parsed.type
+    actor.username = parsed.username
+    actor.domain = host_of(parsed.ap_id)
+    actor.name = parsed.name
+    actor.summary = parsed.summary
+    actor.url = parsed.url
+    actor.icon_url = parsed.icon_url
+    actor.inbox_url = parsed.inbox
+    actor.shared_inbox_url = parsed.shared_inbox
+    actor.outbox_url = parsed.outbox
+    actor.followers_url = parsed.followers
+    actor.following_url = parsed.following
+    actor.featured_url = parsed.featured
+    actor.public_key_id = parsed.public_key_id
+    actor.public_key_pem = parsed.public_key_pem
+    actor.manually_approves_followers = parsed.manually_approves_followers
+    actor.discoverable = parsed.discoverable
+    actor.published_at = parsed.published
+    actor.also_known_as = list(parsed.also_known_as)
+    actor.moved_to = parsed.moved_to
+    actor.fetched_at = now
+    actor.deleted_at = None
+    await session.flush()
+    return actor
+
+
+async def get_or_fetch_actor(
+    session: AsyncSession, fed: Federation, ap_id: str, *, refresh: bool = False
+) -> Actor:
+    actor = await session.scalar(select(Actor).where(Actor.ap_id == ap_id))
+    if actor is not None and (actor.local or not refresh):
+        return actor
+    parsed = await fetch_actor_document(session, fed, ap_id)
+    if parsed.ap_id != ap_id:
+        raise ActorUnavailable(f"{ap_id} answered with another id: {parsed.ap_id}")
+    stored = await store_actor(session, parsed, fed.now())
+    log_event(logger, "actor_fetched", actor=stored.ap_id, refreshed=refresh)
+    return stored
+
+
+async def find_actor_by_key(session: AsyncSession, key_id: str) -> Actor | None:
+    bare = key_id.split("#", 1)[0]
+    return await session.scalar(
+        select(Actor)
+        .where(or_(Actor.public_key_id == key_id, Actor.ap_id == bare))
+        .order_by(Actor.local.desc())
+        .limit(1)
+    )
+
+
+def parse_handle(handle: str) -> tuple[str, str]:
+    match = HANDLE_RE.match(handle.strip())
+    if not match:
+        raise ActorUnavailable(f"{handle!r} is not a handle like @name@host")
+    return match.group(1), match.group(2).lower()
+
+
+async def resolve_handle(session: AsyncSession, fed: Federation, handle: str) -> Actor:
+    """`@user@host` -> WebFinger -> actor document -> stored actor. Also takes an actor URL."""
+    if handle.startswith(("http://", "https://")):
+        return await get_or_fetch_actor(session, fed, handle, refresh=True)
+    user, host = parse_handle(handle)
+    url = f"{fed.discovery_scheme}://{host}/.well-known/webfinger"
+    try:
+        jrd = await fed.client.get_json(
+            f"{url}?resource=acct:{user}@{host}",
+            accept="application/jrd+json, application/json",
+            allowed_types=WEBFINGER_JSON_TYPES,
+        )
+    except FetchError as exc:
+        raise ActorUnavailable(f"WebFinger lookup of {handle} failed: {exc}") from exc
+    result = parse_webfinger(jrd)
+    if not result.actor_url:
+        raise ActorUnavailable(f"WebFinger of {handle} names no ActivityPub actor")
+    return await get_or_fetch_actor(session, fed, result.actor_url, refresh=True)

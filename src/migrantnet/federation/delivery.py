@@ -1,0 +1,129 @@
+"""Queueing outgoing activities: one durable job per distinct inbox, in the caller's transaction.
+
+The rows are written with the change that causes them and committed with it, so a crash can
+lose neither the change nor its deliveries. The worker (`worker.py`) sends them.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.federation.context import PUBLIC_FORMS
+from migrantnet.federation.service import Federation
+from migrantnet.models import (
+    Actor,
+    ActorBlock,
+    Delivery,
+    DeliveryState,
+    Follow,
+    FollowState,
+    OutboxActivity,
+)
+
+# HTTP statuses after which a retry is still worth it (Mastodon's delivery worker).
+RETRYABLE_4XX = frozenset({401, 408, 429})
+
+
+def is_public(payload: dict[str, Any]) -> bool:
+    audience = [*_as_list(payload.get("to")), *_as_list(payload.get("cc"))]
+    return any(item in PUBLIC_FORMS for item in audience)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+async def follower_inboxes(session: AsyncSession, actor: Actor) -> list[str]:
+    """Preferred inboxes of accepted remote followers: each shared inbox once (Mastodon's rule)."""
+    rows = await session.execute(
+        select(Actor.shared_inbox_url, Actor.inbox_url)
+        .join(Follow, Follow.follower_id == Actor.id)
+        .where(
+            Follow.followed_id == actor.id,
+            Follow.state == FollowState.ACCEPTED,
+            Actor.local.is_(False),
+            Actor.deleted_at.is_(None),
+            Actor.id.not_in(select(ActorBlock.actor_id).where(ActorBlock.target_id == actor.id)),
+        )
+    )
+    return sorted({shared or inbox for shared, inbox in rows})
+
+
+async def queue_activity(
+    session: AsyncSession,
+    fed: Federation,
+    actor: Actor,
+    payload: dict[str, Any],
+    inboxes: Iterable[str],
+    *,
+    object_ap_id: str | None = None,
+) -> OutboxActivity:
+    """Store the activity and one delivery per distinct remote inbox; the caller commits."""
+    activity = await session.scalar(
+        select(OutboxActivity).where(OutboxActivity.ap_id == payload["id"])
+    )
+    if activity is None:
+        activity = OutboxActivity(
+            ap_id=payload["id"],
+            type=payload["type"],
+            actor_id=actor.id,
+            object_ap_id=object_ap_id,
+            payload=payload,
+            public=is_public(payload),
+            created_at=fed.now(),
+        )
+        session.add(activity)
+        await session.flush()
+    now = fed.now()
+    for inbox in sorted(set(inboxes)):
+        if fed.uris.is_local(inbox):
+            continue  # local followers read our database; no HTTP to ourselves
+        session.add(
+            Delivery(
+                activity_id=activity.id,
+                inbox_url=inbox,
+                domain=urlsplit(inbox).netloc.lower(),
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    await session.flush()
+    fed.wakeup.set()
+    return activity
+
+
+async def cancel_pending(session: AsyncSession, object_ap_id: str, *, keep_activity_id: int) -> int:
+    """An object deleted meanwhile: its queued Create/Update jobs are pointless, drop them."""
+    activity_ids = select(OutboxActivity.id).where(
+        OutboxActivity.object_ap_id == object_ap_id, OutboxActivity.id != keep_activity_id
+    )
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.activity_id.in_(activity_ids), Delivery.state == DeliveryState.QUEUED)
+        .values(state=DeliveryState.CANCELLED)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def retry_delay(attempts: int, scale: float, rng: random.Random | None = None) -> timedelta:
+    """Mastodon's backoff: attempts^4 + 15 s plus jitter, about three days over 16 tries."""
+    rng = rng or random.Random()
+    base = attempts**4 + 15
+    jitter = rng.uniform(0, 0.5 * attempts**4) + rng.uniform(0, 10) * (attempts + 1) / 10
+    return timedelta(seconds=(base + jitter) * scale)
+
+
+def next_attempt(now: datetime, attempts: int, scale: float, retry_after: float | None) -> datetime:
+    delay = retry_delay(attempts, scale)
+    if retry_after is not None:
+        delay = max(delay, timedelta(seconds=min(retry_after, 86400)))
+    return now + delay

@@ -1,0 +1,39 @@
+"""Errors of the federation layer that reach a peer, each with the HTTP status it means.
+
+A peer's bad input is a 4xx with a reason; `web/errors.py` maps these in the one place where
+errors become HTTP answers.
+"""
+
+from __future__ import annotations
+
+
+class FederationError(Exception):
+    status = 400
+
+
+class BadActivity(FederationError):
+    status = 400
+
+
+class Unauthenticated(FederationError):
+    """A missing or invalid signature: 401, which Mastodon retries (a key may have rotated)."""
+
+    status = 401
+
+
+class NotAllowed(FederationError):
+    status = 403
+
+
+class PayloadTooLarge(FederationError):
+    status = 413
+
+
+class UnsupportedMediaType(FederationError):
+    status = 415
+
+
+FEDERATION_ERRORS: list[tuple[type[Exception], int]] = [
+    (kind, kind.status)
+    for kind in (BadActivity, Unauthenticated, NotAllowed, PayloadTooLarge, UnsupportedMediaType)
+]

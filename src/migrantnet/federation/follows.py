@@ -1,0 +1,102 @@
+"""Follows in both directions: answering remote Follows, and following remote actors."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.content.errors import InvalidInput, NotFound
+from migrantnet.federation.actors import resolve_handle
+from migrantnet.federation.delivery import queue_activity
+from migrantnet.federation.serialize.activities import (
+    accept_activity,
+    follow_activity,
+    reject_activity,
+    undo_activity,
+)
+from migrantnet.federation.service import Federation
+from migrantnet.logs import log_event
+from migrantnet.models import Actor, Follow, FollowState
+from migrantnet.models.lifecycle import check_transition
+
+logger = logging.getLogger("migrantnet.federation.follows")
+
+
+def follow_document(follow: Follow, follower: Actor, followed: Actor) -> dict[str, str]:
+    return follow_activity(follow.ap_id, follower.ap_id, followed.ap_id)
+
+
+def set_state(follow: Follow, state: FollowState) -> None:
+    check_transition(follow.state, state)
+    follow.state = state
+
+
+async def accept_follow(session: AsyncSession, fed: Federation, follow: Follow) -> None:
+    """Accept a remote follower: embed their Follow verbatim, as Mastodon matches it by id."""
+    follower = await session.get(Actor, follow.follower_id)
+    followed = await session.get(Actor, follow.followed_id)
+    assert follower is not None and followed is not None
+    set_state(follow, FollowState.ACCEPTED)
+    payload = accept_activity(
+        fed.uris.activity(), followed.ap_id, follow_document(follow, follower, followed)
+    )
+    await queue_activity(session, fed, followed, payload, [follower.inbox_url])
+    log_event(logger, "follow_accepted", follower_domain=follower.domain, followed=followed.slug)
+
+
+async def reject_follow(session: AsyncSession, fed: Federation, follow: Follow) -> None:
+    follower = await session.get(Actor, follow.follower_id)
+    followed = await session.get(Actor, follow.followed_id)
+    assert follower is not None and followed is not None
+    set_state(follow, FollowState.REJECTED)
+    payload = reject_activity(
+        fed.uris.activity(), followed.ap_id, follow_document(follow, follower, followed)
+    )
+    await queue_activity(session, fed, followed, payload, [follower.inbox_url])
+
+
+async def follow_remote(
+    session: AsyncSession, fed: Federation, follower: Actor, handle: str
+) -> Follow:
+    """Resolve the handle, record the follow as pending and queue a signed Follow."""
+    target = await resolve_handle(session, fed, handle)
+    if target.local:
+        raise InvalidInput("handle", f"{handle} is on this node")
+    follow = await session.scalar(
+        select(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == target.id)
+    )
+    if follow is not None and follow.state in (FollowState.PENDING, FollowState.ACCEPTED):
+        return follow
+    if follow is None:
+        follow = Follow(follower_id=follower.id, followed_id=target.id, ap_id=fed.uris.activity())
+        session.add(follow)
+    else:
+        set_state(follow, FollowState.PENDING)
+        follow.ap_id = fed.uris.activity()
+    follow.state = FollowState.PENDING
+    await session.flush()
+    await queue_activity(
+        session, fed, follower, follow_document(follow, follower, target), [target.inbox_url]
+    )
+    log_event(logger, "follow_sent", follower=follower.slug, domain=target.domain)
+    return follow
+
+
+async def unfollow_remote(
+    session: AsyncSession, fed: Federation, follower: Actor, handle: str
+) -> Follow:
+    target = await resolve_handle(session, fed, handle)
+    follow = await session.scalar(
+        select(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == target.id)
+    )
+    if follow is None or follow.state not in (FollowState.PENDING, FollowState.ACCEPTED):
+        raise NotFound(f"{follower.slug} does not follow {handle}")
+    set_state(follow, FollowState.UNDONE)
+    payload = undo_activity(
+        f"{follow.ap_id}/undo", follower.ap_id, follow_document(follow, follower, target)
+    )
+    await queue_activity(session, fed, follower, payload, [target.inbox_url])
+    log_event(logger, "follow_undone", follower=follower.slug, domain=target.domain)
+    return follow

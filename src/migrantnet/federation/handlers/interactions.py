@@ -1,0 +1,132 @@
+"""Announce, Like, Block, Flag and Move."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from migrantnet.federation.actors import ActorUnavailable, get_or_fetch_actor
+from migrantnet.federation.follows import follow_remote
+from migrantnet.federation.handlers.base import Inbound
+from migrantnet.federation.normalize import ids
+from migrantnet.logs import log_event
+from migrantnet.models import (
+    Actor,
+    ActorBlock,
+    Follow,
+    FollowState,
+    InboxState,
+    Interaction,
+    Report,
+)
+
+logger = logging.getLogger("migrantnet.federation.handlers")
+
+
+async def _store_interaction(inbound: Inbound, kind: str) -> InboxState:
+    object_id = inbound.activity.object_id
+    if not object_id or inbound.activity.ap_id is None:
+        return InboxState.IGNORED
+    if not inbound.fed.uris.is_local(object_id):
+        return InboxState.IGNORED  # boosts and likes of others' posts are not ours to count
+    session = inbound.session
+    try:
+        async with session.begin_nested():
+            session.add(
+                Interaction(
+                    ap_id=inbound.activity.ap_id,
+                    type=kind,
+                    actor_id=inbound.sender.id,
+                    object_ap_id=object_id,
+                )
+            )
+    except IntegrityError:
+        return InboxState.IGNORED
+    return InboxState.DONE
+
+
+async def handle_announce(inbound: Inbound) -> InboxState:
+    return await _store_interaction(inbound, "Announce")
+
+
+async def handle_like(inbound: Inbound) -> InboxState:
+    return await _store_interaction(inbound, "Like")
+
+
+async def handle_block(inbound: Inbound) -> InboxState:
+    """A remote actor blocks one of ours: stop delivering to them and end follows both ways."""
+    target = await inbound.local_actor(inbound.activity.object_id)
+    if target is None or inbound.activity.ap_id is None:
+        return InboxState.IGNORED
+    session = inbound.session
+    exists = await session.scalar(
+        select(ActorBlock.id).where(
+            ActorBlock.actor_id == inbound.sender.id, ActorBlock.target_id == target.id
+        )
+    )
+    if exists is None:
+        session.add(
+            ActorBlock(
+                ap_id=inbound.activity.ap_id, actor_id=inbound.sender.id, target_id=target.id
+            )
+        )
+    follows = await session.scalars(
+        select(Follow).where(
+            or_(
+                (Follow.follower_id == inbound.sender.id) & (Follow.followed_id == target.id),
+                (Follow.follower_id == target.id) & (Follow.followed_id == inbound.sender.id),
+            )
+        )
+    )
+    for follow in follows:
+        follow.state = FollowState.UNDONE
+    return InboxState.DONE
+
+
+async def handle_flag(inbound: Inbound) -> InboxState:
+    """Reports are kept for the node's moderators; nothing is acted on automatically."""
+    targets = [item for item in ids(inbound.payload.get("object")) if item]
+    if not targets:
+        return InboxState.IGNORED
+    content = inbound.payload.get("content")
+    inbound.session.add(
+        Report(
+            ap_id=inbound.activity.ap_id or f"urn:flag:{inbound.sender.ap_id}:{len(targets)}",
+            reporter_id=inbound.sender.id,
+            target_ap_ids=targets[:100],
+            content=content[:10000] if isinstance(content, str) else None,
+        )
+    )
+    log_event(logger, "report_received", domain=inbound.sender.domain)
+    return InboxState.DONE
+
+
+async def handle_move(inbound: Inbound) -> InboxState:
+    """An account moved: follow the new one for each of ours that followed the old one, once
+    the new account confirms the move (its alsoKnownAs names the old)."""
+    sender = inbound.sender
+    target_id = inbound.activity.target
+    if inbound.activity.object_id != sender.ap_id or not target_id:
+        return InboxState.IGNORED
+    try:
+        target = await get_or_fetch_actor(inbound.session, inbound.fed, target_id, refresh=True)
+    except ActorUnavailable:
+        return InboxState.IGNORED
+    if sender.ap_id not in (target.also_known_as or []):
+        log_event(logger, "move_unconfirmed", domain=sender.domain)
+        return InboxState.IGNORED
+    sender.moved_to = target.ap_id
+    followers = await inbound.session.scalars(
+        select(Actor)
+        .join(Follow, Follow.follower_id == Actor.id)
+        .where(
+            Follow.followed_id == sender.id,
+            Follow.state == FollowState.ACCEPTED,
+            Actor.local.is_(True),
+        )
+    )
+    for local in list(followers):
+        await follow_remote(inbound.session, inbound.fed, local, target.ap_id)
+    return InboxState.DONE

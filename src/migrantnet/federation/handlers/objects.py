@@ -1,0 +1,178 @@
+"""Create, Update and Delete of remote objects and actors."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from migrantnet.content.remote import (
+    RemoteObjectData,
+    delete_remote_object,
+    find_object,
+    store_remote_object,
+)
+from migrantnet.federation.actors import host_of, node_signer, store_actor
+from migrantnet.federation.context import PUBLIC_FORMS
+from migrantnet.federation.fetch import FetchError
+from migrantnet.federation.handlers.base import Inbound
+from migrantnet.federation.parse import (
+    ACTOR_TYPES,
+    ParsedObject,
+    ParseError,
+    parse_actor,
+    parse_object,
+)
+from migrantnet.logs import log_event
+from migrantnet.models import Actor, Follow, FollowState, InboxState, Visibility
+
+logger = logging.getLogger("migrantnet.federation.handlers")
+
+
+def _visibility(parsed: ParsedObject, followers_url: str | None) -> Visibility:
+    if any(item in PUBLIC_FORMS for item in parsed.to):
+        return Visibility.PUBLIC
+    if any(item in PUBLIC_FORMS for item in parsed.cc):
+        return Visibility.UNLISTED
+    if followers_url and followers_url in (*parsed.to, *parsed.cc):
+        return Visibility.FOLLOWERS
+    return Visibility.DIRECT
+
+
+def to_remote_data(parsed: ParsedObject, sender: Actor, now: Any) -> RemoteObjectData:
+    extra: dict[str, Any] = {}
+    if parsed.event is not None:
+        event = asdict(parsed.event)
+        event["start"] = parsed.event.start.isoformat()
+        event["end"] = parsed.event.end.isoformat() if parsed.event.end else None
+        extra["event"] = event
+    if parsed.audience:
+        extra["audience"] = list(parsed.audience)
+    return RemoteObjectData(
+        ap_id=parsed.ap_id,
+        type=parsed.type,
+        url=parsed.url,
+        in_reply_to=parsed.in_reply_to,
+        primary_language=parsed.primary_language,
+        name_map=dict(parsed.name_map),
+        summary_map=dict(parsed.summary_map),
+        content_map=dict(parsed.content_map),
+        sensitive=parsed.sensitive,
+        visibility=_visibility(parsed, sender.followers_url),
+        published_at=parsed.published or now,
+        updated_at=parsed.updated,
+        tags=[asdict(tag) for tag in parsed.tags],
+        attachments=[asdict(item) for item in parsed.attachments],
+        extra=extra,
+    )
+
+
+async def _is_relevant(inbound: Inbound, parsed: ParsedObject) -> bool:
+    """Keep what concerns us (Mastodon's rule): from an actor one of ours follows, a reply to
+    one of our objects, or addressed to one of our actors."""
+    session = inbound.session
+    followed = await session.scalar(
+        select(Follow.id)
+        .join(Actor, Actor.id == Follow.follower_id)
+        .where(
+            Follow.followed_id == inbound.sender.id,
+            Follow.state == FollowState.ACCEPTED,
+            Actor.local.is_(True),
+        )
+        .limit(1)
+    )
+    if followed is not None:
+        return True
+    if parsed.in_reply_to and inbound.fed.uris.is_local(parsed.in_reply_to):
+        return True
+    return any(inbound.fed.uris.is_local(item) for item in (*parsed.to, *parsed.cc))
+
+
+def _embedded(inbound: Inbound) -> dict[str, Any] | None:
+    obj = inbound.activity.object
+    return dict(obj) if obj is not None else None
+
+
+async def _parse_owned(inbound: Inbound) -> ParsedObject | None:
+    doc = _embedded(inbound)
+    if doc is None and inbound.activity.object_id:
+        # Only the id was sent: fetch the object from its origin (its host is the sender's).
+        try:
+            doc = await inbound.fed.client.get_json(
+                inbound.activity.object_id,
+                sign=await node_signer(inbound.session, inbound.fed),
+            )
+        except FetchError as exc:
+            log_event(logger, "object_fetch_failed", reason=str(exc), domain=inbound.sender.domain)
+            return None
+    if doc is None:
+        return None
+    try:
+        parsed = parse_object(doc)
+    except ParseError as exc:
+        log_event(logger, "object_unusable", reason=str(exc), domain=inbound.sender.domain)
+        return None
+    author = parsed.attributed_to or inbound.sender.ap_id
+    if author != inbound.sender.ap_id or host_of(parsed.ap_id) != host_of(inbound.sender.ap_id):
+        return None
+    return parsed
+
+
+async def handle_create(inbound: Inbound) -> InboxState:
+    parsed = await _parse_owned(inbound)
+    if parsed is None or not await _is_relevant(inbound, parsed):
+        return InboxState.IGNORED
+    stored = await store_remote_object(
+        inbound.session, inbound.sender, to_remote_data(parsed, inbound.sender, inbound.fed.now())
+    )
+    return InboxState.DONE if stored is not None else InboxState.IGNORED
+
+
+async def handle_update(inbound: Inbound) -> InboxState:
+    doc = _embedded(inbound)
+    if doc is None:
+        return InboxState.IGNORED
+    if doc.get("id") == inbound.sender.ap_id:
+        types = doc.get("type")
+        type_list = types if isinstance(types, list) else [types]
+        if not any(t in ACTOR_TYPES for t in type_list):
+            return InboxState.IGNORED
+        try:
+            parsed_actor = parse_actor(doc)
+        except ParseError:
+            return InboxState.IGNORED
+        await store_actor(inbound.session, parsed_actor, inbound.fed.now())
+        return InboxState.DONE
+    parsed = await _parse_owned(inbound)
+    if parsed is None:
+        return InboxState.IGNORED
+    existing = await find_object(inbound.session, parsed.ap_id)
+    if existing is None and not await _is_relevant(inbound, parsed):
+        return InboxState.IGNORED
+    stored = await store_remote_object(
+        inbound.session, inbound.sender, to_remote_data(parsed, inbound.sender, inbound.fed.now())
+    )
+    return InboxState.DONE if stored is not None else InboxState.IGNORED
+
+
+async def handle_delete(inbound: Inbound) -> InboxState:
+    object_id = inbound.activity.object_id
+    if not object_id:
+        return InboxState.IGNORED
+    now = inbound.fed.now()
+    if object_id == inbound.sender.ap_id:
+        sender = inbound.sender
+        sender.deleted_at = now
+        follows = await inbound.session.scalars(
+            select(Follow).where(
+                or_(Follow.follower_id == sender.id, Follow.followed_id == sender.id)
+            )
+        )
+        for follow in follows:
+            await inbound.session.delete(follow)
+        log_event(logger, "actor_deleted", domain=sender.domain)
+        return InboxState.DONE
+    deleted = await delete_remote_object(inbound.session, inbound.sender, object_id, now)
+    return InboxState.DONE if deleted else InboxState.IGNORED

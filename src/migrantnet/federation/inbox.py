@@ -1,0 +1,162 @@
+"""Receiving activities: verify, check, store once, answer 202. Applying them comes later.
+
+Order matters: blocked domains are refused before any key is fetched; the signature is checked
+before anything is stored; a repeated activity id changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.federation.actors import host_of
+from migrantnet.federation.context import is_activity_json
+from migrantnet.federation.errors import (
+    BadActivity,
+    FederationError,
+    NotAllowed,
+    PayloadTooLarge,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
+from migrantnet.federation.httpsig import SignatureError, verify_request
+from migrantnet.federation.keys import key_lookup_for
+from migrantnet.federation.normalize import first_id
+from migrantnet.federation.parse import ParseError, parse_activity
+from migrantnet.federation.service import Federation
+from migrantnet.logs import log_event
+from migrantnet.models import Actor, Delivery, DeliveryState, DomainHealth, InboxActivity
+
+logger = logging.getLogger("migrantnet.federation.inbox")
+
+MAX_BODY_BYTES = 1_048_576  # Mastodon drops inbound JSON over 1 MB
+OBJECT_OWNED_TYPES = frozenset({"Create", "Update"})
+
+
+def decode_activity(content_type: str | None, body: bytes) -> dict[str, Any]:
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"activity larger than {MAX_BODY_BYTES} bytes")
+    if not is_activity_json(content_type):
+        raise UnsupportedMediaType(f"content type {content_type!r} is not ActivityStreams JSON")
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        raise BadActivity("body is not valid JSON") from None
+    if not isinstance(doc, dict):
+        raise BadActivity("body is not a JSON object")
+    return doc
+
+
+def activity_key(doc: Mapping[str, Any], body: bytes) -> str:
+    """The activity id, or for the rare activity without one a digest of its bytes."""
+    ap_id = doc.get("id")
+    if isinstance(ap_id, str) and ap_id:
+        return ap_id[:2048]
+    return "urn:sha256:" + hashlib.sha256(body).hexdigest()
+
+
+async def receive(
+    session: AsyncSession,
+    fed: Federation,
+    *,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+) -> tuple[int | None, bool]:
+    """Verify and store one delivered activity. Returns (stored row id or None, duplicate)."""
+    doc = decode_activity(headers.get("content-type"), body)
+    try:
+        parsed = parse_activity(doc)
+    except ParseError as exc:
+        raise BadActivity(f"not an activity: {exc}") from None
+    actor_host = host_of(parsed.actor)
+    health = await session.get(DomainHealth, actor_host)
+    if health is not None and health.blocked:
+        raise NotAllowed(f"{actor_host} is blocked on this node")
+
+    if parsed.type == "Delete" and parsed.object_id == parsed.actor:
+        known = await session.scalar(select(Actor.id).where(Actor.ap_id == parsed.actor))
+        if known is None:
+            # An account deletion from an actor we never knew: nothing to undo, key gone.
+            return None, True
+    try:
+        await _authenticate(session, fed, method, url, headers, body, parsed.actor)
+        _check_origin(doc, parsed.type, parsed.actor)
+    except FederationError:
+        await session.rollback()  # nothing a refused request caused may stay (fetched keys)
+        raise
+
+    key = activity_key(doc, body)
+    row = InboxActivity(
+        ap_id=key,
+        type=parsed.type[:64],
+        actor_ap_id=parsed.actor,
+        payload=doc,
+        received_at=fed.now(),
+    )
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        log_event(logger, "inbox_duplicate", type=parsed.type, domain=actor_host)
+        return None, True
+    await _mark_alive(session, fed, actor_host)
+    await session.commit()
+    log_event(logger, "inbox_received", type=parsed.type, domain=actor_host)
+    return row.id, False
+
+
+async def _authenticate(
+    session: AsyncSession,
+    fed: Federation,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    actor: str,
+) -> None:
+    try:
+        verified = await verify_request(
+            method, url, headers, body, key_lookup=key_lookup_for(session, fed), now=fed.now()
+        )
+    except SignatureError as exc:
+        log_event(logger, "signature_refused", domain=host_of(actor), reason=exc.reason)
+        raise Unauthenticated(exc.reason) from None
+    if verified.owner != actor:
+        raise Unauthenticated(f"signed by {verified.owner} but the activity's actor is {actor}")
+
+
+def _check_origin(doc: Mapping[str, Any], kind: str, actor: str) -> None:
+    """An activity and the object it creates or changes must come from the signer's host."""
+    host = host_of(actor)
+    activity_id = doc.get("id")
+    if isinstance(activity_id, str) and activity_id and host_of(activity_id) != host:
+        raise NotAllowed(f"activity id {activity_id} is not on the actor's host {host}")
+    if kind in OBJECT_OWNED_TYPES or kind == "Delete":
+        object_id = first_id(doc.get("object"))
+        if object_id and host_of(object_id) != host:
+            raise NotAllowed(f"object {object_id} is not on the actor's host {host}")
+
+
+async def _mark_alive(session: AsyncSession, fed: Federation, domain: str) -> None:
+    """A signed request from a host marked unavailable: it is back, deliver to it again."""
+    health = await session.get(DomainHealth, domain)
+    if health is None or not health.unavailable:
+        return
+    health.record_success(fed.now())
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.domain == domain, Delivery.state == DeliveryState.QUEUED)
+        .values(next_attempt_at=fed.now())
+    )
+    log_event(logger, "domain_available_again", domain=domain)
+    fed.wakeup.set()

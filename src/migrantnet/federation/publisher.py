@@ -1,0 +1,63 @@
+"""The federation side of publishing: Create, Update and Delete queued for followers."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.federation.delivery import cancel_pending, follower_inboxes, queue_activity
+from migrantnet.federation.serialize.activities import (
+    create_activity,
+    delete_activity,
+    update_activity,
+)
+from migrantnet.federation.serialize.actor import actor_to_ap
+from migrantnet.federation.serialize.objects import addressing, object_to_ap
+from migrantnet.federation.service import Federation
+from migrantnet.models import Actor, ContentObject, Visibility
+
+
+class ActivityPubFederator:
+    """Implements `content.publishing.Federator` for ActivityPub."""
+
+    def __init__(self, fed: Federation) -> None:
+        self.fed = fed
+
+    async def _recipients(
+        self, session: AsyncSession, obj: ContentObject, actor: Actor
+    ) -> list[str]:
+        if obj.visibility == Visibility.DIRECT:
+            return []  # direct addressing arrives with mentions (content issue)
+        return await follower_inboxes(session, actor)
+
+    async def object_created(self, session: AsyncSession, obj: ContentObject, actor: Actor) -> None:
+        payload = create_activity(object_to_ap(obj, actor))
+        inboxes = await self._recipients(session, obj, actor)
+        await queue_activity(session, self.fed, actor, payload, inboxes, object_ap_id=obj.ap_id)
+
+    async def object_updated(self, session: AsyncSession, obj: ContentObject, actor: Actor) -> None:
+        payload = update_activity(object_to_ap(obj, actor), actor.ap_id, self.fed.now())
+        inboxes = await self._recipients(session, obj, actor)
+        await queue_activity(session, self.fed, actor, payload, inboxes, object_ap_id=obj.ap_id)
+
+    async def object_deleted(self, session: AsyncSession, obj: ContentObject, actor: Actor) -> None:
+        to, cc = addressing(obj.visibility, actor.followers_url)
+        payload = delete_activity(obj.ap_id, actor.ap_id, obj.type, to, cc, self.fed.now())
+        inboxes = await self._recipients(session, obj, actor)
+        activity = await queue_activity(
+            session, self.fed, actor, payload, inboxes, object_ap_id=obj.ap_id
+        )
+        await cancel_pending(session, obj.ap_id, keep_activity_id=activity.id)
+
+    async def actor_updated(self, session: AsyncSession, actor: Actor) -> None:
+        doc = actor_to_ap(actor, self.fed.uris)
+        payload = {
+            "@context": doc["@context"],
+            "id": f"{actor.ap_id}#updates/{int(self.fed.now().timestamp() * 1000)}",
+            "type": "Update",
+            "actor": actor.ap_id,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "object": {key: value for key, value in doc.items() if key != "@context"},
+        }
+        await queue_activity(
+            session, self.fed, actor, payload, await follower_inboxes(session, actor)
+        )

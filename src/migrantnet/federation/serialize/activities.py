@@ -1,0 +1,91 @@
+"""Activities we send, as pure functions of what they are about."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from migrantnet.federation.context import AS_CONTEXT, OBJECT_CONTEXT, PUBLIC
+from migrantnet.federation.serialize.time import iso
+
+
+def follow_activity(ap_id: str, actor_id: str, target_id: str) -> dict[str, Any]:
+    """`object` is the bare id: Gancio accepts no other form."""
+    return {
+        "@context": AS_CONTEXT,
+        "id": ap_id,
+        "type": "Follow",
+        "actor": actor_id,
+        "object": target_id,
+    }
+
+
+def embedded_follow(follow: dict[str, Any]) -> dict[str, Any]:
+    """The Follow as its sender made it (Mastodon matches our Accept by the embedded `id`)."""
+    return {key: follow[key] for key in ("id", "type", "actor", "object") if key in follow}
+
+
+def accept_activity(ap_id: str, actor_id: str, follow: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "@context": AS_CONTEXT,
+        "id": ap_id,
+        "type": "Accept",
+        "actor": actor_id,
+        "object": embedded_follow(follow),
+    }
+
+
+def reject_activity(ap_id: str, actor_id: str, follow: dict[str, Any]) -> dict[str, Any]:
+    return {**accept_activity(ap_id, actor_id, follow), "type": "Reject"}
+
+
+def undo_activity(ap_id: str, actor_id: str, inner: dict[str, Any]) -> dict[str, Any]:
+    inner = {key: value for key, value in inner.items() if key != "@context"}
+    return {"@context": AS_CONTEXT, "id": ap_id, "type": "Undo", "actor": actor_id, "object": inner}
+
+
+def create_activity(obj: dict[str, Any]) -> dict[str, Any]:
+    """Wraps an object; addressing is copied so shared inboxes can route it."""
+    return {
+        "@context": obj.get("@context", OBJECT_CONTEXT),
+        "id": f"{obj['id']}/activity",
+        "type": "Create",
+        "actor": obj["attributedTo"],
+        "published": obj.get("published"),
+        "to": obj.get("to", []),
+        "cc": obj.get("cc", []),
+        "object": {key: value for key, value in obj.items() if key != "@context"},
+    }
+
+
+def update_activity(obj: dict[str, Any], actor_id: str, now: datetime) -> dict[str, Any]:
+    """Each edit gets its own id, as Mastodon's `#updates/<time>`, so it is not deduplicated."""
+    return {
+        "@context": obj.get("@context", OBJECT_CONTEXT),
+        "id": f"{obj['id']}#updates/{int(now.timestamp() * 1000)}",
+        "type": "Update",
+        "actor": actor_id,
+        "published": iso(now),
+        "to": obj.get("to", [PUBLIC]),
+        "cc": obj.get("cc", []),
+        "object": {key: value for key, value in obj.items() if key != "@context"},
+    }
+
+
+def delete_activity(
+    object_id: str, actor_id: str, former_type: str, to: list[str], cc: list[str], now: datetime
+) -> dict[str, Any]:
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{object_id}#delete",
+        "type": "Delete",
+        "actor": actor_id,
+        "to": to,
+        "cc": cc,
+        "object": {
+            "id": object_id,
+            "type": "Tombstone",
+            "formerType": former_type,
+            "deleted": iso(now),
+        },
+    }

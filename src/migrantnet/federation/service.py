@@ -1,0 +1,65 @@
+"""The federation service of one node: its settings, URIs, database and outgoing client.
+
+Made once by the app factory (or the CLI) and handed to routes, handlers and the worker, so no
+module keeps a global client or reads settings on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from migrantnet import __version__
+from migrantnet.config import Settings
+from migrantnet.db import Database
+from migrantnet.federation.fetch import FetchPolicy, SafeClient, Signer
+from migrantnet.federation.httpsig import load_private_key, sign_request
+from migrantnet.models import Actor
+from migrantnet.uris import Uris
+
+
+class Federation:
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self.uris = Uris(settings.base_url)
+        self.policy = FetchPolicy(
+            allow_private_addresses=settings.allow_private_addresses,
+            user_agent=f"migrantnet/{__version__} (+{settings.base_url})",
+        )
+        self.client = SafeClient(self.policy)
+        # Set when work is queued in this process, so an in-process worker starts at once.
+        self.wakeup = asyncio.Event()
+
+    @property
+    def discovery_scheme(self) -> str:
+        """https in production; plain http only on a node that itself runs without TLS (demos)."""
+        return self.settings.scheme
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+
+def signer_for(actor: Actor) -> Signer:
+    """Sign each request when it is sent (and each redirect hop afresh), never ahead of time."""
+    if actor.private_key_pem is None or actor.public_key_id is None:
+        raise ValueError(f"actor {actor.ap_id} has no private key")
+    private_key = load_private_key(actor.private_key_pem)
+    key_id = actor.public_key_id
+
+    def sign(method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
+        return sign_request(
+            method,
+            url,
+            headers,
+            body,
+            key_id=key_id,
+            private_key=private_key,
+            now=datetime.now(UTC),
+        )
+
+    return sign
