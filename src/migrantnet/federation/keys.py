@@ -24,6 +24,7 @@ from migrantnet.federation.actors import (
 from migrantnet.federation.fetch import FetchError
 from migrantnet.federation.httpsig import KeyLookup, PublicKey
 from migrantnet.federation.normalize import first_id
+from migrantnet.federation.parse import ParseError, parse_actor
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor
@@ -72,7 +73,16 @@ async def fetch_key_owner(session: AsyncSession, fed: Federation, key_id: str) -
         raise ActorUnavailable(f"{key_id} names no owner")
     if host_of(owner) != host_of(key_id):
         raise ActorUnavailable(f"key {key_id} claims an owner on another host: {owner}")
-    parsed = await fetch_actor_document(session, fed, owner)
+    if owner == url and "inbox" in doc:
+        # The key id named the actor document itself (`<actor>#main-key`): already in hand.
+        try:
+            parsed = parse_actor(doc)
+        except ParseError as exc:
+            raise ActorUnavailable(f"actor {url} is unusable: {exc}") from exc
+    else:
+        parsed = await fetch_actor_document(session, fed, owner)
+    if parsed.ap_id != owner:
+        raise ActorUnavailable(f"{owner} answered with another id: {parsed.ap_id}")
     return await store_actor(session, parsed, fed.now())
 
 
