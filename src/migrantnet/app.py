@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from migrantnet import __version__
 from migrantnet.config import Settings
 from migrantnet.db import Database
-from migrantnet.federation import discovery
+from migrantnet.federation import cosign_routes, discovery
 from migrantnet.federation import routes as federation_routes
 from migrantnet.federation.actors import ActorUnavailable
 from migrantnet.federation.errors import FEDERATION_ERRORS
@@ -25,7 +25,7 @@ from migrantnet.federation.service import Federation
 from migrantnet.federation.worker import DeliveryWorker
 from migrantnet.logs import log_event
 from migrantnet.uris import Uris
-from migrantnet.web import actors, api, pages
+from migrantnet.web import actors, api, media, pages
 from migrantnet.web.errors import install_error_handlers
 
 logger = logging.getLogger("migrantnet.app")
@@ -77,6 +77,8 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(discovery.router)
     app.include_router(federation_routes.router)
+    app.include_router(cosign_routes.router)
+    app.include_router(media.router)
     app.include_router(actors.router)
     app.include_router(api.router)
     app.include_router(pages.router)

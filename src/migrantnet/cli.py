@@ -434,6 +434,71 @@ def associations_rotate_key(
     typer.echo(f"New key for {slug}; followers are sent an Update.")
 
 
+tokens_app = typer.Typer(help="API tokens for scripts and other tools.", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
+
+
+@tokens_app.command("create")
+@operator_errors
+def tokens_create(
+    email: Annotated[str, typer.Option(help="The user the token acts for.")],
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. 'newsletter script'.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Create a bearer token for /api/v1; it is shown once, only its hash is kept."""
+    from migrantnet.content.tokens import create_token
+    from migrantnet.content.users import get_user_by_email
+
+    settings = settings_from(data_dir)
+
+    async def work(db: Database) -> str:
+        async with db.session() as session, session.begin():
+            user = await get_user_by_email(session, email)
+            return await create_token(session, user, name)
+
+    typer.echo(run_with_db(settings, work))
+
+
+@app.command()
+@operator_errors
+def cosign(
+    association: Annotated[str, typer.Argument(help="Slug of our signing association.")],
+    declaration: Annotated[str, typer.Argument(help="URL of the declaration to co-sign.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Co-sign a declaration published on this node or another one."""
+    from migrantnet.federation.cosign import cosign_declaration
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> None:
+        signer = await get_association(session, association)
+        await cosign_declaration(session, fed, signer, declaration)
+
+    run_federated(settings, work)
+    typer.echo(f"{association} co-signs {declaration}.")
+
+
+@app.command("withdraw-signature")
+@operator_errors
+def withdraw_signature(
+    association: Annotated[str, typer.Argument(help="Slug of our signing association.")],
+    declaration: Annotated[str, typer.Argument(help="URL of the declaration.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Withdraw an association's signature from a declaration."""
+    from migrantnet.federation.cosign import withdraw_cosignature
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> None:
+        signer = await get_association(session, association)
+        await withdraw_cosignature(session, fed, signer, declaration)
+
+    run_federated(settings, work)
+    typer.echo(f"{association} no longer signs {declaration}.")
+
+
 @app.command("seed-demo")
 @operator_errors
 def seed_demo(data_dir: DataDirOption = None) -> None:

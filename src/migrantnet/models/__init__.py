@@ -4,29 +4,55 @@ from migrantnet.models.activity import InboxActivity, OutboxActivity
 from migrantnet.models.actor import Actor, ActorBlock, ActorType
 from migrantnet.models.base import Base, utcnow
 from migrantnet.models.content_object import ContentObject, Interaction, Report, Visibility
+from migrantnet.models.content_types import (
+    Cosignature,
+    Declaration,
+    Event,
+    EventStatus,
+    Kind,
+    Media,
+    Outcome,
+    Practice,
+    Resource,
+    Struggle,
+    StruggleStatus,
+)
 from migrantnet.models.delivery import Delivery, DomainHealth
 from migrantnet.models.follow import Follow
 from migrantnet.models.lifecycle import DeliveryState, FollowState, InboxState
+from migrantnet.models.token import ApiToken
 from migrantnet.models.user import Membership, Role, User
 
 __all__ = [
     "Actor",
     "ActorBlock",
     "ActorType",
+    "ApiToken",
     "Base",
     "ContentObject",
+    "Cosignature",
+    "Declaration",
     "Delivery",
     "DeliveryState",
     "DomainHealth",
+    "Event",
+    "EventStatus",
     "Follow",
     "FollowState",
     "InboxActivity",
     "InboxState",
     "Interaction",
+    "Kind",
+    "Media",
     "Membership",
     "OutboxActivity",
+    "Outcome",
+    "Practice",
     "Report",
+    "Resource",
     "Role",
+    "Struggle",
+    "StruggleStatus",
     "User",
     "Visibility",
     "utcnow",

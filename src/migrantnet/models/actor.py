@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from migrantnet.models.base import Base, JSONType, utcnow
@@ -49,6 +49,8 @@ class Actor(Base):
     manually_approves_followers: Mapped[bool] = mapped_column(Boolean, default=False)
     discoverable: Mapped[bool] = mapped_column(Boolean, default=True)
     show_follows: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Send long-form types as Notes, for followers who read on Mastodon (design §2).
+    federate_as_note: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     also_known_as: Mapped[list[str]] = mapped_column(JSONType, default=list)
     moved_to: Mapped[str | None] = mapped_column(String(2048))
     published_at: Mapped[datetime | None]

@@ -1,0 +1,224 @@
+"""Events, actions and assemblies: when (with their own time zone), where, and how to join.
+
+Times are entered as wall-clock times in the event's IANA zone and stored as UTC instants
+with the zone beside them, so the agenda can sort instants and still show the local time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_datetime, format_time
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.content.errors import InvalidInput
+from migrantnet.content.languages import check_countries, country_name
+from migrantnet.content.objects import check_struggle_link, mark_edited, new_local_object
+from migrantnet.content.publishing import Federator
+from migrantnet.content.texts import Texts, TextsInput, apply_texts_input, prepare_texts
+from migrantnet.models import Actor, ContentObject, Event, EventStatus, Kind, Visibility
+from migrantnet.uris import Uris
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceInput:
+    name: str | None = None
+    street: str | None = None
+    locality: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventInput:
+    texts: TextsInput
+    starts: datetime  # wall-clock time in `timezone` (naive), or an aware instant
+    ends: datetime
+    timezone: str
+    place: PlaceInput | None = None
+    online_url: str | None = None
+    status: str = EventStatus.CONFIRMED
+    organizers: list[str] = field(default_factory=list)
+    struggle_ap_id: str | None = None
+    visibility: str = Visibility.PUBLIC
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            "timezone", f"{name!r} is not an IANA time zone such as Europe/Paris"
+        ) from None
+
+
+def _instant(value: datetime, zone: ZoneInfo) -> datetime:
+    return value.replace(tzinfo=zone) if value.tzinfo is None else value
+
+
+def _http_url(value: str | None, field_name: str) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInput(field_name, f"{value!r} is not an http(s) link")
+    return value.strip()
+
+
+def _check_place(place: PlaceInput | None) -> PlaceInput | None:
+    if place is None or not any(vars_of(place).values()):
+        return None
+    if place.latitude is not None and not -90 <= place.latitude <= 90:
+        raise InvalidInput("latitude", "must be between -90 and 90")
+    if place.longitude is not None and not -180 <= place.longitude <= 180:
+        raise InvalidInput("longitude", "must be between -180 and 180")
+    if (place.latitude is None) != (place.longitude is None):
+        raise InvalidInput("latitude", "give both latitude and longitude, or neither")
+    country = check_countries([place.country])[0] if place.country else None
+    return PlaceInput(**{**vars_of(place), "country": country})
+
+
+def vars_of(place: PlaceInput) -> dict[str, object]:
+    return {name: getattr(place, name) for name in PlaceInput.__slots__}
+
+
+def check_status(value: str) -> EventStatus:
+    try:
+        return EventStatus(value)
+    except ValueError:
+        allowed = ", ".join(s.value for s in EventStatus)
+        raise InvalidInput("status", f"{value!r} is not one of {allowed}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedEvent:
+    starts_at: datetime
+    ends_at: datetime
+    zone: ZoneInfo
+    place: PlaceInput | None
+    online_url: str | None
+    status: EventStatus
+
+
+def check_event(data: EventInput) -> CheckedEvent:
+    """Every rule of an event, checked before anything is written."""
+    zone = check_timezone(data.timezone)
+    starts, ends = _instant(data.starts, zone), _instant(data.ends, zone)
+    if ends <= starts:
+        raise InvalidInput("ends", "the event must end after it starts")
+    place = _check_place(data.place)
+    online = _http_url(data.online_url, "online_url")
+    if place is None and online is None:
+        raise InvalidInput("place", "an event needs a place or an online link")
+    return CheckedEvent(starts, ends, zone, place, online, check_status(data.status))
+
+
+def describe_when_where(event: Event, language: str) -> str:
+    """The summary Mastodon shows for an event (it drops `content`): date, zone, place."""
+    zone = ZoneInfo(event.timezone)
+    locale = language.replace("-", "_")
+    try:
+        start = format_datetime(event.starts_at, "EEEE d MMMM y, HH:mm", tzinfo=zone, locale=locale)
+        same_day = event.starts_at.astimezone(zone).date() == event.ends_at.astimezone(zone).date()
+        end = (
+            format_time(event.ends_at, "HH:mm", tzinfo=zone, locale=locale)
+            if same_day
+            else format_datetime(event.ends_at, "EEEE d MMMM y, HH:mm", tzinfo=zone, locale=locale)
+        )
+    except (ValueError, LookupError):
+        start, end = event.starts_at.isoformat(), event.ends_at.isoformat()
+    parts = [f"{start} – {end} ({event.timezone})"]
+    where = ", ".join(
+        p
+        for p in (
+            event.place_name,
+            event.locality,
+            event.country and country_name(event.country, language),
+        )
+        if p
+    )
+    if where:
+        parts.append(where)
+    if event.online_url:
+        parts.append(event.online_url)
+    return " · ".join(parts)
+
+
+def _apply(event: Event, checked: CheckedEvent, data: EventInput) -> None:
+    place = checked.place or PlaceInput()
+    event.starts_at = checked.starts_at
+    event.ends_at = checked.ends_at
+    event.timezone = data.timezone
+    event.status = checked.status
+    event.place_name = place.name
+    event.street = place.street
+    event.locality = place.locality
+    event.region = place.region
+    event.postal_code = place.postal_code
+    event.country = place.country
+    event.latitude = place.latitude
+    event.longitude = place.longitude
+    event.online_url = checked.online_url
+    event.organizers = list(dict.fromkeys(data.organizers))
+
+
+def _complete_summaries(obj: ContentObject, event: Event, texts: Texts) -> None:
+    """Where the author wrote no summary, write the date and place in words, per language."""
+    summaries = dict(obj.summary_map)
+    for language in texts.languages:
+        summaries.setdefault(language, describe_when_where(event, language))
+    obj.summary_map = summaries
+
+
+async def publish_event(
+    session: AsyncSession, uris: Uris, federator: Federator, actor: Actor, data: EventInput
+) -> ContentObject:
+    checked = check_event(data)
+    texts = prepare_texts(data.texts, title_required=True, body_required=False)
+    obj = await new_local_object(
+        session,
+        uris,
+        actor,
+        kind=Kind.EVENT,
+        texts=texts,
+        visibility=data.visibility,
+        struggle_ap_id=data.struggle_ap_id,
+    )
+    event = Event(object_id=obj.id)
+    _apply(event, checked, data)
+    if actor.ap_id not in event.organizers:
+        event.organizers = [actor.ap_id, *event.organizers]
+    session.add(event)
+    _complete_summaries(obj, event, texts)
+    await session.flush()
+    await federator.object_created(session, obj, actor)
+    return obj
+
+
+async def edit_event(
+    session: AsyncSession,
+    federator: Federator,
+    actor: Actor,
+    obj: ContentObject,
+    data: EventInput,
+) -> ContentObject:
+    checked = check_event(data)
+    texts = prepare_texts(data.texts, title_required=True, body_required=False)
+    event = await session.get(Event, obj.id)
+    assert event is not None
+    obj.struggle_ap_id = await check_struggle_link(session, data.struggle_ap_id)
+    apply_texts_input(obj, texts)
+    _apply(event, checked, data)
+    if actor.ap_id not in event.organizers:
+        event.organizers = [actor.ap_id, *event.organizers]
+    _complete_summaries(obj, event, texts)
+    mark_edited(obj)
+    await session.flush()
+    await federator.object_updated(session, obj, actor)
+    return obj

@@ -1,0 +1,110 @@
+"""Creating, editing and deleting local objects of any kind; kinds add their own fields."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.content.errors import InvalidInput, NotFound
+from migrantnet.content.publishing import Federator
+from migrantnet.content.texts import Texts, apply_texts_input
+from migrantnet.models import Actor, ContentObject, Kind, Visibility
+from migrantnet.uris import Uris, new_public_id
+
+# The ActivityStreams type each kind is federated as (design §2).
+AP_TYPES: dict[Kind, str] = {
+    Kind.NOTE: "Note",
+    Kind.DECLARATION: "Article",
+    Kind.STRUGGLE: "Page",
+    Kind.EVENT: "Event",
+    Kind.RESOURCE: "Document",
+    Kind.PRACTICE: "Article",
+}
+
+
+def check_visibility(value: str) -> Visibility:
+    try:
+        return Visibility(value)
+    except ValueError:
+        allowed = ", ".join(v.value for v in Visibility)
+        raise InvalidInput("visibility", f"{value!r} is not one of {allowed}") from None
+
+
+async def check_struggle_link(session: AsyncSession, struggle_ap_id: str | None) -> str | None:
+    """A link to a struggle must name a struggle we know (ours or a followed actor's)."""
+    if not struggle_ap_id:
+        return None
+    kind = await session.scalar(
+        select(ContentObject.kind).where(
+            ContentObject.ap_id == struggle_ap_id, ContentObject.deleted_at.is_(None)
+        )
+    )
+    if kind != Kind.STRUGGLE:
+        raise InvalidInput("struggle", f"{struggle_ap_id} is not a known struggle")
+    return struggle_ap_id
+
+
+async def new_local_object(
+    session: AsyncSession,
+    uris: Uris,
+    actor: Actor,
+    *,
+    kind: Kind,
+    texts: Texts,
+    visibility: str = Visibility.PUBLIC,
+    struggle_ap_id: str | None = None,
+    now: datetime | None = None,
+) -> ContentObject:
+    """Add the common row (flushed); the caller adds its kind's row, then calls the federator."""
+    assert actor.slug is not None and actor.local
+    ap_id = uris.object(actor.slug, new_public_id())
+    obj = ContentObject(
+        ap_id=ap_id,
+        type=AP_TYPES[kind],
+        kind=kind,
+        actor_id=actor.id,
+        local=True,
+        visibility=check_visibility(visibility),
+        url=ap_id,
+        struggle_ap_id=await check_struggle_link(session, struggle_ap_id),
+        published_at=now or datetime.now(UTC),
+        extra={},
+    )
+    apply_texts_input(obj, texts)
+    session.add(obj)
+    await session.flush()
+    return obj
+
+
+async def get_local_object(
+    session: AsyncSession, actor: Actor, ap_id: str, kind: Kind | None = None
+) -> ContentObject:
+    query = select(ContentObject).where(
+        ContentObject.ap_id == ap_id,
+        ContentObject.actor_id == actor.id,
+        ContentObject.local.is_(True),
+        ContentObject.deleted_at.is_(None),
+    )
+    if kind is not None:
+        query = query.where(ContentObject.kind == kind)
+    obj = await session.scalar(query)
+    if obj is None:
+        raise NotFound(f"no {kind or 'object'} {ap_id} of {actor.slug}")
+    return obj
+
+
+def mark_edited(obj: ContentObject, now: datetime | None = None) -> None:
+    obj.updated_at = now or datetime.now(UTC)
+
+
+async def delete_object(
+    session: AsyncSession, federator: Federator, actor: Actor, obj: ContentObject
+) -> None:
+    """Keep a tombstone (pages answer 410 Gone) and tell followers with a Delete."""
+    obj.deleted_at = datetime.now(UTC)
+    obj.content_map, obj.summary_map, obj.name_map = {}, {}, {}
+    obj.attachments, obj.tags, obj.extra = [], [], {}
+    await session.flush()
+    await federator.object_deleted(session, obj, actor)

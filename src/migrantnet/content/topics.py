@@ -1,0 +1,36 @@
+"""Topics: an open list of short labels (regularisation, asylum, detention, ...)."""
+
+from __future__ import annotations
+
+from migrantnet.content.errors import InvalidInput
+
+SUGGESTED_TOPICS = (
+    "regularisation",
+    "asylum",
+    "detention",
+    "voting_rights",
+    "domestic_work",
+    "freedom_of_movement",
+    "labour_rights",
+    "housing",
+    "health",
+    "education",
+    "racism",
+    "borders",
+)
+
+
+def check_topics(values: list[str], field: str = "topics") -> list[str]:
+    """Lower-case words joined by underscores, so they also work as hashtags."""
+    result: list[str] = []
+    for value in values:
+        topic = "_".join(value.strip().lower().replace("-", " ").split())
+        if not topic:
+            continue
+        if len(topic) > 64 or not all(ch.isalnum() or ch == "_" for ch in topic):
+            raise InvalidInput(field, f"{value!r} is not a topic (letters, digits, spaces)")
+        if topic not in result:
+            result.append(topic)
+    if len(result) > 20:
+        raise InvalidInput(field, "at most 20 topics")
+    return result

@@ -1,0 +1,146 @@
+"""What each kind of content adds to the common `objects` row (one row per object, keyed by it).
+
+Declarations, struggles, events, resources and good practices are `ContentObject`s with a
+`kind`; their own fields live here so the agenda can query dates and places with indexes
+instead of digging in JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from migrantnet.models.base import Base, JSONType, utcnow
+
+
+class Kind(StrEnum):
+    NOTE = "note"
+    DECLARATION = "declaration"
+    STRUGGLE = "struggle"
+    EVENT = "event"
+    RESOURCE = "resource"
+    PRACTICE = "practice"
+
+
+class StruggleStatus(StrEnum):
+    ONGOING = "ongoing"
+    WON = "won"
+    LOST = "lost"
+    SUSPENDED = "suspended"
+
+
+class EventStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    TENTATIVE = "tentative"
+    CANCELLED = "cancelled"
+
+
+class Outcome(StrEnum):
+    GOOD_PRACTICE = "good_practice"
+    VICTORY = "victory"
+    DEFEAT = "defeat"
+
+
+class Event(Base):
+    __tablename__ = "events"
+
+    object_id: Mapped[int] = mapped_column(
+        ForeignKey("objects.id", ondelete="CASCADE"), primary_key=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    timezone: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=EventStatus.CONFIRMED)
+    place_name: Mapped[str | None] = mapped_column(String(500))
+    street: Mapped[str | None] = mapped_column(String(500))
+    locality: Mapped[str | None] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(32))
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    online_url: Mapped[str | None] = mapped_column(String(2048))
+    organizers: Mapped[list[str]] = mapped_column(JSONType, default=list)
+
+
+class Struggle(Base):
+    __tablename__ = "struggles"
+
+    object_id: Mapped[int] = mapped_column(
+        ForeignKey("objects.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default=StruggleStatus.ONGOING)
+    countries: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    topics: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    started_on: Mapped[date | None]
+
+
+class Declaration(Base):
+    __tablename__ = "declarations"
+
+    object_id: Mapped[int] = mapped_column(
+        ForeignKey("objects.id", ondelete="CASCADE"), primary_key=True
+    )
+    adopted_on: Mapped[date | None]
+    adopted_at_place: Mapped[str | None] = mapped_column(String(500))
+
+
+class Resource(Base):
+    __tablename__ = "resources"
+
+    object_id: Mapped[int] = mapped_column(
+        ForeignKey("objects.id", ondelete="CASCADE"), primary_key=True
+    )
+    resource_kind: Mapped[str] = mapped_column(String(32))
+    languages: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    topics: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    audience: Mapped[str | None] = mapped_column(String(200))
+    links: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+
+
+class Practice(Base):
+    __tablename__ = "practices"
+
+    object_id: Mapped[int] = mapped_column(
+        ForeignKey("objects.id", ondelete="CASCADE"), primary_key=True
+    )
+    outcome: Mapped[str] = mapped_column(String(16))
+
+
+class Cosignature(Base):
+    """An association (of this node or another) that signed a declaration with its authors."""
+
+    __tablename__ = "cosignatures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    ap_id: Mapped[str] = mapped_column(String(2048), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("declaration_id", "actor_id"),)
+
+
+class Media(Base):
+    """An uploaded file, stored through the storage interface under a public id."""
+
+    __tablename__ = "media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(64), unique=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    object_id: Mapped[int | None] = mapped_column(ForeignKey("objects.id", ondelete="SET NULL"))
+    storage_key: Mapped[str] = mapped_column(String(512))
+    preview_key: Mapped[str | None] = mapped_column(String(512))
+    media_type: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int]
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    alt_text: Mapped[str | None] = mapped_column(String(1500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_media_object", "object_id"),)
