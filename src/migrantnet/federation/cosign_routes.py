@@ -1,4 +1,4 @@
-"""Co-signing endpoints: the signatories collection of a declaration (filled in by the co-signing work)."""
+"""Co-signing endpoints: the signatories collection of a declaration."""
 
 from __future__ import annotations
 
