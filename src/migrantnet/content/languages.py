@@ -32,9 +32,17 @@ def check_language(tag: str, field: str = "language") -> str:
     return canonical
 
 
+# CLDR also names groupings and placeholders that are not countries.
+NOT_COUNTRIES = frozenset({"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"})
+
+
 @lru_cache(maxsize=1)
 def country_codes() -> frozenset[str]:
-    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+    return frozenset(
+        code
+        for code in Locale("en").territories
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+    )
 
 
 def check_countries(codes: list[str]) -> list[str]:

@@ -7,6 +7,7 @@ services, and says whether the activity meant something to us (DONE) or not (IGN
 from __future__ import annotations
 
 from migrantnet.federation.handlers.base import Handler, Inbound
+from migrantnet.federation.handlers.cosign import handle_join
 from migrantnet.federation.handlers.follows import (
     handle_accept,
     handle_follow,
@@ -35,6 +36,7 @@ HANDLERS: dict[str, Handler] = {
     "Block": handle_block,
     "Flag": handle_flag,
     "Move": handle_move,
+    "Join": handle_join,
 }
 
 __all__ = ["HANDLERS", "Handler", "Inbound"]

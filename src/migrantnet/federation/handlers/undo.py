@@ -6,6 +6,7 @@ from sqlalchemy import delete, select
 
 from migrantnet.federation.follows import set_state
 from migrantnet.federation.handlers.base import Inbound
+from migrantnet.federation.handlers.cosign import undo_join
 from migrantnet.models import ActorBlock, Follow, FollowState, InboxState, Interaction
 
 
@@ -14,6 +15,9 @@ async def handle_undo(inbound: Inbound) -> InboxState:
     inner = inbound.activity.object or {}
     inner_id = inbound.activity.object_id
     kind = inner.get("type") if isinstance(inner, dict) else None
+
+    if kind == "Join" and isinstance(inner, dict):
+        return await undo_join(inbound, inner)
 
     if kind in (None, "Follow"):
         follow = None

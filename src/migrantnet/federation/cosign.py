@@ -1,0 +1,109 @@
+"""Co-signing across nodes, as `Join` of a declaration (documented in FEDERATION.md).
+
+The signer's node sends `Join{object: <declaration>}` to the author; the author's node records
+the signature, answers `Accept`, and sends an `Update` of the declaration, whose `signatories`
+collection now names the signer. `Undo{Join}` withdraws the signature. Servers that do not know
+the convention see a Join they ignore; the declaration's text stays whole everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.content.cosign import add_signature, check_declaration, remove_signature
+from migrantnet.content.errors import InvalidInput, NotFound
+from migrantnet.content.remote import find_object, store_remote_object
+from migrantnet.federation.actors import get_or_fetch_actor, host_of, node_signer
+from migrantnet.federation.context import AS_CONTEXT
+from migrantnet.federation.delivery import queue_activity
+from migrantnet.federation.fetch import FetchError
+from migrantnet.federation.handlers.objects import to_remote_data
+from migrantnet.federation.parse import ParseError, parse_object
+from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.serialize.activities import undo_activity
+from migrantnet.federation.service import Federation
+from migrantnet.logs import log_event
+from migrantnet.models import Actor, ContentObject, Cosignature
+
+logger = logging.getLogger("migrantnet.federation.cosign")
+
+
+def join_activity(ap_id: str, signer: str, declaration: str) -> dict[str, object]:
+    return {
+        "@context": AS_CONTEXT,
+        "id": ap_id,
+        "type": "Join",
+        "actor": signer,
+        "object": declaration,
+    }
+
+
+async def _declaration(session: AsyncSession, fed: Federation, url: str) -> ContentObject:
+    """Ours from the database; a remote one fetched and stored, so its signature can be kept."""
+    obj = await find_object(session, url)
+    if obj is not None or fed.uris.is_local(url):
+        return check_declaration(obj, url)
+    try:
+        doc = await fed.client.get_json(url, sign=await node_signer(session, fed))
+        parsed = parse_object(doc)
+    except (FetchError, ParseError) as exc:
+        raise InvalidInput("declaration", f"could not fetch {url}: {exc}") from None
+    if (
+        parsed.ap_id != url
+        or not parsed.attributed_to
+        or host_of(parsed.attributed_to) != host_of(url)
+    ):
+        raise InvalidInput("declaration", f"{url} is not a declaration of its host")
+    author = await get_or_fetch_actor(session, fed, parsed.attributed_to)
+    data = to_remote_data(parsed, author, fed.now())
+    stored = await store_remote_object(session, author, data)
+    if stored is None:
+        raise InvalidInput("declaration", f"{url} was deleted")
+    stored.kind = "declaration"
+    return stored
+
+
+async def cosign_declaration(
+    session: AsyncSession, fed: Federation, signer: Actor, url: str
+) -> None:
+    declaration = await _declaration(session, fed, url)
+    author = await session.get(Actor, declaration.actor_id)
+    assert author is not None
+    ap_id = fed.uris.activity()
+    if not await add_signature(session, declaration, signer, ap_id):
+        return
+    if author.local:
+        await ActivityPubFederator(fed).object_updated(session, declaration, author)
+    else:
+        await queue_activity(
+            session, fed, signer, join_activity(ap_id, signer.ap_id, url), [author.inbox_url]
+        )
+    log_event(logger, "cosigned", signer=signer.slug, domain=author.domain)
+
+
+async def withdraw_cosignature(
+    session: AsyncSession, fed: Federation, signer: Actor, url: str
+) -> None:
+    declaration = await find_object(session, url)
+    if declaration is None:
+        raise NotFound(f"{signer.slug} has not signed {url}")
+    row = await remove_signature(session, declaration, signer)
+    if row is None:
+        raise NotFound(f"{signer.slug} has not signed {url}")
+    author = await session.get(Actor, declaration.actor_id)
+    assert author is not None
+    if author.local:
+        await ActivityPubFederator(fed).object_updated(session, declaration, author)
+    else:
+        undo = undo_activity(
+            f"{row.ap_id}/undo", signer.ap_id, join_activity(row.ap_id, signer.ap_id, url)
+        )
+        await queue_activity(session, fed, signer, undo, [author.inbox_url])
+    log_event(logger, "cosignature_withdrawn", signer=signer.slug, domain=author.domain)
+
+
+async def signature_by_id(session: AsyncSession, ap_id: str) -> Cosignature | None:
+    return await session.scalar(select(Cosignature).where(Cosignature.ap_id == ap_id))

@@ -1,0 +1,65 @@
+"""Join of one of our declarations (a co-signature) and its Undo."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from migrantnet.content.cosign import add_signature, remove_signature
+from migrantnet.content.errors import InvalidInput
+from migrantnet.federation.delivery import queue_activity
+from migrantnet.federation.handlers.base import Inbound
+from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.serialize.activities import accept_activity
+from migrantnet.models import Actor, ContentObject, InboxState, Kind
+
+
+async def _our_declaration(inbound: Inbound, object_id: str | None) -> ContentObject | None:
+    if not object_id or not inbound.fed.uris.is_local(object_id):
+        return None
+    return await inbound.session.scalar(
+        select(ContentObject).where(
+            ContentObject.ap_id == object_id,
+            ContentObject.local.is_(True),
+            ContentObject.kind == Kind.DECLARATION,
+            ContentObject.deleted_at.is_(None),
+        )
+    )
+
+
+async def handle_join(inbound: Inbound) -> InboxState:
+    declaration = await _our_declaration(inbound, inbound.activity.object_id)
+    if declaration is None or inbound.activity.ap_id is None:
+        return InboxState.IGNORED  # a Join of something else (an event, a group): not ours
+    author = await inbound.session.get(Actor, declaration.actor_id)
+    assert author is not None
+    try:
+        added = await add_signature(
+            inbound.session, declaration, inbound.sender, inbound.activity.ap_id
+        )
+    except InvalidInput:
+        return InboxState.IGNORED
+    join = {
+        "id": inbound.activity.ap_id,
+        "type": "Join",
+        "actor": inbound.sender.ap_id,
+        "object": declaration.ap_id,
+    }
+    accept = accept_activity(inbound.fed.uris.activity(), author.ap_id, join)
+    await queue_activity(inbound.session, inbound.fed, author, accept, [inbound.sender.inbox_url])
+    if added:
+        await ActivityPubFederator(inbound.fed).object_updated(inbound.session, declaration, author)
+    return InboxState.DONE
+
+
+async def undo_join(inbound: Inbound, inner: dict[str, object]) -> InboxState:
+    target = inner.get("object")
+    target_id = target.get("id") if isinstance(target, dict) else target
+    declaration = await _our_declaration(inbound, target_id if isinstance(target_id, str) else None)
+    if declaration is None:
+        return InboxState.IGNORED
+    if await remove_signature(inbound.session, declaration, inbound.sender) is None:
+        return InboxState.IGNORED
+    author = await inbound.session.get(Actor, declaration.actor_id)
+    assert author is not None
+    await ActivityPubFederator(inbound.fed).object_updated(inbound.session, declaration, author)
+    return InboxState.DONE
