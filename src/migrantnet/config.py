@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError
 
 ENV_PREFIX = "MIGRANTNET_"
 CONFIG_FILE_NAME = "migrantnet.env"
+MEGABYTE = 1024 * 1024
 
 _HOST_RE = re.compile(
     r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
@@ -59,6 +60,21 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="multiplies retry delays; tests shrink it"
     )
     unavailable_after_days: int = Field(default=7, ge=1, le=365)
+    media_max_bytes: int = Field(
+        default=20 * MEGABYTE,
+        ge=1024,
+        le=1024 * MEGABYTE,
+        description="largest upload accepted, in bytes (documents; images have their own limit)",
+    )
+    image_max_bytes: int = Field(
+        default=10 * MEGABYTE, ge=1024, le=1024 * MEGABYTE, description="largest image, in bytes"
+    )
+    image_max_pixels: int = Field(
+        default=40_000_000,
+        ge=10_000,
+        le=100_000_000,
+        description="largest image accepted, in pixels (width × height); stops decompression bombs",
+    )
 
     @field_validator("domain")
     @classmethod
