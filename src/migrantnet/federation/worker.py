@@ -15,6 +15,7 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.federation.context import AP_CONTENT_TYPE
@@ -133,13 +134,12 @@ class DeliveryWorker:
         now = self.fed.now()
         settings = self.fed.settings
         async with self.fed.db.session() as session, session.begin():
-            delivery = await session.get(Delivery, delivery_id)
-            if delivery is None:
+            delivery = await session.get(Delivery, delivery_id, with_for_update=True)
+            if delivery is None or delivery.state != DeliveryState.QUEUED:
+                # Finished meanwhile (cancelled, or sent by a worker that took over an expired
+                # lease): final states are final, a late answer must not overwrite them.
                 return
-            health = await session.get(DomainHealth, delivery.domain)
-            if health is None:
-                health = DomainHealth(domain=delivery.domain, failure_days=[])
-                session.add(health)
+            health = await _domain_health(session, delivery.domain)
             delivery.attempts += 1
             delivery.last_status = status
             delivery.last_error = error[:2000] if error else None
@@ -202,3 +202,16 @@ class DeliveryWorker:
         finally:
             await self.aclose()
             log_event(logger, "worker_stopped")
+
+
+async def _domain_health(session: AsyncSession, domain: str) -> DomainHealth:
+    """The host's row, created on first need. Several sends to a new host finish together, so
+    another transaction may create it first: a lost race must not lose this send's outcome."""
+    health = await session.get(DomainHealth, domain)
+    if health is None:
+        with contextlib.suppress(IntegrityError):
+            async with session.begin_nested():
+                session.add(DomainHealth(domain=domain, failure_days=[]))
+        health = await session.get(DomainHealth, domain)
+        assert health is not None
+    return health

@@ -1,0 +1,840 @@
+"""The delivery worker against real HTTP servers on loopback ports.
+
+Each `Sink` is a minimal HTTP/1.1 server (asyncio, in the test's own event loop) that records
+every request and answers what the test told it to, per path: a status with headers, a held
+answer released by the test, or none at all. Notes are published through the real services, the
+worker's testable step `process_batch` is driven directly, and outcomes are read from the
+database; signatures are verified with the association's public key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from federation_peer import count, one, rows
+from sqlalchemy import select, update
+from sqlalchemy.sql import ColumnElement
+
+from dbs import backend
+from migrantnet.config import Settings
+from migrantnet.content.notes import publish_note
+from migrantnet.content.objects import delete_object
+from migrantnet.db import Database
+from migrantnet.federation.fetch import FetchPolicy, SafeClient
+from migrantnet.federation.httpsig import PublicKey, digest_header, verify_request
+from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.service import Federation
+from migrantnet.federation.worker import LEASE, DeliveryWorker
+from migrantnet.models import (
+    Actor,
+    ContentObject,
+    Delivery,
+    DeliveryState,
+    DomainHealth,
+    Follow,
+    FollowState,
+    OutboxActivity,
+)
+
+pg_only = pytest.mark.skipif(
+    backend() != "postgresql",
+    reason="concurrent workers need FOR UPDATE SKIP LOCKED (PostgreSQL); SQLite runs one worker",
+)
+
+
+# -- the sink -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int = 202
+    headers: tuple[tuple[str, str], ...] = ()
+    hold: asyncio.Event | None = None  # answer only once the test sets it
+
+
+@dataclass(frozen=True)
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]  # names lower-cased
+    body: bytes
+    received_at: datetime
+
+    @property
+    def activity(self) -> dict[str, Any]:
+        return json.loads(self.body)
+
+
+@dataclass
+class Sink:
+    """A loopback HTTP server: `replies[path]` is a list of answers, used in turn, the last
+    one for good (202 when none is set); `seen` holds every request received."""
+
+    replies: dict[str, list[Reply]] = field(default_factory=dict)
+    seen: list[Seen] = field(default_factory=list)
+    port: int = 0
+    _server: asyncio.Server | None = None
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _never: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def start(self) -> Sink:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = int(self._server.sockets[0].getsockname()[1])
+        return self
+
+    async def stop(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._server.wait_closed()
+
+    @property
+    def domain(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def url(self, path: str) -> str:
+        return f"http://{self.domain}{path}"
+
+    def answer(self, path: str, *replies: Reply | int) -> None:
+        self.replies[path] = [r if isinstance(r, Reply) else Reply(r) for r in replies]
+
+    def hang(self) -> Reply:
+        return Reply(hold=self._never)
+
+    def posts(self, path: str | None = None) -> list[Seen]:
+        return [s for s in self.seen if s.method == "POST" and path in (None, s.path)]
+
+    async def wait_for(self, requests: int, timeout: float = 5) -> None:
+        async with asyncio.timeout(timeout):
+            while len(self.seen) < requests:
+                await asyncio.sleep(0.005)
+
+    def _next_reply(self, path: str) -> Reply:
+        queue = self.replies.get(path)
+        if not queue:
+            return Reply()
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            while True:  # keep-alive: several requests per connection
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    return
+                request_line, *lines = head.decode("latin-1").split("\r\n")[:-2]
+                method, target, _version = request_line.split(" ", 2)
+                headers: dict[str, str] = {}
+                for line in lines:
+                    name, _, value = line.partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                self.seen.append(Seen(method, target, headers, body, datetime.now(UTC)))
+                reply = self._next_reply(target)
+                if reply.hold is not None:
+                    await reply.hold.wait()
+                out = [
+                    f"HTTP/1.1 {reply.status} {HTTPStatus(reply.status).phrase}",
+                    "Content-Length: 0",
+                    *(f"{name}: {value}" for name, value in reply.headers),
+                ]
+                writer.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1"))
+                await writer.drain()
+        finally:
+            writer.close()
+            self._tasks.discard(task)
+
+
+@pytest.fixture
+async def make_sink() -> AsyncIterator[Callable[[], Any]]:
+    sinks: list[Sink] = []
+
+    async def make() -> Sink:
+        sink = await Sink().start()
+        sinks.append(sink)
+        return sink
+
+    yield make
+    for sink in sinks:
+        await sink.stop()
+
+
+@pytest.fixture
+async def sink(make_sink: Callable[[], Any]) -> Sink:
+    return await make_sink()
+
+
+MakeWorker = Callable[..., DeliveryWorker]
+
+
+@pytest.fixture
+async def make_worker(settings: Settings, db: Database) -> AsyncIterator[MakeWorker]:
+    """`make_worker(delivery_max_attempts=2, ...)`: a worker (and its Federation) on settings
+    changed as given; all are closed at the end."""
+    workers: list[DeliveryWorker] = []
+
+    def make(**overrides: Any) -> DeliveryWorker:
+        worker = DeliveryWorker(Federation(settings.model_copy(update=overrides), db))
+        workers.append(worker)
+        return worker
+
+    yield make
+    for worker in workers:
+        await worker.aclose()
+        await worker.fed.aclose()
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+async def add_follower(
+    db: Database,
+    followed: Actor,
+    inbox: str,
+    shared_inbox: str | None = None,
+    state: FollowState = FollowState.ACCEPTED,
+) -> None:
+    ap_id = inbox.removesuffix("/inbox")
+    async with db.session() as session, session.begin():
+        follower = Actor(
+            ap_id=ap_id,
+            type="Person",
+            local=False,
+            username=ap_id.rsplit("/", 1)[-1],
+            domain=urlsplit(inbox).netloc,
+            inbox_url=inbox,
+            shared_inbox_url=shared_inbox,
+        )
+        session.add(follower)
+        await session.flush()
+        session.add(
+            Follow(
+                ap_id=f"{ap_id}#follows/{uuid.uuid4().hex}",
+                follower_id=follower.id,
+                followed_id=followed.id,
+                state=state,
+            )
+        )
+
+
+async def publish(fed: Federation, author: Actor, text: str = "Permanence juridique") -> str:
+    """Publish a public note and commit; its id."""
+    async with fed.db.session() as session:
+        actor = await session.get(Actor, author.id)
+        assert actor is not None
+        obj = await publish_note(
+            session, fed.uris, ActivityPubFederator(fed), actor, text={"en": text}
+        )
+        await session.commit()
+        return obj.ap_id
+
+
+async def make_due(db: Database, *where: ColumnElement[bool]) -> None:
+    """Move retries to the past, as if their time had come."""
+    async with db.session() as session, session.begin():
+        await session.execute(
+            update(Delivery)
+            .where(*where)
+            .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+
+
+async def deliveries(db: Database, *where: ColumnElement[bool]) -> list[Delivery]:
+    return await rows(db, Delivery, *where)
+
+
+async def assert_signed_by(seen: Seen, sink: Sink, actor: Actor, payload: dict[str, Any]) -> None:
+    """A draft-cavage signature by `actor`'s key over this very request, a Digest of the body,
+    a Date of the moment it was sent, and the activity as the body."""
+
+    async def key_lookup(key_id: str, refresh: bool) -> PublicKey | None:
+        if key_id != actor.public_key_id:
+            return None
+        assert actor.public_key_pem is not None
+        return PublicKey(key_id=key_id, owner=actor.ap_id, public_key_pem=actor.public_key_pem)
+
+    verified = await verify_request(
+        seen.method,
+        sink.url(seen.path),
+        seen.headers,
+        seen.body,
+        key_lookup=key_lookup,
+        now=datetime.now(UTC),
+    )
+    assert (verified.key_id, verified.owner, verified.scheme) == (
+        actor.public_key_id,
+        actor.ap_id,
+        "cavage",
+    )
+    assert 'algorithm="rsa-sha256"' in seen.headers["signature"]
+    assert seen.headers["digest"] == digest_header(seen.body)
+    assert seen.headers["content-type"] == "application/activity+json"
+    sent_at = parsedate_to_datetime(seen.headers["date"])
+    assert abs(sent_at - seen.received_at) < timedelta(seconds=2)
+    assert seen.activity == payload
+
+
+async def wait_until(check: Callable[[], Any], timeout: float = 5) -> None:
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.02)
+
+
+# -- queueing -----------------------------------------------------------------------------
+
+
+async def test_one_delivery_per_distinct_preferred_inbox(
+    db: Database, association: Actor, make_sink: Callable[[], Any], make_worker: MakeWorker
+) -> None:
+    a, b = await make_sink(), await make_sink()
+    for name in ("alice", "bob", "carol"):  # one host, one shared inbox
+        await add_follower(db, association, a.url(f"/users/{name}/inbox"), a.url("/inbox"))
+    await add_follower(db, association, a.url("/users/frank/inbox"))  # same host, no shared
+    await add_follower(db, association, b.url("/users/dave/inbox"))
+    await add_follower(db, association, b.url("/users/erin/inbox"), state=FollowState.PENDING)
+    worker = make_worker()
+
+    note_id = await publish(worker.fed, association)
+
+    activity = await one(db, OutboxActivity)
+    assert (activity.type, activity.object_ap_id, activity.public) == ("Create", note_id, True)
+    queued = await deliveries(db)
+    assert sorted(d.inbox_url for d in queued) == sorted(
+        [a.url("/inbox"), a.url("/users/frank/inbox"), b.url("/users/dave/inbox")]
+    )
+    assert {d.activity_id for d in queued} == {activity.id}
+    assert {(d.state, d.attempts) for d in queued} == {(DeliveryState.QUEUED, 0)}
+    assert sorted(d.domain for d in queued) == sorted([a.domain, a.domain, b.domain])
+
+    assert await worker.process_batch() == 3
+    assert Counter(s.path for s in a.posts()) == {"/inbox": 1, "/users/frank/inbox": 1}
+    assert [s.path for s in b.posts()] == ["/users/dave/inbox"]
+    assert {(d.state, d.attempts) for d in await deliveries(db)} == {(DeliveryState.SENT, 1)}
+
+
+async def test_outcomes_of_sends_to_a_new_host_finishing_together_are_all_recorded(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    """Each outcome notes the host's health; the first ones to a host never seen before must
+    not race to create its row and lose the outcome of a request already sent."""
+    names = [f"member{n}" for n in range(8)]
+    for name in names:
+        await add_follower(db, association, sink.url(f"/users/{name}/inbox"))
+    worker = make_worker()
+    await publish(worker.fed, association)
+
+    assert await worker.process_batch() == len(names)
+
+    assert len(sink.posts()) == len(names)
+    assert {(d.state, d.attempts, d.locked_until) for d in await deliveries(db)} == {
+        (DeliveryState.SENT, 1, None)
+    }
+    assert (await one(db, DomainHealth)).domain == sink.domain
+    assert await worker.process_batch() == 0
+
+
+async def test_deliveries_are_written_in_the_transaction_of_the_object(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    await add_follower(db, association, sink.url("/users/alice/inbox"))
+    await add_follower(db, association, sink.url("/users/bob/inbox"))
+    fed = make_worker().fed
+    async with db.session() as session:
+        actor = await session.get(Actor, association.id)
+        assert actor is not None
+        await publish_note(session, fed.uris, ActivityPubFederator(fed), actor, text={"en": "x"})
+        assert len(list(await session.scalars(select(Delivery)))) == 2  # flushed, in here
+        assert await count(db, Delivery) == 0, "nothing is visible before the commit"
+        await session.rollback()
+
+    assert await count(db, ContentObject) == 0
+    assert await count(db, OutboxActivity) == 0
+    assert await count(db, Delivery) == 0
+
+
+# -- outcomes -----------------------------------------------------------------------------
+
+
+async def test_accepted_delivery_is_sent_once_and_signed_at_send_time(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    await add_follower(db, association, sink.url("/users/alice/inbox"))
+    worker = make_worker()
+    await publish(worker.fed, association)
+
+    assert await worker.process_batch() == 1
+
+    delivery = await one(db, Delivery)
+    assert (delivery.state, delivery.attempts, delivery.last_status) == (DeliveryState.SENT, 1, 202)
+    assert delivery.locked_until is None
+    [seen] = sink.posts("/users/alice/inbox")
+    await assert_signed_by(seen, sink, association, (await one(db, OutboxActivity)).payload)
+    health = await one(db, DomainHealth)
+    assert (health.domain, health.failure_days, health.unavailable) == (sink.domain, [], False)
+    assert health.last_success_at is not None
+    assert await worker.process_batch() == 0, "a sent delivery is never sent again"
+    assert len(sink.seen) == 1
+
+
+async def test_server_error_is_retried_after_the_backoff(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    await add_follower(db, association, sink.url("/users/alice/inbox"))
+    sink.answer("/users/alice/inbox", 500)
+    worker = make_worker(delivery_backoff_scale=1.0)
+    await publish(worker.fed, association)
+
+    before = datetime.now(UTC)
+    assert await worker.process_batch() == 1
+    after = datetime.now(UTC)
+
+    delivery = await one(db, Delivery)
+    assert (delivery.state, delivery.attempts, delivery.last_status) == (
+        DeliveryState.QUEUED,
+        1,
+        500,
+    )
+    assert delivery.locked_until is None
+    # (1^4 + 15) s, plus at most 0.5 + 2 s of jitter
+    assert before + timedelta(seconds=16) <= delivery.next_attempt_at
+    assert delivery.next_attempt_at <= after + timedelta(seconds=18.5)
+    health = await one(db, DomainHealth)
+    assert health.failure_days in ([before.date().isoformat()], [after.date().isoformat()])
+    assert not health.unavailable
+
+    assert await worker.process_batch() == 0, "not before its time"
+    assert len(sink.seen) == 1
+
+
+async def test_each_attempt_is_signed_afresh(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    await add_follower(db, association, sink.url("/users/alice/inbox"))
+    sink.answer("/users/alice/inbox", 500, 202)
+    worker = make_worker(delivery_backoff_scale=0.001)  # a retry some 16 ms later
+    await publish(worker.fed, association)
+    payload = (await one(db, OutboxActivity)).payload
+
+    assert await worker.process_batch() == 1
+    await asyncio.sleep(1.02 - time.time() % 1)  # into the next second: Date must change
+    assert await worker.process_batch() == 1
+
+    delivery = await one(db, Delivery)
+    assert (delivery.state, delivery.attempts, delivery.last_status) == (DeliveryState.SENT, 2, 202)
+    first, second = sink.posts("/users/alice/inbox")
+    assert parsedate_to_datetime(second.headers["date"]) > parsedate_to_datetime(
+        first.headers["date"]
+    )
+    assert first.headers["signature"] != second.headers["signature"]
+    for seen in (first, second):
+        await assert_signed_by(seen, sink, association, payload)
+
+
+async def test_retry_after_of_a_429_is_honoured(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    await add_follower(db, association, sink.url("/users/alice/inbox"))
+    sink.answer("/users/alice/inbox", Reply(429, (("Retry-After", "120"),)))
+    worker = make_worker(delivery_backoff_scale=0.001)  # so only Retry-After can be this long
+    await publish(worker.fed, association)
+
+    before = datetime.now(UTC)
+    assert await worker.process_batch() == 1
+
+    delivery = await one(db, Delivery)
+    assert (delivery.state, delivery.attempts, delivery.last_status) == (
+        DeliveryState.QUEUED,
+        1,
+        429,
+    )
+    assert delivery.next_attempt_at >= before + timedelta(seconds=120)
+    assert delivery.next_attempt_at <= datetime.now(UTC) + timedelta(seconds=121)
+
+
+@pytest.mark.parametrize(
+    ("status", "state"),
+    [
+        (400, DeliveryState.FAILED),
+        (403, DeliveryState.FAILED),
+        (404, DeliveryState.FAILED),
+        (410, DeliveryState.FAILED),
+        (501, DeliveryState.FAILED),
+        (401, DeliveryState.QUEUED),
+        (408, DeliveryState.QUEUED),
+        (502, DeliveryState.QUEUED),
+        (503, DeliveryState.QUEUED),
+    ],
+)
+async def test_final_refusals_fail_and_the_rest_are_retried(
+    db: Database,
+    association: Actor,
+    sink: Sink,
+    make_worker: MakeWorker,
+    status: int,
+    state: DeliveryState,
+) -> None:
+    await add_follower(db, association, sink.url("/users/alice/inbox"))
+    sink.answer("/users/alice/inbox", status)
+    worker = make_worker(delivery_backoff_scale=0.001)
+    await publish(worker.fed, association)
+
+    assert await worker.process_batch() == 1
+    delivery = await one(db, Delivery)
+    assert (delivery.state, delivery.attempts, delivery.last_status) == (state, 1, status)
+    assert delivery.last_error and str(status) in delivery.last_error
+
+    await make_due(db)
+    retried = state == DeliveryState.QUEUED
+    assert await worker.process_batch() == int(retried)
+    assert len(sink.posts()) == 1 + int(retried)
+    assert (await one(db, Delivery)).attempts == 1 + int(retried)
+
+
+async def test_a_peer_that_never_answers_is_retried(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    await add_follower(db, association, sink.url("/users/alice/inbox"))
+    sink.answer("/users/alice/inbox", sink.hang())
+    worker = make_worker()
+    # The same worker with short deadlines (the policy's 30 s would make a slow test).
+    await worker.aclose()
+    quick = FetchPolicy(
+        user_agent="migrantnet-test",
+        allow_private_addresses=True,
+        read_timeout=0.3,
+        total_timeout=0.5,
+    )
+    worker.clients = [SafeClient(quick)]
+    worker._next_client = itertools.cycle(worker.clients)
+    await publish(worker.fed, association)
+
+    assert await worker.process_batch() == 1
+
+    delivery = await one(db, Delivery)
+    assert (delivery.state, delivery.attempts, delivery.last_status) == (
+        DeliveryState.QUEUED,
+        1,
+        None,
+    )
+    assert delivery.last_error
+    assert delivery.next_attempt_at > datetime.now(UTC)
+    assert (await one(db, DomainHealth)).failure_days != []
+
+
+async def test_the_last_failed_attempt_makes_it_dead(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    await add_follower(db, association, sink.url("/users/alice/inbox"))
+    sink.answer("/users/alice/inbox", 500)
+    worker = make_worker(delivery_max_attempts=3, delivery_backoff_scale=0.001)
+    await publish(worker.fed, association)
+
+    for attempt in (1, 2, 3):
+        await make_due(db)
+        assert await worker.process_batch() == 1
+        delivery = await one(db, Delivery)
+        assert delivery.attempts == attempt
+    assert delivery.state == DeliveryState.DEAD
+    await make_due(db)
+    assert await worker.process_batch() == 0
+    assert len(sink.posts()) == 3
+
+
+# -- unavailable domains ------------------------------------------------------------------
+
+
+async def test_an_unavailable_domain_is_skipped_until_it_succeeds(
+    db: Database, association: Actor, make_sink: Callable[[], Any], make_worker: MakeWorker
+) -> None:
+    down, up = await make_sink(), await make_sink()
+    await add_follower(db, association, down.url("/users/alice/inbox"))
+    await add_follower(db, association, up.url("/users/bob/inbox"))
+    worker = make_worker(unavailable_after_days=3)
+    async with db.session() as session, session.begin():
+        health = DomainHealth(domain=down.domain, failure_days=[])
+        for day in (date(2025, 3, 1), date(2025, 3, 1), date(2025, 3, 4)):
+            health.record_failure(day, 3)
+        assert not health.unavailable, "two distinct days are not enough"
+        health.record_failure(date(2025, 3, 9), 3)
+        assert health.unavailable
+        session.add(health)
+    await publish(worker.fed, association)
+
+    assert await worker.process_batch() == 1
+    assert down.seen == []
+    assert len(up.posts()) == 1
+    skipped = await one(db, Delivery, Delivery.domain == down.domain)
+    assert (skipped.state, skipped.attempts) == (DeliveryState.QUEUED, 0)
+
+    async with db.session() as session, session.begin():
+        health = await session.get(DomainHealth, down.domain)
+        assert health is not None
+        health.record_success(datetime.now(UTC))
+
+    assert await worker.process_batch() == 1
+    assert len(down.posts("/users/alice/inbox")) == 1
+    assert (await one(db, Delivery, Delivery.domain == down.domain)).state == DeliveryState.SENT
+
+
+async def test_failures_of_the_worker_make_a_domain_unavailable(
+    db: Database, association: Actor, make_sink: Callable[[], Any], make_worker: MakeWorker
+) -> None:
+    down, up = await make_sink(), await make_sink()
+    down.answer("/users/alice/inbox", 500)
+    await add_follower(db, association, down.url("/users/alice/inbox"))
+    await add_follower(db, association, up.url("/users/bob/inbox"))
+    worker = make_worker(unavailable_after_days=1, delivery_backoff_scale=0.001)
+    await publish(worker.fed, association)
+
+    assert await worker.process_batch() == 2
+    assert (await one(db, DomainHealth, DomainHealth.domain == down.domain)).unavailable
+    assert not (await one(db, DomainHealth, DomainHealth.domain == up.domain)).unavailable
+
+    await publish(worker.fed, association, "Une autre note")
+    await make_due(db)
+    assert await worker.process_batch() == 1, "only the new delivery to the healthy host"
+    assert len(down.posts()) == 1
+    assert len(up.posts()) == 2
+
+
+# -- deletion -----------------------------------------------------------------------------
+
+
+async def test_deleting_before_the_worker_runs_cancels_the_create(
+    db: Database, association: Actor, make_sink: Callable[[], Any], make_worker: MakeWorker
+) -> None:
+    a, b = await make_sink(), await make_sink()
+    await add_follower(db, association, a.url("/users/alice/inbox"), a.url("/inbox"))
+    await add_follower(db, association, b.url("/users/bob/inbox"))
+    worker = make_worker()
+    note_id = await publish(worker.fed, association)
+
+    async with db.session() as session:
+        actor = await session.get(Actor, association.id)
+        obj = await session.scalar(select(ContentObject).where(ContentObject.ap_id == note_id))
+        assert actor is not None and obj is not None
+        await delete_object(session, ActivityPubFederator(worker.fed), actor, obj)
+        await session.commit()
+
+    create = await one(db, OutboxActivity, OutboxActivity.type == "Create")
+    delete = await one(db, OutboxActivity, OutboxActivity.type == "Delete")
+    assert {d.state for d in await deliveries(db, Delivery.activity_id == create.id)} == {
+        DeliveryState.CANCELLED
+    }
+    deletes = await deliveries(db, Delivery.activity_id == delete.id)
+    assert {d.inbox_url for d in deletes} == {a.url("/inbox"), b.url("/users/bob/inbox")}
+    assert {d.state for d in deletes} == {DeliveryState.QUEUED}
+
+    assert await worker.process_batch() == 2
+    sent = [*a.posts(), *b.posts()]
+    assert [s.activity["type"] for s in sent] == ["Delete", "Delete"]
+    assert {s.activity["object"]["id"] for s in sent} == {note_id}
+    for seen, sink in ((sent[0], a), (sent[1], b)):
+        await assert_signed_by(seen, sink, association, delete.payload)
+    assert {(d.state, d.attempts) for d in await deliveries(db)} == {
+        (DeliveryState.CANCELLED, 0),
+        (DeliveryState.SENT, 1),
+    }
+
+
+# -- crashes and leases -------------------------------------------------------------------
+
+
+async def test_a_crashed_workers_leases_expire_and_nothing_is_lost(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    for name in ("alice", "bob", "carol"):
+        await add_follower(db, association, sink.url(f"/users/{name}/inbox"))
+    crashed, survivor = make_worker(), make_worker()
+    await publish(crashed.fed, association)
+
+    async with db.session() as session:
+        claimed = await crashed.claim(session)
+    await crashed.aclose()  # it dies holding the leases, having sent nothing
+    assert len(claimed) == 3
+    for delivery in await deliveries(db):
+        assert (delivery.state, delivery.attempts) == (DeliveryState.QUEUED, 0)
+        assert delivery.locked_until is not None
+        assert delivery.locked_until > datetime.now(UTC) + LEASE - timedelta(seconds=10)
+
+    assert await survivor.process_batch() == 0, "leases are respected while they last"
+    assert sink.seen == []
+
+    async with db.session() as session, session.begin():
+        await session.execute(
+            update(Delivery).values(locked_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    assert await survivor.process_batch() == 3
+    assert Counter(s.path for s in sink.posts()) == {
+        f"/users/{name}/inbox": 1 for name in ("alice", "bob", "carol")
+    }
+    assert {(d.state, d.attempts, d.locked_until) for d in await deliveries(db)} == {
+        (DeliveryState.SENT, 1, None)
+    }
+
+
+async def test_a_late_answer_does_not_undo_a_finished_delivery(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    """A worker stalled past its lease: another takes the job and sends it; the stalled one's
+    answer (a refusal, here) then comes in and must not turn `sent` into `failed`."""
+    await add_follower(db, association, sink.url("/users/alice/inbox"))
+    release = asyncio.Event()
+    sink.answer("/users/alice/inbox", Reply(410, hold=release), Reply(202))
+    stalled, other = make_worker(), make_worker()
+    await publish(stalled.fed, association)
+
+    first = asyncio.create_task(stalled.process_batch())
+    await sink.wait_for(1)
+    async with db.session() as session, session.begin():
+        await session.execute(
+            update(Delivery).values(locked_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    assert await other.process_batch() == 1
+    assert (await one(db, Delivery)).state == DeliveryState.SENT
+    release.set()
+    assert await first == 1
+
+    delivery = await one(db, Delivery)
+    assert (delivery.state, delivery.last_status) == (DeliveryState.SENT, 202)
+    assert len(sink.posts()) == 2  # at least once: the overlap sent it twice
+
+
+# -- several workers (PostgreSQL) ---------------------------------------------------------
+
+
+async def fifty_followers(db: Database, association: Actor, sink: Sink) -> None:
+    async with db.session() as session, session.begin():
+        for n in range(50):
+            inbox = sink.url(f"/users/u{n}/inbox")
+            follower = Actor(
+                ap_id=inbox.removesuffix("/inbox"),
+                type="Person",
+                local=False,
+                username=f"u{n}",
+                domain=sink.domain,
+                inbox_url=inbox,
+            )
+            session.add(follower)
+            await session.flush()
+            session.add(
+                Follow(
+                    ap_id=f"{follower.ap_id}#follow",
+                    follower_id=follower.id,
+                    followed_id=association.id,
+                    state=FollowState.ACCEPTED,
+                )
+            )
+
+
+@pg_only
+async def test_concurrent_claims_never_share_a_delivery(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    await fifty_followers(db, association, sink)
+    one_worker, two_worker = (
+        make_worker(delivery_concurrency=4),
+        make_worker(delivery_concurrency=4),
+    )
+    await publish(one_worker.fed, association)
+    all_ids = sorted(d.id for d in await deliveries(db))
+    assert len(all_ids) == 50
+
+    # Rows locked by a transaction still open are skipped at once, not waited for.
+    async with db.session() as holder:
+        held = list(
+            await holder.scalars(
+                select(Delivery.id).order_by(Delivery.id).limit(10).with_for_update()
+            )
+        )
+        async with db.session() as session, asyncio.timeout(5):
+            taken = await one_worker.claim(session)
+        assert taken and not set(taken) & set(held)
+        await holder.rollback()
+    async with db.session() as session, session.begin():
+        await session.execute(update(Delivery).values(locked_until=None))
+
+    claimed: list[int] = []
+    while True:
+        async with db.session() as first, db.session() as second:
+            a, b = await asyncio.gather(one_worker.claim(first), two_worker.claim(second))
+        if not a and not b:
+            break
+        assert len(a) <= 16 and len(b) <= 16
+        assert not set(a) & set(b), "the same delivery claimed by both workers"
+        claimed += [*a, *b]
+    assert sorted(claimed) == all_ids
+
+
+@pg_only
+async def test_two_workers_send_each_delivery_exactly_once(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    await fifty_followers(db, association, sink)
+    workers = [make_worker(delivery_concurrency=4) for _ in range(2)]
+    await publish(workers[0].fed, association)
+
+    rounds = 0
+    while sum(await asyncio.gather(*(w.process_batch() for w in workers))):
+        rounds += 1
+    assert rounds >= 2
+
+    sent = Counter((s.activity["id"], s.path) for s in sink.posts())
+    assert len(sent) == 50
+    assert set(sent.values()) == {1}
+    assert {(d.state, d.attempts) for d in await deliveries(db)} == {(DeliveryState.SENT, 1)}
+
+
+# -- the loop -----------------------------------------------------------------------------
+
+
+async def test_run_wakes_for_new_work_and_stops_promptly(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    await add_follower(db, association, sink.url("/users/alice/inbox"))
+    worker = make_worker(worker_poll_seconds=30)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(worker.run(stop))
+    try:
+        await asyncio.sleep(0.1)  # idle, waiting on a 30 s poll
+        await publish(worker.fed, association)  # queueing wakes it
+
+        async def sent() -> bool:
+            return await count(db, Delivery, Delivery.state == DeliveryState.SENT) == 1
+
+        await wait_until(sent, timeout=5)
+        started = time.monotonic()
+        stop.set()
+        async with asyncio.timeout(2):
+            await loop
+        assert time.monotonic() - started < 1
+    finally:
+        if not loop.done():
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+
+    assert len(sink.posts()) == 1
+    for client in worker.clients:  # closed on the way out
+        with pytest.raises(RuntimeError, match="closed"):
+            await client.request("POST", sink.url("/users/alice/inbox"), content=b"{}")
+    assert len(sink.posts()) == 1
