@@ -172,7 +172,7 @@ async def test_every_kind_in_two_languages(session: AsyncSession, uris: Uris, ac
     resource_row = await session.get(Resource, resource.id)
     assert resource_row is not None
     assert resource_row.languages == ["ar", "en"]
-    assert resource.type == "Document"
+    assert resource.type == "Page"
 
 
 async def test_practice_must_link_a_real_struggle(

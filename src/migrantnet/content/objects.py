@@ -19,7 +19,7 @@ AP_TYPES: dict[Kind, str] = {
     Kind.DECLARATION: "Article",
     Kind.STRUGGLE: "Page",
     Kind.EVENT: "Event",
-    Kind.RESOURCE: "Document",
+    Kind.RESOURCE: "Page",  # Mastodon drops a Create{Document}; it shows a Page
     Kind.PRACTICE: "Article",
 }
 

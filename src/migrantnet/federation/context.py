@@ -31,8 +31,50 @@ EXTENSION_TERMS: dict[str, Any] = {
     "value": "schema:value",
 }
 
+FEP_8A8E = "https://w3id.org/fep/8a8e/"
+
+# What content objects add: events as FEP-8a8e, Mobilizon and Gancio write them, and the
+# project's own terms (FEDERATION.md, "Content types"). Terms that ActivityStreams already
+# defines (`location`, `startTime`, `audience`...) are never redefined.
+CONTENT_TERMS: dict[str, Any] = {
+    "mz": "https://joinmobilizon.org/ns#",
+    "ical": "http://www.w3.org/2002/12/cal/ical#",
+    "timezone": f"{FEP_8A8E}timezone",
+    "eventStatus": {"@id": f"{FEP_8A8E}eventStatus", "@type": "@vocab"},
+    "EventScheduled": "schema:EventScheduled",
+    "EventCancelled": "schema:EventCancelled",
+    "EventTentative": f"{FEP_8A8E}EventTentative",
+    "organizers": {"@id": f"{FEP_8A8E}organizers", "@type": "@id"},
+    "joinMode": f"{FEP_8A8E}joinMode",
+    "externalParticipationUrl": {"@id": f"{FEP_8A8E}externalParticipationUrl", "@type": "@id"},
+    "category": f"{FEP_8A8E}category",
+    "isOnline": "mz:isOnline",
+    "PostalAddress": "schema:PostalAddress",
+    "VirtualLocation": "schema:VirtualLocation",
+    "address": "schema:address",
+    "streetAddress": "schema:streetAddress",
+    "addressLocality": "schema:addressLocality",
+    "addressRegion": "schema:addressRegion",
+    "postalCode": "schema:postalCode",
+    "addressCountry": "schema:addressCountry",
+    "kind": "mn:kind",
+    "struggle": {"@id": "mn:struggle", "@type": "@id"},
+    "struggleStatus": "mn:struggleStatus",
+    "countries": "mn:countries",
+    "topics": "mn:topics",
+    "startedOn": {"@id": "mn:startedOn", "@type": "http://www.w3.org/2001/XMLSchema#date"},
+    "adoptedOn": {"@id": "mn:adoptedOn", "@type": "http://www.w3.org/2001/XMLSchema#date"},
+    "adoptedAt": "mn:adoptedAt",
+    "signatories": {"@id": "mn:signatories", "@type": "@id"},
+    "resourceKind": "mn:resourceKind",
+    "languages": "mn:languages",
+    # `audience` is ActivityStreams' (FEP-1b12 groups); a resource's readers are mn:audience.
+    "resourceAudience": "mn:audience",
+    "outcome": "mn:outcome",
+}
+
 ACTOR_CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, EXTENSION_TERMS]
-OBJECT_CONTEXT: list[Any] = [AS_CONTEXT, EXTENSION_TERMS]
+OBJECT_CONTEXT: list[Any] = [AS_CONTEXT, {**EXTENSION_TERMS, **CONTENT_TERMS}]
 
 
 def is_activity_json(content_type: str | None) -> bool:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from migrantnet.content.details import load_details
 from migrantnet.federation.delivery import cancel_pending, follower_inboxes, queue_activity
 from migrantnet.federation.serialize.activities import (
     create_activity,
@@ -29,13 +32,19 @@ class ActivityPubFederator:
             return []  # direct addressing arrives with mentions (content issue)
         return await follower_inboxes(session, actor)
 
+    async def _object(
+        self, session: AsyncSession, obj: ContentObject, actor: Actor
+    ) -> dict[str, Any]:
+        return object_to_ap(await load_details(session, obj, actor), self.fed.uris)
+
     async def object_created(self, session: AsyncSession, obj: ContentObject, actor: Actor) -> None:
-        payload = create_activity(object_to_ap(obj, actor))
+        payload = create_activity(await self._object(session, obj, actor))
         inboxes = await self._recipients(session, obj, actor)
         await queue_activity(session, self.fed, actor, payload, inboxes, object_ap_id=obj.ap_id)
 
     async def object_updated(self, session: AsyncSession, obj: ContentObject, actor: Actor) -> None:
-        payload = update_activity(object_to_ap(obj, actor), actor.ap_id, self.fed.now())
+        doc = await self._object(session, obj, actor)
+        payload = update_activity(doc, actor.ap_id, self.fed.now())
         inboxes = await self._recipients(session, obj, actor)
         await queue_activity(session, self.fed, actor, payload, inboxes, object_ap_id=obj.ap_id)
 

@@ -24,6 +24,7 @@ class Kind(StrEnum):
     EVENT = "event"
     RESOURCE = "resource"
     PRACTICE = "practice"
+    ARTICLE = "article"  # a remote Article or Page without our extension fields
 
 
 class StruggleStatus(StrEnum):

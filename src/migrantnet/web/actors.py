@@ -4,17 +4,31 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.associations import get_association
+from migrantnet.content.details import KIND_ROWS, ObjectDetails, load_details
 from migrantnet.content.errors import NotFound
+from migrantnet.content.struggles import struggle_timeline
 from migrantnet.federation.context import AS_CONTEXT, wants_activity_json
 from migrantnet.federation.responses import ActivityJSONResponse
 from migrantnet.federation.serialize.actor import actor_to_ap
 from migrantnet.federation.serialize.objects import object_to_ap
-from migrantnet.models import ContentObject, Visibility
+from migrantnet.models import Actor, ContentObject, Kind, Visibility
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep, UrisDep
-from migrantnet.web.views import accepted_languages, actor_view, object_view
+from migrantnet.web.views import (
+    KIND_LABELS,
+    KIND_ORDER,
+    KindRow,
+    Related,
+    accepted_languages,
+    actor_view,
+    item_view,
+    object_page_view,
+    section_view,
+    wanted_languages,
+)
 
 router = APIRouter()
 PAGE_SIZE = 20
@@ -29,30 +43,57 @@ async def association_page(
     uris: UrisDep,
     settings: SettingsDep,
     templates: TemplatesDep,
+    kind: str | None = None,
     before: int | None = None,
 ) -> Response:
     actor = await get_association(session, slug)
     if wants_activity_json(request.headers.get("accept")):
         return ActivityJSONResponse(actor_to_ap(actor, uris))
-    query = select(ContentObject).where(
+    if kind is not None and kind not in KIND_LABELS:
+        raise NotFound(f"no kind of content named {kind!r}")
+    # Only the association's own objects, public ones: remote ones are never listed here.
+    listed = (
         ContentObject.actor_id == actor.id,
+        ContentObject.local.is_(True),
         ContentObject.deleted_at.is_(None),
         ContentObject.visibility.in_(LISTED),
     )
-    if before is not None:
-        query = query.where(ContentObject.id < before)
-    objects = list(
-        await session.scalars(query.order_by(ContentObject.id.desc()).limit(PAGE_SIZE + 1))
-    )
+    counts: dict[str, int] = {
+        row_kind: count
+        for row_kind, count in await session.execute(
+            select(ContentObject.kind, func.count()).where(*listed).group_by(ContentObject.kind)
+        )
+    }
+    kinds = [kind] if kind is not None else [k for k in KIND_ORDER if counts.get(k)]
     wanted = accepted_languages(request.headers.get("accept-language"))
-    more = objects[PAGE_SIZE - 1].id if len(objects) > PAGE_SIZE else None
+    sections = []
+    for section_kind in kinds:
+        query = select(ContentObject).where(*listed, ContentObject.kind == section_kind)
+        if kind is not None and before is not None:
+            query = query.where(ContentObject.id < before)
+        objects = list(
+            await session.scalars(query.order_by(ContentObject.id.desc()).limit(PAGE_SIZE + 1))
+        )
+        page = objects[:PAGE_SIZE]
+        rows = await load_kind_rows(session, page)
+        sections.append(
+            section_view(
+                section_kind,
+                slug,
+                counts.get(section_kind, 0),
+                [item_view(obj, wanted, rows.get(obj.id)) for obj in page],
+                page[-1].id if len(objects) > PAGE_SIZE else None,
+            )
+        )
     response = templates.TemplateResponse(
         request,
         "association.html",
         {
             "actor": actor_view(actor, settings.domain),
-            "objects": [object_view(obj, wanted) for obj in objects[:PAGE_SIZE]],
-            "older": more,
+            "sections": sections,
+            "kind": kind,
+            "kind_heading": KIND_LABELS[kind][1] if kind is not None else None,
+            "paged": kind is not None and before is not None,
             "domain": settings.domain,
         },
     )
@@ -95,16 +136,62 @@ async def object_page(
             status_code=410,
         )
     if as_json:
-        return ActivityJSONResponse(object_to_ap(obj, actor))
-    wanted = accepted_languages(request.headers.get("accept-language"))
+        return ActivityJSONResponse(object_to_ap(await load_details(session, obj, actor), uris))
+    details = await load_details(session, obj, actor)
+    wanted = wanted_languages(
+        request.headers.get("accept-language"), request.query_params.get("lang")
+    )
     response = templates.TemplateResponse(
         request,
         "object.html",
         {
             "actor": actor_view(actor, settings.domain),
-            "object": object_view(obj, wanted),
+            "object": object_page_view(details, wanted, await _related(session, details)),
             "domain": settings.domain,
         },
     )
     response.headers["Vary"] = "Accept, Accept-Language"
     return response
+
+
+async def load_kind_rows(session: AsyncSession, objects: list[ContentObject]) -> dict[int, KindRow]:
+    """The rows each kind adds (event dates, struggle status...) for a page of objects."""
+    ids_by_kind: dict[Kind, list[int]] = {}
+    for obj in objects:
+        if obj.kind in KIND_ROWS:
+            ids_by_kind.setdefault(Kind(obj.kind), []).append(obj.id)
+    rows: dict[int, KindRow] = {}
+    for kind, ids in ids_by_kind.items():
+        model = KIND_ROWS[kind][1]
+        for row in await session.scalars(select(model).where(model.object_id.in_(ids))):
+            rows[row.object_id] = row
+    return rows
+
+
+async def _related(session: AsyncSession, details: ObjectDetails) -> Related:
+    """Organizers' names, the struggle a practice or event belongs to, a struggle's timeline."""
+    obj, related = details.obj, Related()
+    if details.event is not None and details.event.organizers:
+        related.organizers = list(
+            await session.scalars(
+                select(Actor).where(
+                    Actor.ap_id.in_(details.event.organizers), Actor.deleted_at.is_(None)
+                )
+            )
+        )
+    if obj.struggle_ap_id:
+        related.struggle = await session.scalar(
+            select(ContentObject).where(
+                ContentObject.ap_id == obj.struggle_ap_id,
+                ContentObject.deleted_at.is_(None),
+                ContentObject.visibility.in_((Visibility.PUBLIC, Visibility.UNLISTED)),
+            )
+        )
+    if obj.kind == Kind.STRUGGLE:
+        related.timeline = [
+            item
+            for item in await struggle_timeline(session, obj)
+            if item.local and item.actor_id == obj.actor_id
+        ]
+        related.timeline_rows = await load_kind_rows(session, related.timeline)
+    return related

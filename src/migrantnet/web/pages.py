@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from migrantnet.content.associations import list_associations
+from migrantnet.models import ContentObject, Visibility
+from migrantnet.web.actors import load_kind_rows
 from migrantnet.web.deps import DatabaseDep, SessionDep, SettingsDep, TemplatesDep
+from migrantnet.web.views import accepted_languages, actor_view, item_view
 
 router = APIRouter()
+LATEST = 20
 
 
 @router.get("/healthz", include_in_schema=False)
@@ -28,8 +32,33 @@ async def home(
     request: Request, session: SessionDep, settings: SettingsDep, templates: TemplatesDep
 ) -> HTMLResponse:
     associations = await list_associations(session)
-    return templates.TemplateResponse(
+    by_id = {actor.id: actor for actor in associations}
+    # The node's latest public objects: its associations' own, never remote ones.
+    latest = list(
+        await session.scalars(
+            select(ContentObject)
+            .where(
+                ContentObject.local.is_(True),
+                ContentObject.actor_id.in_(list(by_id)),
+                ContentObject.deleted_at.is_(None),
+                ContentObject.visibility == Visibility.PUBLIC,
+            )
+            .order_by(ContentObject.id.desc())
+            .limit(LATEST)
+        )
+    )
+    rows = await load_kind_rows(session, latest)
+    wanted = accepted_languages(request.headers.get("accept-language"))
+    response = templates.TemplateResponse(
         request,
         "home.html",
-        {"associations": associations, "domain": settings.domain},
+        {
+            "associations": [actor_view(actor, settings.domain) for actor in associations],
+            "latest": [
+                item_view(obj, wanted, rows.get(obj.id), by_id[obj.actor_id]) for obj in latest
+            ],
+            "domain": settings.domain,
+        },
     )
+    response.headers["Vary"] = "Accept-Language"
+    return response

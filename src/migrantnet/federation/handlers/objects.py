@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -15,58 +15,27 @@ from migrantnet.content.remote import (
     store_remote_object,
 )
 from migrantnet.federation.actors import host_of, node_signer, store_actor
-from migrantnet.federation.context import PUBLIC_FORMS
 from migrantnet.federation.fetch import FetchError
 from migrantnet.federation.handlers.base import Inbound
-from migrantnet.federation.parse import (
-    ACTOR_TYPES,
-    ParsedObject,
-    ParseError,
-    parse_actor,
-    parse_object,
+from migrantnet.federation.parse import ACTOR_TYPES, ParsedObject, ParseError, parse_actor
+from migrantnet.federation.parse.content import (
+    ParsedContent,
+    ap_to_content,
+    content_by_type,
+    content_to_remote,
 )
 from migrantnet.logs import log_event
-from migrantnet.models import Actor, Follow, FollowState, InboxState, Visibility
+from migrantnet.models import Actor, Follow, FollowState, InboxState
 
 logger = logging.getLogger("migrantnet.federation.handlers")
 
 
-def _visibility(parsed: ParsedObject, followers_url: str | None) -> Visibility:
-    if any(item in PUBLIC_FORMS for item in parsed.to):
-        return Visibility.PUBLIC
-    if any(item in PUBLIC_FORMS for item in parsed.cc):
-        return Visibility.UNLISTED
-    if followers_url and followers_url in (*parsed.to, *parsed.cc):
-        return Visibility.FOLLOWERS
-    return Visibility.DIRECT
-
-
-def to_remote_data(parsed: ParsedObject, sender: Actor, now: Any) -> RemoteObjectData:
-    extra: dict[str, Any] = {}
-    if parsed.event is not None:
-        event = asdict(parsed.event)
-        event["start"] = parsed.event.start.isoformat()
-        event["end"] = parsed.event.end.isoformat() if parsed.event.end else None
-        extra["event"] = event
-    if parsed.audience:
-        extra["audience"] = list(parsed.audience)
-    return RemoteObjectData(
-        ap_id=parsed.ap_id,
-        type=parsed.type,
-        url=parsed.url,
-        in_reply_to=parsed.in_reply_to,
-        primary_language=parsed.primary_language,
-        name_map=dict(parsed.name_map),
-        summary_map=dict(parsed.summary_map),
-        content_map=dict(parsed.content_map),
-        sensitive=parsed.sensitive,
-        visibility=_visibility(parsed, sender.followers_url),
-        published_at=parsed.published or now,
-        updated_at=parsed.updated,
-        tags=[asdict(tag) for tag in parsed.tags],
-        attachments=[asdict(item) for item in parsed.attachments],
-        extra=extra,
-    )
+def to_remote_data(
+    parsed: ParsedContent | ParsedObject, sender: Actor, now: datetime
+) -> RemoteObjectData:
+    """What we keep of a remote object; a bare `ParsedObject` gets its kind from its type."""
+    content = parsed if isinstance(parsed, ParsedContent) else content_by_type(parsed)
+    return content_to_remote(content, sender.followers_url, now)
 
 
 async def _is_relevant(inbound: Inbound, parsed: ParsedObject) -> bool:
@@ -95,7 +64,7 @@ def _embedded(inbound: Inbound) -> dict[str, Any] | None:
     return dict(obj) if obj is not None else None
 
 
-async def _parse_owned(inbound: Inbound) -> ParsedObject | None:
+async def _parse_owned(inbound: Inbound) -> ParsedContent | None:
     doc = _embedded(inbound)
     if doc is None and inbound.activity.object_id:
         # Only the id was sent: fetch the object from its origin (its host is the sender's).
@@ -110,19 +79,19 @@ async def _parse_owned(inbound: Inbound) -> ParsedObject | None:
     if doc is None:
         return None
     try:
-        parsed = parse_object(doc)
+        parsed = ap_to_content(doc)
     except ParseError as exc:
         log_event(logger, "object_unusable", reason=str(exc), domain=inbound.sender.domain)
         return None
-    author = parsed.attributed_to or inbound.sender.ap_id
-    if author != inbound.sender.ap_id or host_of(parsed.ap_id) != host_of(inbound.sender.ap_id):
+    author = parsed.obj.attributed_to or inbound.sender.ap_id
+    if author != inbound.sender.ap_id or host_of(parsed.obj.ap_id) != host_of(inbound.sender.ap_id):
         return None
     return parsed
 
 
 async def handle_create(inbound: Inbound) -> InboxState:
     parsed = await _parse_owned(inbound)
-    if parsed is None or not await _is_relevant(inbound, parsed):
+    if parsed is None or not await _is_relevant(inbound, parsed.obj):
         return InboxState.IGNORED
     stored = await store_remote_object(
         inbound.session, inbound.sender, to_remote_data(parsed, inbound.sender, inbound.fed.now())
@@ -148,8 +117,8 @@ async def handle_update(inbound: Inbound) -> InboxState:
     parsed = await _parse_owned(inbound)
     if parsed is None:
         return InboxState.IGNORED
-    existing = await find_object(inbound.session, parsed.ap_id)
-    if existing is None and not await _is_relevant(inbound, parsed):
+    existing = await find_object(inbound.session, parsed.obj.ap_id)
+    if existing is None and not await _is_relevant(inbound, parsed.obj):
         return InboxState.IGNORED
     stored = await store_remote_object(
         inbound.session, inbound.sender, to_remote_data(parsed, inbound.sender, inbound.fed.now())
