@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.models import Actor, ContentObject, Follow, FollowState, Visibility
+from migrantnet.models import Actor, ContentObject, Event, Follow, FollowState, Visibility
 
 
 async def network_objects(
@@ -38,3 +38,10 @@ async def outgoing_follows(session: AsyncSession, association: Actor) -> list[tu
         .order_by(Follow.id)
     )
     return [(follow, actor) for follow, actor in rows.tuples()]
+
+
+async def events_of(session: AsyncSession, object_ids: list[int]) -> dict[int, Event]:
+    if not object_ids:
+        return {}
+    rows = await session.scalars(select(Event).where(Event.object_id.in_(object_ids)))
+    return {event.object_id: event for event in rows}

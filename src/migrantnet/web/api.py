@@ -26,7 +26,7 @@ from migrantnet.content.details import ObjectDetails, load_details
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.events import EventInput, PlaceInput, edit_event, publish_event
 from migrantnet.content.media import MAX_ALT_TEXT, MediaLimits, store_upload
-from migrantnet.content.network import network_objects, outgoing_follows
+from migrantnet.content.network import events_of, network_objects, outgoing_follows
 from migrantnet.content.notes import edit_note, publish_note
 from migrantnet.content.objects import (
     check_struggle_link,
@@ -48,6 +48,7 @@ from migrantnet.content.texts import TextsInput
 from migrantnet.models import (
     Actor,
     ContentObject,
+    Event,
     EventStatus,
     Kind,
     Media,
@@ -437,9 +438,21 @@ def object_out(details: ObjectDetails, uris: Uris) -> ObjectOut:
 # -- public reads -----------------------------------------------------------------------------
 
 
+class NetworkEvent(BaseModel):
+    starts: datetime
+    ends: datetime
+    timezone: str
+    place: str | None
+    locality: str | None
+    country: str | None
+    online_url: str | None
+    status: str
+
+
 class NetworkItem(BaseModel):
     id: str
     type: str
+    kind: str
     actor: str
     url: str | None
     published: datetime
@@ -447,6 +460,7 @@ class NetworkItem(BaseModel):
     name: dict[str, Any]
     summary: dict[str, Any]
     content: dict[str, Any]
+    event: NetworkEvent | None = None
     extra: dict[str, Any]
 
 
@@ -466,10 +480,13 @@ async def network(slug: str, session: SessionDep, before: int | None = None) -> 
     """What the actors this association follows have published (public and unlisted)."""
     association = await get_association(session, slug)
     rows = await network_objects(session, association, before=before)
+    events = await events_of(session, [obj.id for obj, _ in rows])
     return [
         NetworkItem(
             id=obj.ap_id,
             type=obj.type,
+            kind=obj.kind,
+            event=_network_event(events.get(obj.id)),
             actor=actor.ap_id,
             url=obj.url,
             published=obj.published_at,
@@ -481,6 +498,21 @@ async def network(slug: str, session: SessionDep, before: int | None = None) -> 
         )
         for obj, actor in rows
     ]
+
+
+def _network_event(event: Event | None) -> NetworkEvent | None:
+    if event is None:
+        return None
+    return NetworkEvent(
+        starts=event.starts_at,
+        ends=event.ends_at,
+        timezone=event.timezone,
+        place=event.place_name,
+        locality=event.locality,
+        country=event.country,
+        online_url=event.online_url,
+        status=event.status,
+    )
 
 
 @router.get(
