@@ -163,3 +163,29 @@ def test_node_actor_and_discovery(make_node: Callable[..., Node]) -> None:
         timeout=5,
     ).json()
     assert relay["links"][0]["href"] == app_actor["id"]
+
+
+def test_following_a_node_actor_relays_every_public_item_of_that_node(
+    make_node: Callable[..., Node],
+) -> None:
+    """As a Mobilizon instance 'follows an instance': through its Application actor."""
+    a = make_node("a", "alpha")
+    b = make_node("b", "beta")
+    a.start()
+    b.start()
+    b.cli("follow", "beta", f"@relay@{a.domain}")
+    wait_for(
+        "the node actor's Accept",
+        lambda: [f for f in following(b, "beta") if f["state"] == "accepted"],
+    )
+    assert total(a, "/actor/followers") == 1
+
+    note_id = a.cli("post", "alpha", "Shared with every node that follows ours").stdout.strip()
+    [item] = wait_for("the relayed note on B", lambda: network(b, "beta"))
+    assert item["id"] == note_id
+    assert item["actor"] == f"{a.base_url}/@alpha"  # kept under its author, not the relay
+    followers_only = a.cli(
+        "post", "alpha", "Only for followers", "--visibility", "followers"
+    ).stdout.strip()
+    time.sleep(1.5)
+    assert followers_only not in [i["id"] for i in network(b, "beta")]

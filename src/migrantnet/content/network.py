@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.models import Actor, ContentObject, Event, Follow, FollowState, Visibility
+from migrantnet.models import (
+    Actor,
+    ContentObject,
+    Event,
+    Follow,
+    FollowState,
+    Interaction,
+    Visibility,
+)
 
 
 async def network_objects(
     session: AsyncSession, association: Actor, *, limit: int = 20, before: int | None = None
 ) -> list[tuple[ContentObject, Actor]]:
-    """Public and unlisted objects of followed remote actors, newest first."""
+    """Public and unlisted objects of followed remote actors, and those they shared, newest
+    first."""
     followed = select(Follow.followed_id).where(
         Follow.follower_id == association.id, Follow.state == FollowState.ACCEPTED
     )
@@ -19,7 +28,15 @@ async def network_objects(
         select(ContentObject, Actor)
         .join(Actor, Actor.id == ContentObject.actor_id)
         .where(
-            ContentObject.actor_id.in_(followed),
+            or_(
+                ContentObject.actor_id.in_(followed),
+                # shared with us by an actor we follow (a node relaying its associations, a group)
+                ContentObject.ap_id.in_(
+                    select(Interaction.object_ap_id).where(
+                        Interaction.type == "Announce", Interaction.actor_id.in_(followed)
+                    )
+                ),
+            ),
             ContentObject.deleted_at.is_(None),
             ContentObject.visibility.in_((Visibility.PUBLIC, Visibility.UNLISTED)),
         )

@@ -1,4 +1,9 @@
-"""The federation side of publishing: Create, Update and Delete queued for followers."""
+"""The federation side of publishing: Create, Update and Delete queued for followers.
+
+Public objects also reach the followers of the node's `Application` actor (a Mobilizon
+instance or a relay "following the node"): the node actor `Announce`s each new public object
+to them, and they get the author's Update and Delete as well.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from migrantnet.content.associations import get_node_actor
 from migrantnet.content.details import load_details
+from migrantnet.federation.context import AS_CONTEXT, PUBLIC
 from migrantnet.federation.delivery import cancel_pending, follower_inboxes, queue_activity
 from migrantnet.federation.serialize.activities import (
     create_activity,
@@ -15,6 +22,7 @@ from migrantnet.federation.serialize.activities import (
 )
 from migrantnet.federation.serialize.actor import actor_to_ap
 from migrantnet.federation.serialize.objects import addressing, object_to_ap
+from migrantnet.federation.serialize.time import iso
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, ContentObject, Visibility
 
@@ -32,6 +40,31 @@ class ActivityPubFederator:
             return []  # direct addressing arrives with mentions (content issue)
         return await follower_inboxes(session, actor)
 
+    async def _relay_inboxes(self, session: AsyncSession, obj: ContentObject) -> list[str]:
+        if obj.visibility != Visibility.PUBLIC:
+            return []
+        node = await get_node_actor(session)
+        return await follower_inboxes(session, node) if node is not None else []
+
+    async def _announce_to_node_followers(
+        self, session: AsyncSession, obj: ContentObject, already: list[str]
+    ) -> None:
+        inboxes = sorted(set(await self._relay_inboxes(session, obj)) - set(already))
+        node = await get_node_actor(session)
+        if not inboxes or node is None:
+            return
+        payload = {
+            "@context": AS_CONTEXT,
+            "id": f"{obj.ap_id}/relay",
+            "type": "Announce",
+            "actor": node.ap_id,
+            "published": iso(obj.published_at),
+            "to": [PUBLIC],
+            "cc": [node.followers_url] if node.followers_url else [],
+            "object": obj.ap_id,
+        }
+        await queue_activity(session, self.fed, node, payload, inboxes, object_ap_id=obj.ap_id)
+
     async def _object(
         self, session: AsyncSession, obj: ContentObject, actor: Actor
     ) -> dict[str, Any]:
@@ -41,17 +74,20 @@ class ActivityPubFederator:
         payload = create_activity(await self._object(session, obj, actor))
         inboxes = await self._recipients(session, obj, actor)
         await queue_activity(session, self.fed, actor, payload, inboxes, object_ap_id=obj.ap_id)
+        await self._announce_to_node_followers(session, obj, inboxes)
 
     async def object_updated(self, session: AsyncSession, obj: ContentObject, actor: Actor) -> None:
         doc = await self._object(session, obj, actor)
         payload = update_activity(doc, actor.ap_id, self.fed.now())
         inboxes = await self._recipients(session, obj, actor)
+        inboxes += await self._relay_inboxes(session, obj)
         await queue_activity(session, self.fed, actor, payload, inboxes, object_ap_id=obj.ap_id)
 
     async def object_deleted(self, session: AsyncSession, obj: ContentObject, actor: Actor) -> None:
         to, cc = addressing(obj.visibility, actor.followers_url)
         payload = delete_activity(obj.ap_id, actor.ap_id, obj.type, to, cc, self.fed.now())
         inboxes = await self._recipients(session, obj, actor)
+        inboxes += await self._relay_inboxes(session, obj)
         activity = await queue_activity(
             session, self.fed, actor, payload, inboxes, object_ap_id=obj.ap_id
         )

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from migrantnet.federation.actors import ActorUnavailable, get_or_fetch_actor
 from migrantnet.federation.follows import follow_remote
 from migrantnet.federation.handlers.base import Inbound
+from migrantnet.federation.handlers.objects import sender_is_followed, store_announced
 from migrantnet.federation.normalize import ids
 from migrantnet.logs import log_event
 from migrantnet.models import (
@@ -25,11 +26,11 @@ from migrantnet.models import (
 logger = logging.getLogger("migrantnet.federation.handlers")
 
 
-async def _store_interaction(inbound: Inbound, kind: str) -> InboxState:
+async def _store_interaction(inbound: Inbound, kind: str, *, remote_ok: bool = False) -> InboxState:
     object_id = inbound.activity.object_id
     if not object_id or inbound.activity.ap_id is None:
         return InboxState.IGNORED
-    if not inbound.fed.uris.is_local(object_id):
+    if not remote_ok and not inbound.fed.uris.is_local(object_id):
         return InboxState.IGNORED  # boosts and likes of others' posts are not ours to count
     session = inbound.session
     try:
@@ -48,6 +49,12 @@ async def _store_interaction(inbound: Inbound, kind: str) -> InboxState:
 
 
 async def handle_announce(inbound: Inbound) -> InboxState:
+    """A boost of ours is counted; a share by an actor we follow brings the object to us."""
+    object_id = inbound.activity.object_id
+    if object_id and not inbound.fed.uris.is_local(object_id):
+        if not await sender_is_followed(inbound) or not await store_announced(inbound, object_id):
+            return InboxState.IGNORED
+        return await _store_interaction(inbound, "Announce", remote_ok=True)
     return await _store_interaction(inbound, "Announce")
 
 

@@ -14,7 +14,13 @@ from migrantnet.content.remote import (
     find_object,
     store_remote_object,
 )
-from migrantnet.federation.actors import host_of, node_signer, store_actor
+from migrantnet.federation.actors import (
+    ActorUnavailable,
+    get_or_fetch_actor,
+    host_of,
+    node_signer,
+    store_actor,
+)
 from migrantnet.federation.fetch import FetchError
 from migrantnet.federation.handlers.base import Inbound
 from migrantnet.federation.parse import ACTOR_TYPES, ParsedObject, ParseError, parse_actor
@@ -41,18 +47,7 @@ def to_remote_data(
 async def _is_relevant(inbound: Inbound, parsed: ParsedObject) -> bool:
     """Keep what concerns us (Mastodon's rule): from an actor one of ours follows, a reply to
     one of our objects, or addressed to one of our actors."""
-    session = inbound.session
-    followed = await session.scalar(
-        select(Follow.id)
-        .join(Actor, Actor.id == Follow.follower_id)
-        .where(
-            Follow.followed_id == inbound.sender.id,
-            Follow.state == FollowState.ACCEPTED,
-            Actor.local.is_(True),
-        )
-        .limit(1)
-    )
-    if followed is not None:
+    if await sender_is_followed(inbound):
         return True
     if parsed.in_reply_to and inbound.fed.uris.is_local(parsed.in_reply_to):
         return True
@@ -145,3 +140,49 @@ async def handle_delete(inbound: Inbound) -> InboxState:
         return InboxState.DONE
     deleted = await delete_remote_object(inbound.session, inbound.sender, object_id, now)
     return InboxState.DONE if deleted else InboxState.IGNORED
+
+
+async def sender_is_followed(inbound: Inbound) -> bool:
+    followed = await inbound.session.scalar(
+        select(Follow.id)
+        .join(Actor, Actor.id == Follow.follower_id)
+        .where(
+            Follow.followed_id == inbound.sender.id,
+            Follow.state == FollowState.ACCEPTED,
+            Actor.local.is_(True),
+        )
+        .limit(1)
+    )
+    return followed is not None
+
+
+async def store_announced(inbound: Inbound, object_id: str) -> bool:
+    """A followed actor (a node actor relaying its node, a group, a boost) shares an object of
+    someone else: fetch it from its origin and keep it under its author."""
+    existing = await find_object(inbound.session, object_id)
+    if existing is not None:
+        return existing.deleted_at is None
+    try:
+        doc = await inbound.fed.client.get_json(
+            object_id, sign=await node_signer(inbound.session, inbound.fed)
+        )
+        content = ap_to_content(doc)
+    except (FetchError, ParseError) as exc:
+        log_event(logger, "announced_fetch_failed", reason=str(exc), domain=host_of(object_id))
+        return False
+    author_id = content.obj.attributed_to
+    if (
+        content.obj.ap_id != object_id
+        or not author_id
+        or host_of(author_id) != host_of(object_id)
+        or not content.obj.is_public
+    ):
+        return False
+    try:
+        author = await get_or_fetch_actor(inbound.session, inbound.fed, author_id)
+    except ActorUnavailable:
+        return False
+    stored = await store_remote_object(
+        inbound.session, author, to_remote_data(content, author, inbound.fed.now())
+    )
+    return stored is not None
