@@ -802,3 +802,45 @@ async def test_only_publishers_upload(app_client: httpx.AsyncClient, node: Node)
         )
         assert response.status_code == status
     assert (await app_client.post(f"{API}/{node.slug}/media", files=files)).status_code == 401
+
+
+async def test_uploads_are_attached_to_a_declaration_and_federated(
+    app_client: httpx.AsyncClient, node: Node, session: AsyncSession
+) -> None:
+    pdf = await app_client.post(
+        f"{API}/{node.slug}/media",
+        files={"file": ("declaration.pdf", b"%PDF-1.4\n%test\n", "application/pdf")},
+        data={"alt_text": "The signed declaration"},
+        headers=node.auth(),
+    )
+    assert pdf.status_code == 201, pdf.text
+    body = {
+        "texts": {"title": {"fr": "Déclaration"}, "body": {"fr": "Texte"}},
+        "media_ids": [pdf.json()["id"]],
+    }
+    created = await app_client.post(
+        f"{API}/{node.slug}/declarations", json=body, headers=node.auth()
+    )
+    assert created.status_code == 201, created.text
+    doc = (
+        await app_client.get(created.json()["id"], headers={"Accept": "application/activity+json"})
+    ).json()
+    [attachment] = doc["attachment"]
+    assert attachment["mediaType"] == "application/pdf"
+    assert attachment["url"].endswith(".pdf")
+    assert attachment["name"] == "The signed declaration"
+    # The Create queued for the follower carries the attachment too.
+    [payload] = await session.scalars(
+        select(OutboxActivity.payload).where(OutboxActivity.object_ap_id == doc["id"])
+    )
+    assert payload["object"]["attachment"] == doc["attachment"]
+
+    # Another association's upload, or an unknown id: refused, nothing created.
+    before = await count_objects(session)
+    refused = await app_client.post(
+        f"{API}/{node.slug}/notes",
+        json={"text": {"fr": "x"}, "media_ids": ["nope"]},
+        headers=node.auth(),
+    )
+    assert refused.status_code == 422
+    assert await count_objects(session) == before

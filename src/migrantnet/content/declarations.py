@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from migrantnet.content.media import attach_media
 from migrantnet.content.objects import mark_edited, new_local_object
 from migrantnet.content.publishing import Federator
 from migrantnet.content.texts import TextsInput, apply_texts_input, prepare_texts
@@ -20,6 +21,7 @@ class DeclarationInput:
     adopted_on: date | None = None
     adopted_at_place: str | None = None
     visibility: str = Visibility.PUBLIC
+    media_ids: list[str] = field(default_factory=list)  # uploads to attach
 
 
 def _apply(row: Declaration, data: DeclarationInput) -> None:
@@ -32,7 +34,13 @@ async def publish_declaration(
 ) -> ContentObject:
     texts = prepare_texts(data.texts, title_required=True, body_required=True)
     obj = await new_local_object(
-        session, uris, actor, kind=Kind.DECLARATION, texts=texts, visibility=data.visibility
+        session,
+        uris,
+        actor,
+        kind=Kind.DECLARATION,
+        texts=texts,
+        visibility=data.visibility,
+        media_ids=data.media_ids,
     )
     row = Declaration(object_id=obj.id)
     _apply(row, data)
@@ -54,6 +62,8 @@ async def edit_declaration(
     assert row is not None
     _apply(row, data)
     apply_texts_input(obj, texts)
+    if data.media_ids:
+        await attach_media(session, obj, actor, data.media_ids)
     mark_edited(obj)
     await session.flush()
     await federator.object_updated(session, obj, actor)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.languages import check_countries, country_name
+from migrantnet.content.media import attach_media
 from migrantnet.content.objects import check_struggle_link, mark_edited, new_local_object
 from migrantnet.content.publishing import Federator
 from migrantnet.content.texts import Texts, TextsInput, apply_texts_input, prepare_texts
@@ -47,6 +48,7 @@ class EventInput:
     organizers: list[str] = field(default_factory=list)
     struggle_ap_id: str | None = None
     visibility: str = Visibility.PUBLIC
+    media_ids: list[str] = field(default_factory=list)  # uploads to attach
 
 
 def check_timezone(name: str) -> ZoneInfo:
@@ -188,6 +190,7 @@ async def publish_event(
         kind=Kind.EVENT,
         texts=texts,
         visibility=data.visibility,
+        media_ids=data.media_ids,
         struggle_ap_id=data.struggle_ap_id,
     )
     event = Event(object_id=obj.id)
@@ -218,6 +221,8 @@ async def edit_event(
     if actor.ap_id not in event.organizers:
         event.organizers = [actor.ap_id, *event.organizers]
     _complete_summaries(obj, event, texts)
+    if data.media_ids:
+        await attach_media(session, obj, actor, data.media_ids)
     mark_edited(obj)
     await session.flush()
     await federator.object_updated(session, obj, actor)

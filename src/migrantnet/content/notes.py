@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from migrantnet.content.media import attach_media
 from migrantnet.content.objects import mark_edited, new_local_object
 from migrantnet.content.publishing import Federator
 from migrantnet.content.texts import TextsInput, apply_texts_input, prepare_texts
@@ -29,6 +30,7 @@ async def publish_note(
     visibility: str = Visibility.PUBLIC,
     primary_language: str | None = None,
     struggle_ap_id: str | None = None,
+    media_ids: list[str] | None = None,
     now: datetime | None = None,
 ) -> ContentObject:
     """Publish a note with its text in one or more languages (language -> Markdown)."""
@@ -46,6 +48,7 @@ async def publish_note(
         texts=texts,
         visibility=visibility,
         struggle_ap_id=struggle_ap_id,
+        media_ids=media_ids,
         now=now,
     )
     await federator.object_created(session, obj, actor)
@@ -60,6 +63,7 @@ async def edit_note(
     *,
     text: dict[str, str],
     primary_language: str | None = None,
+    media_ids: list[str] | None = None,
 ) -> ContentObject:
     texts = prepare_texts(
         _note_texts(text, primary_language),
@@ -68,6 +72,8 @@ async def edit_note(
         body_limit=MAX_NOTE_LENGTH,
     )
     apply_texts_input(obj, texts)
+    if media_ids:
+        await attach_media(session, obj, actor, media_ids)
     mark_edited(obj)
     await session.flush()
     await federator.object_updated(session, obj, actor)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import InvalidInput, NotFound
+from migrantnet.content.media import attach_media
 from migrantnet.content.publishing import Federator
 from migrantnet.content.texts import Texts, apply_texts_input
 from migrantnet.models import Actor, ContentObject, Kind, Visibility
@@ -55,9 +56,11 @@ async def new_local_object(
     texts: Texts,
     visibility: str = Visibility.PUBLIC,
     struggle_ap_id: str | None = None,
+    media_ids: list[str] | None = None,
     now: datetime | None = None,
 ) -> ContentObject:
-    """Add the common row (flushed); the caller adds its kind's row, then calls the federator."""
+    """Add the common row (flushed), with its uploaded files attached; the caller adds its
+    kind's row, then calls the federator, so the Create carries the attachments."""
     assert actor.slug is not None and actor.local
     ap_id = uris.object(actor.slug, new_public_id())
     obj = ContentObject(
@@ -75,6 +78,8 @@ async def new_local_object(
     apply_texts_input(obj, texts)
     session.add(obj)
     await session.flush()
+    if media_ids:
+        await attach_media(session, obj, actor, media_ids)
     return obj
 
 

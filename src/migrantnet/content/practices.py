@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import InvalidInput
+from migrantnet.content.media import attach_media
 from migrantnet.content.objects import check_struggle_link, mark_edited, new_local_object
 from migrantnet.content.publishing import Federator
 from migrantnet.content.texts import TextsInput, apply_texts_input, prepare_texts
@@ -20,6 +21,7 @@ class PracticeInput:
     outcome: str = Outcome.GOOD_PRACTICE
     struggle_ap_id: str | None = None
     visibility: str = Visibility.PUBLIC
+    media_ids: list[str] = field(default_factory=list)  # uploads to attach
 
 
 def check_outcome(value: str) -> Outcome:
@@ -42,6 +44,7 @@ async def publish_practice(
         kind=Kind.PRACTICE,
         texts=texts,
         visibility=data.visibility,
+        media_ids=data.media_ids,
         struggle_ap_id=data.struggle_ap_id,
     )
     session.add(Practice(object_id=obj.id, outcome=outcome))
@@ -64,6 +67,8 @@ async def edit_practice(
     row.outcome = outcome
     obj.struggle_ap_id = await check_struggle_link(session, data.struggle_ap_id)
     apply_texts_input(obj, texts)
+    if data.media_ids:
+        await attach_media(session, obj, actor, data.media_ids)
     mark_edited(obj)
     await session.flush()
     await federator.object_updated(session, obj, actor)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.languages import check_language
+from migrantnet.content.media import attach_media
 from migrantnet.content.objects import mark_edited, new_local_object
 from migrantnet.content.publishing import Federator
 from migrantnet.content.texts import TextsInput, apply_texts_input, prepare_texts
@@ -46,6 +47,7 @@ class ResourceInput:
     audience: str | None = None
     links: list[LinkInput] = field(default_factory=list)
     visibility: str = Visibility.PUBLIC
+    media_ids: list[str] = field(default_factory=list)  # uploads to attach
 
 
 def _check_kind(value: str) -> ResourceKind:
@@ -83,7 +85,13 @@ async def publish_resource(
     row = Resource()
     _apply(row, data)
     obj = await new_local_object(
-        session, uris, actor, kind=Kind.RESOURCE, texts=texts, visibility=data.visibility
+        session,
+        uris,
+        actor,
+        kind=Kind.RESOURCE,
+        texts=texts,
+        visibility=data.visibility,
+        media_ids=data.media_ids,
     )
     row.object_id = obj.id
     session.add(row)
@@ -104,6 +112,8 @@ async def edit_resource(
     assert row is not None
     _apply(row, data)
     apply_texts_input(obj, texts)
+    if data.media_ids:
+        await attach_media(session, obj, actor, data.media_ids)
     mark_edited(obj)
     await session.flush()
     await federator.object_updated(session, obj, actor)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.languages import check_countries
+from migrantnet.content.media import attach_media
 from migrantnet.content.objects import mark_edited, new_local_object
 from migrantnet.content.publishing import Federator
 from migrantnet.content.texts import TextsInput, apply_texts_input, prepare_texts
@@ -26,6 +27,7 @@ class StruggleInput:
     topics: list[str] = field(default_factory=list)
     started_on: date | None = None
     visibility: str = Visibility.PUBLIC
+    media_ids: list[str] = field(default_factory=list)  # uploads to attach
 
 
 def check_struggle_status(value: str) -> StruggleStatus:
@@ -50,7 +52,13 @@ async def publish_struggle(
     row = Struggle()
     _apply(row, data)
     obj = await new_local_object(
-        session, uris, actor, kind=Kind.STRUGGLE, texts=texts, visibility=data.visibility
+        session,
+        uris,
+        actor,
+        kind=Kind.STRUGGLE,
+        texts=texts,
+        visibility=data.visibility,
+        media_ids=data.media_ids,
     )
     row.object_id = obj.id
     session.add(row)
@@ -71,6 +79,8 @@ async def edit_struggle(
     assert row is not None
     _apply(row, data)
     apply_texts_input(obj, texts)
+    if data.media_ids:
+        await attach_media(session, obj, actor, data.media_ids)
     mark_edited(obj)
     await session.flush()
     await federator.object_updated(session, obj, actor)

@@ -153,6 +153,11 @@ class NoteIn(Strict):
 
     text: LanguageMap
     primary_language: str | None = None
+    media_ids: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Public ids of files uploaded with POST .../media, attached in this order.",
+    )
     visibility: VisibilityField = None
     struggle_id: StruggleLink = None
 
@@ -163,6 +168,11 @@ class DeclarationIn(Strict):
     texts: TextsIn
     adopted_on: date | None = None
     adopted_at_place: str | None = Field(None, max_length=500)
+    media_ids: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Public ids of files uploaded with POST .../media, attached in this order.",
+    )
     visibility: VisibilityField = None
 
 
@@ -174,6 +184,11 @@ class StruggleIn(Strict):
     countries: list[str] = Field(default_factory=list, description="ISO 3166 codes: TN, FR...")
     topics: list[str] = Field(default_factory=list, description="Short labels: asylum, housing...")
     started_on: date | None = None
+    media_ids: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Public ids of files uploaded with POST .../media, attached in this order.",
+    )
     visibility: VisibilityField = None
 
 
@@ -204,6 +219,11 @@ class EventIn(Strict):
         default_factory=list, description="Ids (URLs) of co-organisers; the association is one."
     )
     struggle_id: StruggleLink = None
+    media_ids: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Public ids of files uploaded with POST .../media, attached in this order.",
+    )
     visibility: VisibilityField = None
 
 
@@ -221,6 +241,11 @@ class ResourceIn(Strict):
     topics: list[str] = Field(default_factory=list)
     audience: str | None = Field(None, max_length=200)
     links: list[LinkIn] = Field(default_factory=list)
+    media_ids: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Public ids of files uploaded with POST .../media, attached in this order.",
+    )
     visibility: VisibilityField = None
 
 
@@ -230,6 +255,11 @@ class PracticeIn(Strict):
     texts: TextsIn
     outcome: Outcome = Outcome.GOOD_PRACTICE
     struggle_id: StruggleLink = None
+    media_ids: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Public ids of files uploaded with POST .../media, attached in this order.",
+    )
     visibility: VisibilityField = None
 
 
@@ -687,6 +717,7 @@ async def create_note(
             visibility=body.visibility or Visibility.PUBLIC,
             primary_language=body.primary_language,
             struggle_ap_id=body.struggle_id,
+            media_ids=list(body.media_ids),
         )
 
     return await _create(session, uris, user, slug, request, response, publish)
@@ -718,6 +749,7 @@ async def replace_note(
             obj,
             text=dict(body.text),
             primary_language=body.primary_language,
+            media_ids=list(body.media_ids),
         )
 
     return await _replace(session, uris, user, slug, public_id, Kind.NOTE, body.visibility, edit)
@@ -728,6 +760,7 @@ def _declaration_input(body: DeclarationIn, visibility: str) -> DeclarationInput
         texts=body.texts.to_input(),
         adopted_on=body.adopted_on,
         adopted_at_place=body.adopted_at_place,
+        media_ids=list(body.media_ids),
         visibility=visibility,
     )
 
@@ -792,6 +825,7 @@ def _struggle_input(body: StruggleIn, visibility: str) -> StruggleInput:
         countries=list(body.countries),
         topics=list(body.topics),
         started_on=body.started_on,
+        media_ids=list(body.media_ids),
         visibility=visibility,
     )
 
@@ -861,6 +895,7 @@ def _event_input(body: EventIn, visibility: str) -> EventInput:
         status=body.status,
         organizers=list(body.organizers),
         struggle_ap_id=body.struggle_id,
+        media_ids=list(body.media_ids),
         visibility=visibility,
     )
 
@@ -926,6 +961,7 @@ def _resource_input(body: ResourceIn, visibility: str) -> ResourceInput:
         topics=list(body.topics),
         audience=body.audience,
         links=[LinkInput(url=link.url, name=link.name) for link in body.links],
+        media_ids=list(body.media_ids),
         visibility=visibility,
     )
 
@@ -989,6 +1025,7 @@ def _practice_input(body: PracticeIn, visibility: str) -> PracticeInput:
         texts=body.texts.to_input(),
         outcome=body.outcome,
         struggle_ap_id=body.struggle_id,
+        media_ids=list(body.media_ids),
         visibility=visibility,
     )
 
