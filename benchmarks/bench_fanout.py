@@ -1,0 +1,505 @@
+"""Fan-out: one published note delivered to 1,000 follower inboxes by the real worker.
+
+A node is initialised with `migrantnet init` in a temporary directory (SQLite). 1,000 remote
+follower actors with accepted follows are inserted into its database, each with its own inbox
+(no shared inbox, so every follower is one delivery), spread over 20 sink "hosts": 20 ports
+on 127.0.0.1 (a delivery's domain is host:port, so the worker's per-host limit applies per
+port). The sinks are a minimal raw asyncio HTTP/1.1 server answering 202, in a separate
+process so they never share an event loop with the worker. `migrantnet post` publishes a note,
+which queues the 1,000 deliveries; then `migrantnet worker` runs as a subprocess (default
+settings: 16 concurrent deliveries, 4 per host) until the database has no queued delivery.
+
+Reported: deliveries/s from the first request reaching a sink to the last delivery recorded
+as sent in the database, the same including the worker's start-up, and a check that every
+inbox received exactly one signed POST (counted at the sinks) and every row is `sent`.
+
+The sink hosts get their `domains` rows beforehand, as the delivery of our Accept to each
+follower would have left them; `--cold-domains` skips that (first contact with every host).
+`--in-process` runs `DeliveryWorker(fed).process_batch()` in a loop in this process instead;
+`--profile` does that under cProfile (CPU time of the event-loop thread) and prints where the
+time goes.
+
+Run:  .venv/bin/python benchmarks/bench_fanout.py [--quick] [--in-process] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import io
+import multiprocessing
+import pstats
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from _common import machine_load, print_table, process_cpu_seconds, use_tests_helpers, verdict
+
+SLUG = "bench_fanout"
+TARGET_SECONDS_PER_1000 = 10.0  # i.e. >= 100 deliveries/s
+SINK_LIFETIME = 600.0  # the sink process stops by itself after this many seconds
+DELIVERY_DEADLINE = 180.0  # seconds to wait for the worker to empty the queue
+RESPONSE = b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+
+
+# --------------------------------------------------------------------------- sinks
+
+
+class _SinkStats:
+    def __init__(self) -> None:
+        self.paths: Counter[str] = Counter()
+        self.unsigned = 0
+        self.first = 0.0
+        self.last = 0.0
+
+
+class _SinkProtocol(asyncio.Protocol):
+    """Parses pipelined HTTP/1.1 requests with a Content-Length body; answers 202 to each."""
+
+    def __init__(self, stats: _SinkStats) -> None:
+        self.stats = stats
+        self.buffer = bytearray()
+        self.transport: Any = None  # uvloop's transports are not asyncio.Transport instances
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = bytes(self.buffer[:end]).lower()
+            length = 0
+            start = head.find(b"\r\ncontent-length:")
+            if start >= 0:
+                stop = head.find(b"\r\n", start + 2)
+                length = int(head[start + 17 : stop if stop >= 0 else None])
+            total = end + 4 + length
+            if len(self.buffer) < total:
+                return
+            self._record(bytes(self.buffer[:end]), b"\r\nsignature:" in head)
+            del self.buffer[:total]
+            self.transport.write(RESPONSE)
+
+    def _record(self, head: bytes, signed: bool) -> None:
+        now = time.monotonic()  # CLOCK_MONOTONIC: comparable across processes on Linux
+        stats = self.stats
+        if not stats.first:
+            stats.first = now
+        stats.last = now
+        request_line = head.split(b"\r\n", 1)[0].decode("latin-1")
+        method, _, rest = request_line.partition(" ")
+        stats.paths[f"{method} {rest.rpartition(' ')[0]}"] += 1
+        stats.unsigned += not signed
+
+
+def sink_main(conn: Connection, hosts: int) -> None:
+    """Entry point of the sink process: serve `hosts` ports until told to stop."""
+    try:
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+    except ImportError:
+        loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    stats = _SinkStats()
+    stop = asyncio.Event()
+
+    async def serve() -> None:
+        servers = [
+            await loop.create_server(lambda: _SinkProtocol(stats), "127.0.0.1", 0, backlog=512)
+            for _ in range(hosts)
+        ]
+        conn.send([server.sockets[0].getsockname()[1] for server in servers])
+        try:
+            async with asyncio.timeout(SINK_LIFETIME):
+                await stop.wait()
+        except TimeoutError:
+            pass
+        for server in servers:
+            server.close()
+
+    def wait_for_stop() -> None:
+        with contextlib.suppress(EOFError):
+            conn.recv()
+        loop.call_soon_threadsafe(stop.set)
+
+    threading.Thread(target=wait_for_stop, daemon=True).start()
+    loop.run_until_complete(serve())
+    conn.send(
+        {
+            "paths": dict(stats.paths),
+            "unsigned": stats.unsigned,
+            "first": stats.first,
+            "last": stats.last,
+        }
+    )
+    loop.close()
+
+
+class Sinks:
+    def __init__(self, hosts: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=sink_main, args=(child, hosts), daemon=True)
+        self._process.start()
+        if not self._conn.poll(30):
+            raise SystemExit("the sink process did not start")
+        self.ports: list[int] = self._conn.recv()
+
+    def stop(self) -> dict[str, Any]:
+        self._conn.send("stop")
+        result: dict[str, Any] = self._conn.recv() if self._conn.poll(30) else {}
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.kill()
+        return result
+
+
+# --------------------------------------------------------------------------- database
+
+
+def add_followers(database_url: str, ports: list[int], count: int, *, seed_domains: bool) -> None:
+    """Insert `count` remote actors, each with its own inbox, following the association.
+
+    With `seed_domains`, each sink host also gets its `domains` row, as the delivery of our
+    Accept to each follower would have left it on a real node.
+    """
+    from datetime import UTC, datetime
+
+    from sqlalchemy import create_engine, insert, select
+    from sqlalchemy.orm import Session
+
+    from migrantnet.models import Actor, DomainHealth, Follow, FollowState
+
+    engine = create_engine(database_url)
+    try:
+        with Session(engine) as session, session.begin():
+            association = session.scalar(select(Actor.id).where(Actor.slug == SLUG))
+            actors = []
+            for index in range(count):
+                host = f"127.0.0.1:{ports[index % len(ports)]}"
+                ap_id = f"http://{host}/users/f{index}"
+                actors.append(
+                    {
+                        "ap_id": ap_id,
+                        "type": "Person",
+                        "local": False,
+                        "username": f"f{index}",
+                        "domain": host,
+                        "inbox_url": f"{ap_id}/inbox",
+                        "followers_url": f"{ap_id}/followers",
+                    }
+                )
+            session.execute(insert(Actor), actors)
+            ids = session.scalars(select(Actor.id).where(Actor.local.is_(False))).all()
+            session.execute(
+                insert(Follow),
+                [
+                    {
+                        "ap_id": f"http://bench.invalid/follows/{actor_id}",
+                        "follower_id": actor_id,
+                        "followed_id": association,
+                        "state": FollowState.ACCEPTED,
+                    }
+                    for actor_id in ids
+                ],
+            )
+            if seed_domains:
+                now = datetime.now(UTC)
+                session.execute(
+                    insert(DomainHealth),
+                    [
+                        {"domain": f"127.0.0.1:{port}", "failure_days": [], "last_success_at": now}
+                        for port in ports
+                    ],
+                )
+    finally:
+        engine.dispose()
+
+
+class Deliveries:
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+
+    def by_state(self) -> Counter[str]:
+        rows = self._conn.execute("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
+        return Counter(dict(rows.fetchall()))
+
+    def attempts(self) -> Counter[int]:
+        rows = self._conn.execute("SELECT attempts, COUNT(*) FROM deliveries GROUP BY attempts")
+        return Counter(dict(rows.fetchall()))
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def wait_until_empty(
+    deliveries: Deliveries, alive: Callable[[], bool], cpu: Callable[[], tuple[float, float] | None]
+) -> tuple[float | None, list[tuple[float, float] | None]]:
+    """Poll every 20 ms until nothing is queued: (monotonic time it happened, or None;
+    worker CPU when the first delivery was recorded and when the last was)."""
+    deadline = time.monotonic() + DELIVERY_DEADLINE
+    samples: list[tuple[float, float] | None] = []
+    while time.monotonic() < deadline and alive():
+        states = deliveries.by_state()
+        if not samples and states["queued"] < sum(states.values()):
+            samples.append(cpu())
+        if states["queued"] == 0:
+            samples.append(cpu())
+            return time.monotonic(), samples
+        time.sleep(0.02)
+    return None, samples
+
+
+# --------------------------------------------------------------------------- workers
+
+
+@dataclass
+class WorkerRun:
+    started: float  # monotonic: worker spawned (or first batch started, in-process)
+    done: float | None  # monotonic: no queued delivery left
+    log: str
+    cpu_per_delivery: tuple[float, float] | None = None  # ms: (process, event-loop thread)
+
+
+def run_worker_process(node: Any, deliveries: Deliveries) -> WorkerRun:
+    log_path = node.root / "worker.log"
+    with log_path.open("wb") as log:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "migrantnet", "worker"],
+            env=node.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        try:
+            done, cpu = wait_until_empty(
+                deliveries,
+                lambda: process.poll() is None,
+                lambda: process_cpu_seconds(process.pid),
+            )
+            states = deliveries.by_state()
+            per_delivery = None
+            if len(cpu) == 2 and cpu[0] is not None and cpu[1] is not None:
+                # From the first delivery recorded to the last: the deliveries after the first.
+                count = max(1, states["sent"] - 1)
+                per_delivery = (
+                    (cpu[1][0] - cpu[0][0]) * 1000 / count,
+                    (cpu[1][1] - cpu[0][1]) * 1000 / count,
+                )
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+    return WorkerRun(started, done, log_path.read_text(errors="replace"), per_delivery)
+
+
+def run_worker_in_process(node: Any, profile: cProfile.Profile | None) -> WorkerRun:
+    from migrantnet.config import load_settings
+    from migrantnet.db import Database
+    from migrantnet.federation.service import Federation
+    from migrantnet.federation.worker import DeliveryWorker
+    from migrantnet.logs import configure_logging
+
+    settings = load_settings(environ=node.env())
+    configure_logging(settings.log_level)
+    stream = io.StringIO()
+    import logging
+
+    logging.getLogger().handlers[0].setStream(stream)  # type: ignore[attr-defined]
+
+    async def work() -> WorkerRun:
+        db = Database(settings.effective_database_url)
+        fed = Federation(settings, db)
+        worker = DeliveryWorker(fed)
+        started = time.monotonic()
+        cpu = (time.process_time(), time.thread_time())
+        done = None
+        deadline = started + DELIVERY_DEADLINE
+        sent = 0
+        try:
+            if profile is not None:
+                profile.enable()
+            for _ in range(10_000):  # bounded; each batch claims up to 64 deliveries
+                batch = await worker.process_batch()
+                sent += batch
+                if batch == 0 or time.monotonic() > deadline:
+                    break
+            if time.monotonic() <= deadline:
+                done = time.monotonic()
+        finally:
+            if profile is not None:
+                profile.disable()
+            await worker.aclose()
+            await fed.aclose()
+            await db.dispose()
+        count = max(1, sent)
+        per_delivery = (
+            (time.process_time() - cpu[0]) * 1000 / count,
+            (time.thread_time() - cpu[1]) * 1000 / count,
+        )
+        return WorkerRun(started, done, "", per_delivery)
+
+    run = asyncio.run(work())
+    run.log = stream.getvalue()
+    return run
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="300 followers on 10 hosts (~15 s)")
+    parser.add_argument("--followers", type=int, help="number of follower inboxes (1000)")
+    parser.add_argument("--hosts", type=int, help="number of sink ports (20)")
+    parser.add_argument("--in-process", action="store_true", help="run the worker in-process")
+    parser.add_argument("--profile", action="store_true", help="in-process, under cProfile")
+    parser.add_argument("--profile-out", type=Path, help="also save the cProfile stats here")
+    parser.add_argument(
+        "--cold-domains",
+        action="store_true",
+        help="no `domains` rows for the sink hosts beforehand (first contact with each host)",
+    )
+    args = parser.parse_args()
+    followers = args.followers or (300 if args.quick else 1000)
+    hosts = args.hosts or (10 if args.quick else 20)
+    in_process = args.in_process or args.profile
+    use_tests_helpers()
+    from nodes import Node
+
+    print(f"fan-out benchmark: {machine_load()}")
+    sinks = Sinks(hosts)
+    sink_result: dict[str, Any] = {}
+    profile = cProfile.Profile(time.thread_time) if args.profile else None
+    with tempfile.TemporaryDirectory(prefix="migrantnet-bench-fanout-") as tmp:
+        node = Node("fanout", Path(tmp), extra_env={"MIGRANTNET_LOG_LEVEL": "WARNING"})
+        deliveries: Deliveries | None = None
+        try:
+            node.database_url = f"sqlite:///{Path(tmp) / 'fanout.db'}"  # SQLite, always
+            node.init(SLUG)
+            add_followers(
+                node.database_url, sinks.ports, followers, seed_domains=not args.cold_domains
+            )
+            posted = time.perf_counter()
+            node.cli("post", SLUG, "A note for all our followers: the office is open on Monday.")
+            post_s = time.perf_counter() - posted
+            deliveries = Deliveries(Path(node.database_url.removeprefix("sqlite:///")))
+            queued = deliveries.by_state()["queued"]
+            if in_process:
+                run = run_worker_in_process(node, profile)
+            else:
+                run = run_worker_process(node, deliveries)
+            states = deliveries.by_state()
+            attempts = deliveries.attempts()
+        finally:
+            if deliveries is not None:
+                deliveries.close()
+            sink_result = sinks.stop()
+
+    paths: dict[str, int] = sink_result.get("paths", {})
+    received = sum(paths.values())
+    once = sum(1 for n in paths.values() if n == 1)
+    duplicates = sum(n - 1 for n in paths.values() if n > 1)
+    posts = sum(1 for path in paths if path.startswith("POST ") and path.endswith("/inbox"))
+    first, last = sink_result.get("first", 0.0), sink_result.get("last", 0.0)
+    mode = "in-process process_batch() loop" if in_process else "`migrantnet worker` subprocess"
+    print(
+        f"{followers} follower inboxes on {hosts} sink ports "
+        f"({'no' if args.cold_domains else 'with'} `domains` rows beforehand); "
+        f"`migrantnet post` queued {queued} deliveries in {post_s:.1f} s (CLI start-up "
+        f"included); worker: {mode}"
+    )
+    scale = TARGET_SECONDS_PER_1000 * followers / 1000
+    rows: list[list[str]] = []
+    if run.done is None or not first:
+        rows.append(["deliveries", "DID NOT FINISH", "", "BELOW TARGET"])
+    else:
+        total = run.done - first
+        rows.append(
+            [
+                "first request at a sink -> all recorded sent",
+                f"{total:.2f} s",
+                f"<= {scale:.1f} s",
+                verdict(total <= scale),
+            ]
+        )
+        rows.append(
+            ["  = deliveries/s", f"{followers / total:,.0f}", ">= 100/s", verdict(total <= scale)]
+        )
+        rows.append(["first -> last request at the sinks", f"{last - first:.2f} s", "", ""])
+        rows.append(["worker start -> first request", f"{first - run.started:.2f} s", "", ""])
+        rows.append(
+            [
+                "worker start -> all sent (deliveries/s)",
+                f"{run.done - run.started:.2f} s ({followers / (run.done - run.started):,.0f}/s)",
+                "",
+                "",
+            ]
+        )
+    if run.cpu_per_delivery is not None:
+        process_ms, loop_ms = run.cpu_per_delivery
+        rows.append(
+            [
+                "worker CPU per delivery",
+                f"{process_ms:.2f} ms (event loop thread {loop_ms:.2f})",
+                "",
+                "",
+            ]
+        )
+    rows.append(
+        [
+            "POSTs received at the sinks",
+            f"{received:,}",
+            f"{followers:,}",
+            verdict(received == followers == posts),
+        ]
+    )
+    rows.append(
+        ["inboxes that got exactly one", f"{once:,}", f"{followers:,}", verdict(once == followers)]
+    )
+    rows.append(
+        ["duplicates / unsigned", f"{duplicates} / {sink_result.get('unsigned', '?')}", "0 / 0", ""]
+    )
+    final = ", ".join(f"{state} {n}" for state, n in sorted(states.items()))
+    rows.append(
+        ["delivery rows by state", final, f"sent {followers}", verdict(states["sent"] == followers)]
+    )
+    rows.append(["attempts per delivery", str(dict(attempts)), "{1: all}", ""])
+    problems = [line for line in run.log.splitlines() if " error " in line or " warning " in line]
+    rows.append(["worker log warnings/errors", str(len(problems)), "0", verdict(not problems)])
+    print_table(["figure", "value", "target", ""], rows)
+    for line in problems[:5]:
+        print("  worker log:", line[:3000], file=sys.stderr)
+    if profile is not None and args.profile_out:
+        profile.dump_stats(args.profile_out)
+    if profile is not None:
+        for key in ("tottime", "cumulative"):
+            out = io.StringIO()
+            pstats.Stats(profile, stream=out).sort_stats(key).print_stats(25)
+            print(f"\n== cProfile of the worker, top 25 by {key} ==")
+            print(out.getvalue().split("\n", 4)[-1][:6000])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
