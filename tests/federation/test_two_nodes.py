@@ -189,3 +189,27 @@ def test_following_a_node_actor_relays_every_public_item_of_that_node(
     ).stdout.strip()
     time.sleep(1.5)
     assert followers_only not in [i["id"] for i in network(b, "beta")]
+
+
+def test_a_mention_reaches_the_mentioned_account_and_hashtags_are_tags(
+    make_node: Callable[..., Node],
+) -> None:
+    a = make_node("a", "alpha")
+    b = make_node("b", "beta")
+    a.start()
+    b.start()
+    note_id = a.cli(
+        "post", "alpha", f"Solidarity #Regularisation with @beta@{b.domain}"
+    ).stdout.strip()
+    doc = httpx.get(note_id, headers=AP, timeout=5).json()
+    assert {
+        "type": "Hashtag",
+        "name": "#regularisation",
+        "href": f"{a.base_url}/tags/regularisation",
+    } in doc["tag"]
+    assert {"type": "Mention", "name": f"@beta@{b.domain}", "href": f"{b.base_url}/@beta"} in doc[
+        "tag"
+    ]
+    assert f"{b.base_url}/@beta" in doc["cc"]
+    # B does not follow A, but the note mentions one of its associations: it is kept.
+    wait_for("the mention on B", lambda: "inbox_processed type=Create state=done" in b.log())

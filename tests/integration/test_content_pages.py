@@ -572,3 +572,18 @@ async def test_long_declaration_page_is_light(
     assert "Nous exigeons" not in response.text  # one language at a time
     assert response.text.count('<li class="h-card">') == 11
     check_structure(response.text)
+
+
+async def test_a_hashtag_page_lists_the_public_objects_carrying_it(
+    app_client: httpx.AsyncClient, session: AsyncSession, uris: Uris
+) -> None:
+    actor = await create_association(session, uris, slug="tagged", name="Tagged")
+    await publish_note(session, uris, NoFederation(), actor, text={"fr": "Grève #Régularisation"})
+    await publish_note(session, uris, NoFederation(), actor, text={"fr": "Sans tag"})
+    await session.commit()
+    page = await app_client.get("/tags/régularisation")
+    assert page.status_code == 200
+    assert "Grève" in page.text
+    assert "Sans tag" not in page.text
+    empty = await app_client.get("/tags/nothing")
+    assert "Nothing on this node carries #nothing yet." in empty.text

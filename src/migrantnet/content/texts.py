@@ -12,6 +12,7 @@ from migrantnet.content.errors import InvalidInput
 from migrantnet.content.html import html_to_text
 from migrantnet.content.languages import check_language
 from migrantnet.content.markdown import render_markdown
+from migrantnet.content.tags import find_tags
 
 MAX_TITLE = 300
 MAX_SUMMARY = 2000
@@ -94,3 +95,12 @@ def apply_texts_input(obj: object, texts: Texts) -> None:
     obj.content_map = texts.content_map  # type: ignore[attr-defined]
     obj.primary_language = texts.primary_language  # type: ignore[attr-defined]
     obj.extra = {**(obj.extra or {}), "source": texts.source_map}  # type: ignore[attr-defined]
+    resolved = {
+        tag["name"]: tag.get("href")
+        for tag in (obj.tags or [])  # type: ignore[attr-defined]
+        if tag.get("type") == "Mention"
+    }
+    obj.tags = [  # type: ignore[attr-defined]
+        {**tag, "href": resolved[tag["name"]]} if resolved.get(tag["name"]) else tag
+        for tag in find_tags({**texts.source_map, **texts.name_map})
+    ]

@@ -7,12 +7,14 @@ to them, and they get the author's Update and Delete as well.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.associations import get_node_actor
 from migrantnet.content.details import load_details
+from migrantnet.federation.actors import ActorUnavailable, resolve_handle
 from migrantnet.federation.context import AS_CONTEXT, PUBLIC
 from migrantnet.federation.delivery import cancel_pending, follower_inboxes, queue_activity
 from migrantnet.federation.serialize.activities import (
@@ -24,7 +26,10 @@ from migrantnet.federation.serialize.actor import actor_to_ap
 from migrantnet.federation.serialize.objects import addressing, object_to_ap
 from migrantnet.federation.serialize.time import iso
 from migrantnet.federation.service import Federation
+from migrantnet.logs import log_event
 from migrantnet.models import Actor, ContentObject, Visibility
+
+logger = logging.getLogger("migrantnet.federation.publisher")
 
 
 class ActivityPubFederator:
@@ -36,9 +41,31 @@ class ActivityPubFederator:
     async def _recipients(
         self, session: AsyncSession, obj: ContentObject, actor: Actor
     ) -> list[str]:
+        mentioned = await self._resolve_mentions(session, obj)
         if obj.visibility == Visibility.DIRECT:
-            return []  # direct addressing arrives with mentions (content issue)
-        return await follower_inboxes(session, actor)
+            return mentioned
+        return sorted({*await follower_inboxes(session, actor), *mentioned})
+
+    async def _resolve_mentions(self, session: AsyncSession, obj: ContentObject) -> list[str]:
+        """Turn `@user@host` into actor ids (WebFinger, once per object) and return the
+        inboxes of the mentioned, who are sent the object too, as Mastodon does."""
+        tags, inboxes = [], []
+        for tag in obj.tags or []:
+            if tag.get("type") == "Mention":
+                try:
+                    mentioned = await resolve_handle(session, self.fed, tag["name"])
+                except (ActorUnavailable, ValueError) as exc:
+                    log_event(logger, "mention_unresolved", reason=str(exc)[:200])
+                    tags.append(tag)
+                    continue
+                tag = {**tag, "href": mentioned.ap_id}
+                if not mentioned.local:
+                    inboxes.append(mentioned.preferred_inbox)
+            tags.append(tag)
+        if tags != list(obj.tags or []):
+            obj.tags = tags
+            await session.flush()
+        return inboxes
 
     async def _relay_inboxes(self, session: AsyncSession, obj: ContentObject) -> list[str]:
         if obj.visibility != Visibility.PUBLIC:
@@ -71,15 +98,15 @@ class ActivityPubFederator:
         return object_to_ap(await load_details(session, obj, actor), self.fed.uris)
 
     async def object_created(self, session: AsyncSession, obj: ContentObject, actor: Actor) -> None:
-        payload = create_activity(await self._object(session, obj, actor))
         inboxes = await self._recipients(session, obj, actor)
+        payload = create_activity(await self._object(session, obj, actor))
         await queue_activity(session, self.fed, actor, payload, inboxes, object_ap_id=obj.ap_id)
         await self._announce_to_node_followers(session, obj, inboxes)
 
     async def object_updated(self, session: AsyncSession, obj: ContentObject, actor: Actor) -> None:
+        inboxes = await self._recipients(session, obj, actor)
         doc = await self._object(session, obj, actor)
         payload = update_activity(doc, actor.ap_id, self.fed.now())
-        inboxes = await self._recipients(session, obj, actor)
         inboxes += await self._relay_inboxes(session, obj)
         await queue_activity(session, self.fed, actor, payload, inboxes, object_ap_id=obj.ap_id)
 

@@ -1,4 +1,4 @@
-"""Plain server-rendered pages: the home page and the health check."""
+"""Plain server-rendered pages: the home page, hashtag pages and the health check."""
 
 from __future__ import annotations
 
@@ -62,3 +62,53 @@ async def home(
     )
     response.headers["Vary"] = "Accept-Language"
     return response
+
+
+TAG_SCAN = 1000
+
+
+@router.get("/tags/{tag}", response_class=HTMLResponse)
+async def tag_page(
+    tag: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+) -> HTMLResponse:
+    """The node's public objects carrying a hashtag (the `href` of our Hashtag tags).
+
+    Tags live in a JSON column whose query syntax differs between SQLite and PostgreSQL, so
+    the newest objects are scanned here; a tag index belongs to the later search work.
+    """
+    name = f"#{tag.lower()}"
+    associations = {actor.id: actor for actor in await list_associations(session)}
+    recent = await session.scalars(
+        select(ContentObject)
+        .where(
+            ContentObject.local.is_(True),
+            ContentObject.actor_id.in_(list(associations)),
+            ContentObject.deleted_at.is_(None),
+            ContentObject.visibility == Visibility.PUBLIC,
+        )
+        .order_by(ContentObject.id.desc())
+        .limit(TAG_SCAN)
+    )
+    tagged = [
+        obj
+        for obj in recent
+        if any(t.get("type") == "Hashtag" and t.get("name", "").lower() == name for t in obj.tags)
+    ][:LATEST]
+    rows = await load_kind_rows(session, tagged)
+    wanted = accepted_languages(request.headers.get("accept-language"))
+    return templates.TemplateResponse(
+        request,
+        "tag.html",
+        {
+            "tag": name,
+            "latest": [
+                item_view(obj, wanted, rows.get(obj.id), associations[obj.actor_id])
+                for obj in tagged
+            ],
+            "domain": settings.domain,
+        },
+    )

@@ -64,6 +64,11 @@ def object_to_ap(details: ObjectDetails, uris: Uris) -> dict[str, Any]:
     kind = obj.kind
     as_note = actor.federate_as_note and kind in LONG_FORM
     to, cc = addressing(obj.visibility, actor.followers_url)
+    mentioned = [t["href"] for t in obj.tags or [] if t.get("type") == "Mention" and t.get("href")]
+    if obj.visibility == Visibility.DIRECT:
+        to = [*to, *mentioned]
+    else:
+        cc = [*cc, *[href for href in mentioned if href not in cc]]
     doc: dict[str, Any] = {
         "@context": OBJECT_CONTEXT,
         "id": obj.ap_id,
@@ -283,8 +288,13 @@ def _tags(details: ObjectDetails, uris: Uris) -> list[dict[str, Any]]:
             tags.append(tag)
 
     for stored in details.obj.tags or []:
-        if stored.get("type") in ("Hashtag", "Mention") and stored.get("name"):
-            add({k: stored[k] for k in ("type", "href", "name") if stored.get(k)})
+        kind, name = stored.get("type"), stored.get("name")
+        if kind == "Hashtag" and name:
+            href = stored.get("href") or uris.absolute(f"/tags/{name.lstrip('#').lower()}")
+            add({"type": "Hashtag", "href": href, "name": name})
+        elif kind == "Mention" and name and stored.get("href"):
+            # an unresolved mention is text only: peers need the actor id to notify anyone
+            add({"type": "Mention", "href": stored["href"], "name": name})
     topics = [
         *(details.struggle.topics if details.struggle else []),
         *(details.resource.topics if details.resource else []),
