@@ -7,10 +7,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.content.media import attach_media
-from migrantnet.content.objects import mark_edited, new_local_object
+from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
 from migrantnet.content.publishing import Federator
-from migrantnet.content.texts import TextsInput, apply_texts_input, prepare_texts
+from migrantnet.content.texts import TextsInput
 from migrantnet.models import Actor, ContentObject, Declaration, Kind, Visibility
 from migrantnet.uris import Uris
 
@@ -29,25 +28,15 @@ def _apply(row: Declaration, data: DeclarationInput) -> None:
     row.adopted_at_place = (data.adopted_at_place or "").strip()[:500] or None
 
 
+DECLARATION = KindSpec(
+    kind=Kind.DECLARATION, model=Declaration, title_required=True, body_required=True, apply=_apply
+)
+
+
 async def publish_declaration(
     session: AsyncSession, uris: Uris, federator: Federator, actor: Actor, data: DeclarationInput
 ) -> ContentObject:
-    texts = prepare_texts(data.texts, title_required=True, body_required=True)
-    obj = await new_local_object(
-        session,
-        uris,
-        actor,
-        kind=Kind.DECLARATION,
-        texts=texts,
-        visibility=data.visibility,
-        media_ids=data.media_ids,
-    )
-    row = Declaration(object_id=obj.id)
-    _apply(row, data)
-    session.add(row)
-    await session.flush()
-    await federator.object_created(session, obj, actor)
-    return obj
+    return await publish_kind(DECLARATION, session, uris, federator, actor, data)
 
 
 async def edit_declaration(
@@ -57,14 +46,4 @@ async def edit_declaration(
     obj: ContentObject,
     data: DeclarationInput,
 ) -> ContentObject:
-    texts = prepare_texts(data.texts, title_required=True, body_required=True)
-    row = await session.get(Declaration, obj.id)
-    assert row is not None
-    _apply(row, data)
-    apply_texts_input(obj, texts)
-    if data.media_ids:
-        await attach_media(session, obj, actor, data.media_ids)
-    mark_edited(obj)
-    await session.flush()
-    await federator.object_updated(session, obj, actor)
-    return obj
+    return await edit_kind(DECLARATION, session, federator, actor, obj, data)

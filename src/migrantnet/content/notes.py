@@ -6,10 +6,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.content.media import attach_media
-from migrantnet.content.objects import mark_edited, new_local_object
+from migrantnet.content.objects import new_local_object, save_edit
 from migrantnet.content.publishing import Federator
-from migrantnet.content.texts import TextsInput, apply_texts_input, prepare_texts
+from migrantnet.content.texts import TextsInput, prepare_texts
 from migrantnet.models import Actor, ContentObject, Kind, Visibility
 from migrantnet.uris import Uris
 
@@ -71,10 +70,4 @@ async def edit_note(
         body_required=True,
         body_limit=MAX_NOTE_LENGTH,
     )
-    apply_texts_input(obj, texts)
-    if media_ids:
-        await attach_media(session, obj, actor, media_ids)
-    mark_edited(obj)
-    await session.flush()
-    await federator.object_updated(session, obj, actor)
-    return obj
+    return await save_edit(session, federator, actor, obj, texts=texts, media_ids=media_ids)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,9 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.content.media import attach_media
 from migrantnet.content.publishing import Federator
-from migrantnet.content.texts import Texts, apply_texts_input
-from migrantnet.models import Actor, ContentObject, Kind, Visibility
+from migrantnet.content.texts import Texts, TextsInput, apply_texts_input, prepare_texts
+from migrantnet.models import Actor, Base, ContentObject, Kind, Visibility
 from migrantnet.uris import Uris, new_public_id
+
+T = TypeVar("T")
+In = TypeVar("In", bound="KindInput")
 
 # The ActivityStreams type each kind is federated as (design §2).
 AP_TYPES: dict[Kind, str] = {
@@ -102,6 +108,126 @@ async def get_local_object(
 
 def mark_edited(obj: ContentObject, now: datetime | None = None) -> None:
     obj.updated_at = now or datetime.now(UTC)
+
+
+async def publish_with_row(
+    session: AsyncSession,
+    uris: Uris,
+    federator: Federator,
+    actor: Actor,
+    *,
+    kind: Kind,
+    texts: Texts,
+    row: Base,
+    visibility: str,
+    media_ids: list[str],
+    struggle_ap_id: str | None = None,
+) -> ContentObject:
+    """The common path of publishing a kind: the object, the kind's (already checked) row,
+    then the Create, all in the caller's transaction."""
+    obj = await new_local_object(
+        session,
+        uris,
+        actor,
+        kind=kind,
+        texts=texts,
+        visibility=visibility,
+        struggle_ap_id=struggle_ap_id,
+        media_ids=media_ids,
+    )
+    row.object_id = obj.id  # type: ignore[attr-defined]
+    session.add(row)
+    await session.flush()
+    await federator.object_created(session, obj, actor)
+    return obj
+
+
+class KindInput(Protocol):
+    texts: TextsInput
+    visibility: str
+    media_ids: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec(Generic[In]):
+    """What differs between kinds that publish and edit the same way: their row, which texts
+    they need, and how their input is checked and written onto the row."""
+
+    kind: Kind
+    model: type[Base]
+    title_required: bool
+    body_required: bool
+    apply: Callable[[Any, In], None]  # checks `data` and writes it onto the kind's row
+
+
+async def publish_kind(
+    spec: KindSpec[In],
+    session: AsyncSession,
+    uris: Uris,
+    federator: Federator,
+    actor: Actor,
+    data: In,
+) -> ContentObject:
+    texts = prepare_texts(
+        data.texts, title_required=spec.title_required, body_required=spec.body_required
+    )
+    row = spec.model()
+    spec.apply(row, data)
+    return await publish_with_row(
+        session,
+        uris,
+        federator,
+        actor,
+        kind=spec.kind,
+        texts=texts,
+        row=row,
+        visibility=data.visibility,
+        media_ids=data.media_ids,
+        struggle_ap_id=getattr(data, "struggle_ap_id", None),
+    )
+
+
+async def edit_kind(
+    spec: KindSpec[In],
+    session: AsyncSession,
+    federator: Federator,
+    actor: Actor,
+    obj: ContentObject,
+    data: In,
+) -> ContentObject:
+    texts = prepare_texts(
+        data.texts, title_required=spec.title_required, body_required=spec.body_required
+    )
+    spec.apply(await kind_row(session, spec.model, obj), data)
+    if hasattr(data, "struggle_ap_id"):
+        obj.struggle_ap_id = await check_struggle_link(session, data.struggle_ap_id)
+    return await save_edit(session, federator, actor, obj, texts=texts, media_ids=data.media_ids)
+
+
+async def kind_row(session: AsyncSession, model: type[T], obj: ContentObject) -> T:
+    row = await session.get(model, obj.id)
+    if row is None:
+        raise NotFound(f"{obj.ap_id} has no {obj.kind} data")
+    return row
+
+
+async def save_edit(
+    session: AsyncSession,
+    federator: Federator,
+    actor: Actor,
+    obj: ContentObject,
+    *,
+    texts: Texts,
+    media_ids: list[str] | None = None,
+) -> ContentObject:
+    """The common end of an edit: new texts, new attachments, `updated`, then the Update."""
+    apply_texts_input(obj, texts)
+    if media_ids:
+        await attach_media(session, obj, actor, media_ids)
+    mark_edited(obj)
+    await session.flush()
+    await federator.object_updated(session, obj, actor)
+    return obj
 
 
 async def delete_object(

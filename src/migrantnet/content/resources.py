@@ -10,10 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.languages import check_language
-from migrantnet.content.media import attach_media
-from migrantnet.content.objects import mark_edited, new_local_object
+from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
 from migrantnet.content.publishing import Federator
-from migrantnet.content.texts import TextsInput, apply_texts_input, prepare_texts
+from migrantnet.content.texts import TextsInput
 from migrantnet.content.topics import check_topics
 from migrantnet.models import Actor, ContentObject, Kind, Resource, Visibility
 from migrantnet.uris import Uris
@@ -78,26 +77,15 @@ def _apply(row: Resource, data: ResourceInput) -> None:
     row.links = _check_links(data.links)
 
 
+RESOURCE = KindSpec(
+    kind=Kind.RESOURCE, model=Resource, title_required=True, body_required=False, apply=_apply
+)
+
+
 async def publish_resource(
     session: AsyncSession, uris: Uris, federator: Federator, actor: Actor, data: ResourceInput
 ) -> ContentObject:
-    texts = prepare_texts(data.texts, title_required=True, body_required=False)
-    row = Resource()
-    _apply(row, data)
-    obj = await new_local_object(
-        session,
-        uris,
-        actor,
-        kind=Kind.RESOURCE,
-        texts=texts,
-        visibility=data.visibility,
-        media_ids=data.media_ids,
-    )
-    row.object_id = obj.id
-    session.add(row)
-    await session.flush()
-    await federator.object_created(session, obj, actor)
-    return obj
+    return await publish_kind(RESOURCE, session, uris, federator, actor, data)
 
 
 async def edit_resource(
@@ -107,14 +95,4 @@ async def edit_resource(
     obj: ContentObject,
     data: ResourceInput,
 ) -> ContentObject:
-    texts = prepare_texts(data.texts, title_required=True, body_required=False)
-    row = await session.get(Resource, obj.id)
-    assert row is not None
-    _apply(row, data)
-    apply_texts_input(obj, texts)
-    if data.media_ids:
-        await attach_media(session, obj, actor, data.media_ids)
-    mark_edited(obj)
-    await session.flush()
-    await federator.object_updated(session, obj, actor)
-    return obj
+    return await edit_kind(RESOURCE, session, federator, actor, obj, data)

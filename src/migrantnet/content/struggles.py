@@ -10,10 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.languages import check_countries
-from migrantnet.content.media import attach_media
-from migrantnet.content.objects import mark_edited, new_local_object
+from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
 from migrantnet.content.publishing import Federator
-from migrantnet.content.texts import TextsInput, apply_texts_input, prepare_texts
+from migrantnet.content.texts import TextsInput
 from migrantnet.content.topics import check_topics
 from migrantnet.models import Actor, ContentObject, Kind, Struggle, StruggleStatus, Visibility
 from migrantnet.uris import Uris
@@ -45,26 +44,15 @@ def _apply(row: Struggle, data: StruggleInput) -> None:
     row.started_on = data.started_on
 
 
+STRUGGLE = KindSpec(
+    kind=Kind.STRUGGLE, model=Struggle, title_required=True, body_required=True, apply=_apply
+)
+
+
 async def publish_struggle(
     session: AsyncSession, uris: Uris, federator: Federator, actor: Actor, data: StruggleInput
 ) -> ContentObject:
-    texts = prepare_texts(data.texts, title_required=True, body_required=True)
-    row = Struggle()
-    _apply(row, data)
-    obj = await new_local_object(
-        session,
-        uris,
-        actor,
-        kind=Kind.STRUGGLE,
-        texts=texts,
-        visibility=data.visibility,
-        media_ids=data.media_ids,
-    )
-    row.object_id = obj.id
-    session.add(row)
-    await session.flush()
-    await federator.object_created(session, obj, actor)
-    return obj
+    return await publish_kind(STRUGGLE, session, uris, federator, actor, data)
 
 
 async def edit_struggle(
@@ -74,17 +62,7 @@ async def edit_struggle(
     obj: ContentObject,
     data: StruggleInput,
 ) -> ContentObject:
-    texts = prepare_texts(data.texts, title_required=True, body_required=True)
-    row = await session.get(Struggle, obj.id)
-    assert row is not None
-    _apply(row, data)
-    apply_texts_input(obj, texts)
-    if data.media_ids:
-        await attach_media(session, obj, actor, data.media_ids)
-    mark_edited(obj)
-    await session.flush()
-    await federator.object_updated(session, obj, actor)
-    return obj
+    return await edit_kind(STRUGGLE, session, federator, actor, obj, data)
 
 
 async def struggle_timeline(session: AsyncSession, struggle: ContentObject) -> list[ContentObject]:
