@@ -92,7 +92,7 @@ async def get_or_fetch_actor(
     if parsed.ap_id != ap_id:
         raise ActorUnavailable(f"{ap_id} answered with another id: {parsed.ap_id}")
     stored = await store_actor(session, parsed, fed.now())
-    log_event(logger, "actor_fetched", actor=stored.ap_id, refreshed=refresh)
+    log_event(logger, "actor_fetched", domain=stored.domain, refreshed=refresh)
     return stored
 
 

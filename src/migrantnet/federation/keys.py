@@ -53,7 +53,7 @@ def key_lookup_for(session: AsyncSession, fed: Federation) -> KeyLookup:
         actor = await fetch_key_owner(session, fed, key_id)
         if actor.public_key_id != key_id:
             raise ActorUnavailable(f"actor {actor.ap_id} does not list key {key_id}")
-        log_event(logger, "key_fetched", key_id=key_id, refresh=refresh)
+        log_event(logger, "key_fetched", domain=host_of(key_id), refresh=refresh)
         return _as_public_key(actor)
 
     return lookup
