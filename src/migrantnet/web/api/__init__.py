@@ -1,0 +1,20 @@
+"""The JSON API under /api/v1 (OpenAPI at /api/openapi.json, browsable at /api/docs).
+
+Public reads (`network`): what an association's network published, and whom it follows.
+Authoring needs a bearer token (`migrantnet tokens create`, see `web/auth.py`): publish, read,
+replace and delete each kind of content of an association (`objects`, one row of `kinds` per
+kind), and upload media (`media`). Request and response shapes are in `schemas`.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from migrantnet.web.api import media, network, objects
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+router.include_router(network.router)
+router.include_router(objects.router)
+router.include_router(media.router)
+
+__all__ = ["router"]

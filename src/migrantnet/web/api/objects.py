@@ -1,0 +1,191 @@
+"""Authoring an association's objects: publish, replace, read and delete, alike for every kind.
+
+`add_kind` registers the four endpoints of one row of `kinds.KINDS`. Every write runs in one
+transaction with the federator, so the Create/Update/Delete queued for followers commits with
+the change, or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.content.details import load_details
+from migrantnet.content.errors import InvalidInput
+from migrantnet.content.objects import delete_object, get_local_object
+from migrantnet.content.publishing import Federator
+from migrantnet.models import Actor, ContentObject, Kind, User, Visibility
+from migrantnet.uris import Uris
+from migrantnet.web.api.kinds import KINDS, KindApi
+from migrantnet.web.api.render import object_out
+from migrantnet.web.api.responses import errors
+from migrantnet.web.api.schemas import ObjectOut
+from migrantnet.web.auth import (
+    DELETE_ROLES,
+    PUBLISH_ROLES,
+    READ_ROLES,
+    CurrentUser,
+    require_role,
+)
+from migrantnet.web.deps import SessionDep, UrisDep
+
+router = APIRouter()
+
+
+def get_federator(request: Request) -> Federator:
+    return request.app.state.federator
+
+
+FederatorDep = Annotated[Federator, Depends(get_federator)]
+
+READ_ERRORS = errors(401, 403, 404)
+WRITE_ERRORS = errors(401, 403, 404, 422)
+CREATED = "Published; `Location` is its address in this API."
+
+
+def _a(kind: Kind) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
+def _keep_visibility(obj: ContentObject, wanted: Visibility | None) -> None:
+    if wanted is not None and wanted != obj.visibility:
+        raise InvalidInput(
+            "visibility",
+            f"is {obj.visibility} and cannot change once published (delete and publish anew)",
+        )
+
+
+async def _find(
+    session: AsyncSession,
+    uris: Uris,
+    user: User,
+    slug: str,
+    public_id: str,
+    kind: Kind,
+    roles: Iterable[str],
+) -> tuple[Actor, ContentObject]:
+    """The association, if the user has one of `roles` in it, and its object of this kind."""
+    actor = await require_role(session, user, slug, roles)
+    return actor, await get_local_object(session, actor, uris.object(slug, public_id), kind)
+
+
+async def _out(session: AsyncSession, uris: Uris, obj: ContentObject, actor: Actor) -> ObjectOut:
+    return object_out(await load_details(session, obj, actor), uris)
+
+
+def add_kind(spec: KindApi[Any, Any]) -> None:
+    """POST the collection; PUT, GET and DELETE one object (the paths' order in OpenAPI)."""
+    kind = spec.kind
+    collection = f"/associations/{{slug}}/{spec.path}"
+    item = f"{collection}/{{public_id}}"
+
+    async def create(
+        slug: str,
+        body: Any,
+        request: Request,
+        response: Response,
+        session: SessionDep,
+        uris: UrisDep,
+        federator: FederatorDep,
+        user: CurrentUser,
+    ) -> ObjectOut:
+        data = spec.to_input(body, body.visibility or Visibility.PUBLIC)
+        async with session.begin():
+            actor = await require_role(session, user, slug, PUBLISH_ROLES)
+            obj = await spec.publish(session, uris, federator, actor, data)
+            out = await _out(session, uris, obj, actor)
+        response.headers["Location"] = str(
+            request.url_for(f"get_{out.kind}", slug=slug, public_id=out.public_id)
+        )
+        return out
+
+    async def replace(
+        slug: str,
+        public_id: str,
+        body: Any,
+        session: SessionDep,
+        uris: UrisDep,
+        federator: FederatorDep,
+        user: CurrentUser,
+    ) -> ObjectOut:
+        async with session.begin():
+            actor, obj = await _find(session, uris, user, slug, public_id, kind, PUBLISH_ROLES)
+            _keep_visibility(obj, body.visibility)
+            data = spec.to_input(body, obj.visibility)
+            obj = await spec.edit(session, federator, actor, obj, data)
+            return await _out(session, uris, obj, actor)
+
+    async def read(
+        slug: str, public_id: str, session: SessionDep, uris: UrisDep, user: CurrentUser
+    ) -> ObjectOut:
+        async with session.begin():
+            actor, obj = await _find(session, uris, user, slug, public_id, kind, READ_ROLES)
+            return await _out(session, uris, obj, actor)
+
+    async def delete(
+        slug: str,
+        public_id: str,
+        session: SessionDep,
+        uris: UrisDep,
+        federator: FederatorDep,
+        user: CurrentUser,
+    ) -> Response:
+        async with session.begin():
+            actor, obj = await _find(session, uris, user, slug, public_id, kind, DELETE_ROLES)
+            await delete_object(session, federator, actor, obj)
+        return Response(status_code=204)
+
+    # FastAPI reads the request body's model from the annotation.
+    create.__annotations__["body"] = replace.__annotations__["body"] = spec.body
+    router.add_api_route(
+        collection,
+        create,
+        methods=["POST"],
+        name=f"create_{kind}",
+        status_code=201,
+        response_model=ObjectOut,
+        summary=f"Publish {_a(kind)}",
+        description=spec.create_doc,
+        responses=WRITE_ERRORS,
+        response_description=CREATED,
+    )
+    router.add_api_route(
+        item,
+        replace,
+        methods=["PUT"],
+        name=f"replace_{kind}",
+        response_model=ObjectOut,
+        summary=f"Edit {_a(kind)}",
+        description=spec.replace_doc,
+        responses=WRITE_ERRORS,
+    )
+    router.add_api_route(
+        item,
+        read,
+        methods=["GET"],
+        name=f"get_{kind}",
+        response_model=ObjectOut,
+        summary=f"Read {_a(kind)}",
+        description=f"The {kind} with its texts in every language (Markdown source and HTML). "
+        "Any role in the association.",
+        responses=READ_ERRORS,
+    )
+    router.add_api_route(
+        item,
+        delete,
+        methods=["DELETE"],
+        name=f"delete_{kind}",
+        status_code=204,
+        response_class=Response,
+        summary=f"Delete {_a(kind)}",
+        description=f"Delete the {kind}: its page answers 410 Gone and followers are sent a "
+        "Delete. Owners, editors and moderators.",
+        responses=READ_ERRORS,
+    )
+
+
+for _spec in KINDS:
+    add_kind(_spec)

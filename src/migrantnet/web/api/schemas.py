@@ -1,0 +1,288 @@
+"""The shapes of the JSON API: what authors send, and what it answers (OpenAPI schemas)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from migrantnet.content.resources import ResourceKind
+from migrantnet.content.texts import TextsInput
+from migrantnet.models import EventStatus, Kind, Outcome, StruggleStatus, Visibility
+
+# -- what authors send ------------------------------------------------------------------------
+
+LanguageMap = Annotated[
+    dict[str, str],
+    Field(
+        description="Language code (BCP 47: `fr`, `ar`, `pt-BR`) -> text.",
+        examples=[{"fr": "Permanence juridique", "ar": "استشارة قانونية"}],
+    ),
+]
+VisibilityField = Annotated[
+    Visibility | None,
+    Field(
+        description="Who may see it: public (the default), unlisted, followers or direct. "
+        "Fixed once published: on replace, leave it out or repeat the current value."
+    ),
+]
+StruggleLink = Annotated[
+    str | None,
+    Field(description="The id (URL) of a struggle this belongs to, ours or a followed one's."),
+]
+MediaIds = Annotated[
+    list[str],
+    Field(
+        max_length=20,
+        description="Public ids of files uploaded with POST .../media, attached in this order.",
+    ),
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TextsIn(Strict):
+    """The texts of an object, each in one or more languages."""
+
+    title: LanguageMap = Field(default_factory=dict)
+    summary: LanguageMap = Field(default_factory=dict)
+    body: LanguageMap = Field(default_factory=dict)
+    primary_language: str | None = Field(
+        None, description="The language shown by default (the first body's when left out)."
+    )
+
+    def to_input(self) -> TextsInput:
+        return TextsInput(
+            title=dict(self.title),
+            summary=dict(self.summary),
+            body=dict(self.body),
+            primary_language=self.primary_language,
+        )
+
+
+class NoteIn(Strict):
+    """A short update: its text (Markdown) in one or more languages."""
+
+    text: LanguageMap
+    primary_language: str | None = None
+    media_ids: MediaIds = Field(default_factory=list)
+    visibility: VisibilityField = None
+    struggle_id: StruggleLink = None
+
+
+class DeclarationIn(Strict):
+    """A declaration or recommendation, adopted on a date at a place."""
+
+    texts: TextsIn
+    adopted_on: date | None = None
+    adopted_at_place: str | None = Field(None, max_length=500)
+    media_ids: MediaIds = Field(default_factory=list)
+    visibility: VisibilityField = None
+
+
+class StruggleIn(Strict):
+    """A struggle or campaign."""
+
+    texts: TextsIn
+    status: StruggleStatus = StruggleStatus.ONGOING
+    countries: list[str] = Field(default_factory=list, description="ISO 3166 codes: TN, FR...")
+    topics: list[str] = Field(default_factory=list, description="Short labels: asylum, housing...")
+    started_on: date | None = None
+    media_ids: MediaIds = Field(default_factory=list)
+    visibility: VisibilityField = None
+
+
+class PlaceIn(Strict):
+    name: str | None = Field(None, max_length=500)
+    street: str | None = Field(None, max_length=500)
+    locality: str | None = Field(None, max_length=200)
+    region: str | None = Field(None, max_length=200)
+    postal_code: str | None = Field(None, max_length=32)
+    country: str | None = Field(None, description="ISO 3166 code: TN, FR...")
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class EventIn(Strict):
+    """An event, action or assembly: when, in which time zone, and where or online."""
+
+    texts: TextsIn
+    starts: datetime = Field(
+        description="ISO 8601. Without an offset it is the wall-clock time in `timezone`."
+    )
+    ends: datetime = Field(description="ISO 8601, after `starts`; same rule for the offset.")
+    timezone: str = Field(description="IANA time zone of the event, e.g. Africa/Tunis.")
+    place: PlaceIn | None = None
+    online_url: str | None = Field(None, max_length=2048, description="An http(s) link.")
+    status: EventStatus = EventStatus.CONFIRMED
+    organizers: list[str] = Field(
+        default_factory=list, description="Ids (URLs) of co-organisers; the association is one."
+    )
+    struggle_id: StruggleLink = None
+    media_ids: MediaIds = Field(default_factory=list)
+    visibility: VisibilityField = None
+
+
+class LinkIn(Strict):
+    url: str = Field(max_length=2048, description="An http(s) link.")
+    name: str | None = None
+
+
+class ResourceIn(Strict):
+    """An awareness or education resource: a guide, leaflet, video, training..."""
+
+    texts: TextsIn
+    kind: ResourceKind = ResourceKind.GUIDE
+    languages: list[str] = Field(default_factory=list, description="Languages it exists in.")
+    topics: list[str] = Field(default_factory=list)
+    audience: str | None = Field(None, max_length=200)
+    links: list[LinkIn] = Field(default_factory=list)
+    media_ids: MediaIds = Field(default_factory=list)
+    visibility: VisibilityField = None
+
+
+class PracticeIn(Strict):
+    """A good practice, victory or defeat, shared so others can learn."""
+
+    texts: TextsIn
+    outcome: Outcome = Outcome.GOOD_PRACTICE
+    struggle_id: StruggleLink = None
+    media_ids: MediaIds = Field(default_factory=list)
+    visibility: VisibilityField = None
+
+
+# -- what the API answers ---------------------------------------------------------------------
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="What went wrong; for bad input `field: message`.")
+
+
+class TextOut(BaseModel):
+    title: str | None = Field(description="Plain text.")
+    summary: str | None = Field(description="Plain text.")
+    body: str | None = Field(description="The author's Markdown.")
+    html: str | None = Field(description="The body rendered and sanitised.")
+    direction: Literal["ltr", "rtl"]
+
+
+class PlaceOut(BaseModel):
+    name: str | None
+    street: str | None
+    locality: str | None
+    region: str | None
+    postal_code: str | None
+    country: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+class EventOut(BaseModel):
+    starts: datetime = Field(description="With the offset of the event's time zone.")
+    ends: datetime
+    timezone: str
+    status: EventStatus
+    place: PlaceOut | None
+    online_url: str | None
+    organizers: list[str]
+
+
+class StruggleOut(BaseModel):
+    status: StruggleStatus
+    countries: list[str]
+    topics: list[str]
+    started_on: date | None
+
+
+class DeclarationOut(BaseModel):
+    adopted_on: date | None
+    adopted_at_place: str | None
+    signatories: list[str] = Field(description="Ids of the associations that co-signed it.")
+
+
+class LinkOut(BaseModel):
+    url: str
+    name: str | None
+
+
+class ResourceOut(BaseModel):
+    kind: str
+    languages: list[str]
+    topics: list[str]
+    audience: str | None
+    links: list[LinkOut]
+
+
+class PracticeOut(BaseModel):
+    outcome: Outcome
+
+
+class MediaOut(BaseModel):
+    """An uploaded file, cleaned of its metadata (images are re-encoded)."""
+
+    id: str = Field(description="The upload's id.")
+    url: str
+    preview_url: str | None = Field(description="A small WebP of an image.")
+    media_type: str
+    size: int = Field(description="In bytes, as stored.")
+    width: int | None
+    height: int | None
+    alt_text: str | None
+
+
+class ObjectOut(BaseModel):
+    """One of an association's objects; exactly the block of its `kind` is filled in."""
+
+    id: str = Field(description="The ActivityPub id, also the address of its page.")
+    public_id: str = Field(description="The last part of `id`, used in API paths.")
+    kind: Kind
+    url: str
+    association: str = Field(description="Slug of the publishing association.")
+    visibility: Visibility
+    published: datetime
+    updated: datetime | None
+    primary_language: str | None
+    languages: list[str] = Field(description="The primary language first.")
+    texts: dict[str, TextOut] = Field(description="Language code -> the texts in it.")
+    struggle_id: str | None = Field(description="The struggle it belongs to, if any.")
+    event: EventOut | None = None
+    struggle: StruggleOut | None = None
+    declaration: DeclarationOut | None = None
+    resource: ResourceOut | None = None
+    practice: PracticeOut | None = None
+    media: list[MediaOut] = Field(default_factory=list)
+
+
+class NetworkEvent(BaseModel):
+    starts: datetime
+    ends: datetime
+    timezone: str
+    place: str | None
+    locality: str | None
+    country: str | None
+    online_url: str | None
+    status: str
+
+
+class NetworkItem(BaseModel):
+    id: str
+    type: str
+    kind: str
+    actor: str
+    url: str | None
+    published: datetime
+    updated: datetime | None
+    name: dict[str, Any]
+    summary: dict[str, Any]
+    content: dict[str, Any]
+    event: NetworkEvent | None = None
+    extra: dict[str, Any]
+
+
+class FollowItem(BaseModel):
+    actor: str
+    handle: str
+    state: str
