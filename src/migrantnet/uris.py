@@ -73,15 +73,6 @@ class Uris:
         parts = urlsplit(url)
         return f"{parts.scheme}://{parts.netloc}" == self.base_url
 
-    def local_slug(self, actor_ap_id: str) -> str | None:
-        """The association slug an actor id of ours names, or None."""
-        if not self.is_local(actor_ap_id):
-            return None
-        path = urlsplit(actor_ap_id).path
-        if path.startswith("/@") and "/" not in path[2:]:
-            return path[2:] or None
-        return None
-
 
 def new_public_id() -> str:
     return uuid.uuid4().hex

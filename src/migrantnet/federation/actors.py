@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.associations import get_node_actor
-from migrantnet.federation.fetch import WEBFINGER_JSON_TYPES, FetchError
+from migrantnet.federation.fetch import WEBFINGER_JSON_TYPES, FetchError, Signer
 from migrantnet.federation.parse import ParsedActor, ParseError, parse_actor, parse_webfinger
 from migrantnet.federation.service import Federation, signer_for
 from migrantnet.logs import log_event
@@ -29,7 +30,7 @@ def host_of(url: str) -> str:
     return urlsplit(url).netloc.lower()
 
 
-async def node_signer(session: AsyncSession, fed: Federation):  # type: ignore[no-untyped-def]
+async def node_signer(session: AsyncSession, fed: Federation) -> Signer | None:
     """Fetches are signed by the node actor, for authorized-fetch peers (research §2.5)."""
     node = await get_node_actor(session)
     return signer_for(node) if node is not None else None
@@ -49,7 +50,7 @@ async def fetch_actor_document(session: AsyncSession, fed: Federation, url: str)
     return parsed
 
 
-async def store_actor(session: AsyncSession, parsed: ParsedActor, now) -> Actor:  # type: ignore[no-untyped-def]
+async def store_actor(session: AsyncSession, parsed: ParsedActor, now: datetime) -> Actor:
     actor = await session.scalar(select(Actor).where(Actor.ap_id == parsed.ap_id))
     if actor is None:
         actor = Actor(ap_id=parsed.ap_id, local=False)

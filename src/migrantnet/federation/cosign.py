@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.cosign import add_signature, check_declaration, remove_signature
@@ -26,7 +25,7 @@ from migrantnet.federation.publisher import ActivityPubFederator
 from migrantnet.federation.serialize.activities import undo_activity
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
-from migrantnet.models import Actor, ContentObject, Cosignature
+from migrantnet.models import Actor, ContentObject
 
 logger = logging.getLogger("migrantnet.federation.cosign")
 
@@ -103,7 +102,3 @@ async def withdraw_cosignature(
         )
         await queue_activity(session, fed, signer, undo, [author.inbox_url])
     log_event(logger, "cosignature_withdrawn", signer=signer.slug, domain=author.domain)
-
-
-async def signature_by_id(session: AsyncSession, ap_id: str) -> Cosignature | None:
-    return await session.scalar(select(Cosignature).where(Cosignature.ap_id == ap_id))
