@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from dbs import table_names
+from dbs import backend, table_names
 from migrantnet.config import sync_database_url
 from migrantnet.migrations import current_revision, head_revision, upgrade
 from migrantnet.models import Base
@@ -35,3 +39,17 @@ def test_migrated_schema_matches_the_models(database_url: str) -> None:
     finally:
         engine.dispose()
     assert diff == []
+
+
+def test_processes_migrating_at_once_do_not_collide(database_url: str) -> None:
+    """docker compose starts the app and the worker together; both migrate on start."""
+    if backend() != "postgresql":
+        pytest.skip("one process migrates a SQLite node; the lock is PostgreSQL's")
+    code = "import sys; from migrantnet.migrations import upgrade; upgrade(sys.argv[1])"
+    processes = [
+        subprocess.Popen([sys.executable, "-c", code, database_url], stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    errors = [process.communicate(timeout=120)[1] for process in processes]
+    assert [process.returncode for process in processes] == [0, 0, 0], errors
+    assert current_revision(database_url) == head_revision()

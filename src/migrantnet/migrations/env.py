@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from migrantnet.db import install_sqlite_pragmas
 from migrantnet.models import Base
 
 config = context.config
+MIGRATION_LOCK = 7_202_611  # any constant shared by every process of a node
 target_metadata = Base.metadata
 
 
@@ -41,6 +42,10 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # The app and the workers all migrate on start: one at a time, the others wait
+            # and then find nothing left to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 
