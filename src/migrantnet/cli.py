@@ -413,6 +413,123 @@ def associations_create(
     typer.echo(f"Association @{slug}@{settings.domain} created.")
 
 
+@associations_app.command("update")
+@operator_errors
+def associations_update(
+    slug: Annotated[str, typer.Argument(help="Slug of the association.")],
+    name: Annotated[str | None, typer.Option(help="New display name.")] = None,
+    summary: Annotated[
+        str | None, typer.Option(help="New presentation (HTML allowed: sanitised).")
+    ] = None,
+    approve_followers: Annotated[
+        bool | None,
+        typer.Option(
+            "--approve-followers/--auto-accept-followers", help="Hold new followers for approval."
+        ),
+    ] = None,
+    federate_as_note: Annotated[
+        bool | None,
+        typer.Option(
+            "--federate-as-note/--federate-as-types",
+            help="Send declarations, struggles, resources as Notes Mastodon shows in full.",
+        ),
+    ] = None,
+    show_follows: Annotated[
+        bool | None,
+        typer.Option(
+            "--show-follows/--hide-follows", help="List followers and following publicly."
+        ),
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Change an association's name, presentation or federation choices (followers are told)."""
+    from migrantnet.content.associations import update_association
+    from migrantnet.content.html import sanitize_html
+    from migrantnet.federation.publisher import ActivityPubFederator
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> bool:
+        actor = await get_association(session, slug)
+        changed = await update_association(
+            session,
+            actor,
+            name=name,
+            summary=sanitize_html(summary) if summary is not None else None,
+            manually_approves_followers=approve_followers,
+            federate_as_note=federate_as_note,
+            show_follows=show_follows,
+        )
+        if changed:
+            await ActivityPubFederator(fed).actor_updated(session, actor)
+        return changed
+
+    changed = run_federated(settings, work)
+    typer.echo(f"{slug} updated." if changed else f"{slug}: nothing to change.")
+
+
+followers_app = typer.Typer(
+    help="Follow requests of associations that approve by hand.", no_args_is_help=True
+)
+app.add_typer(followers_app, name="followers")
+
+
+@followers_app.command("pending")
+@operator_errors
+def followers_pending(
+    slug: Annotated[str, typer.Argument(help="Slug of the association.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """List the accounts waiting for approval."""
+    from migrantnet.federation.follows import pending_followers
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> list[str]:
+        actor = await get_association(session, slug)
+        return [
+            f"@{a.username}@{a.domain}  {a.ap_id}" for a in await pending_followers(session, actor)
+        ]
+
+    lines = run_federated(settings, work)
+    typer.echo("\n".join(lines) if lines else "No pending follow request.")
+
+
+def _decide(slug: str, follower: str, data_dir: Path | None, *, accept: bool) -> None:
+    from migrantnet.federation.follows import decide_follow_request
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> None:
+        actor = await get_association(session, slug)
+        await decide_follow_request(session, fed, actor, follower, accept=accept)
+
+    run_federated(settings, work)
+    typer.echo(f"{follower} {'accepted' if accept else 'rejected'} as a follower of {slug}.")
+
+
+@followers_app.command("approve")
+@operator_errors
+def followers_approve(
+    slug: Annotated[str, typer.Argument(help="Slug of the association.")],
+    follower: Annotated[str, typer.Argument(help="@user@host or actor URL of the requester.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Accept a pending follow request (sends Accept)."""
+    _decide(slug, follower, data_dir, accept=True)
+
+
+@followers_app.command("reject")
+@operator_errors
+def followers_reject(
+    slug: Annotated[str, typer.Argument(help="Slug of the association.")],
+    follower: Annotated[str, typer.Argument(help="@user@host or actor URL of the requester.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Refuse a pending follow request (sends Reject)."""
+    _decide(slug, follower, data_dir, accept=False)
+
+
 @associations_app.command("rotate-key")
 @operator_errors
 def associations_rotate_key(

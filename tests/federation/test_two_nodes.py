@@ -213,3 +213,35 @@ def test_a_mention_reaches_the_mentioned_account_and_hashtags_are_tags(
     assert f"{b.base_url}/@beta" in doc["cc"]
     # B does not follow A, but the note mentions one of its associations: it is kept.
     wait_for("the mention on B", lambda: "inbox_processed type=Create state=done" in b.log())
+
+
+def test_an_association_that_approves_followers_by_hand(make_node: Callable[..., Node]) -> None:
+    a = make_node("a", "alpha")
+    b = make_node("b", "beta")
+    c = make_node("c", "gamma")
+    assert (
+        "alpha updated." in a.cli("associations", "update", "alpha", "--approve-followers").stdout
+    )
+    a.start()
+    b.start()
+    c.start()
+    assert httpx.get(f"{a.base_url}/@alpha", headers=AP, timeout=5).json()[
+        "manuallyApprovesFollowers"
+    ]
+    b.cli("follow", "beta", f"@alpha@{a.domain}")
+    c.cli("follow", "gamma", f"@alpha@{a.domain}")
+    wait_for(
+        "both requests on A", lambda: a.cli("followers", "pending", "alpha").stdout.count("@") >= 4
+    )
+    time.sleep(0.5)
+    assert following(b, "beta")[0]["state"] == "pending"
+    assert total(a, "/@alpha/followers") == 0
+
+    a.cli("followers", "approve", "alpha", f"@beta@{b.domain}")
+    a.cli("followers", "reject", "alpha", f"@gamma@{c.domain}")
+    wait_for("the Accept on B", lambda: following(b, "beta")[0]["state"] == "accepted")
+    wait_for("the Reject on C", lambda: following(c, "gamma")[0]["state"] == "rejected")
+    assert total(a, "/@alpha/followers") == 1
+    unknown = a.cli("followers", "approve", "alpha", "@nobody@nowhere.example", check=False)
+    assert unknown.returncode == 2
+    assert "no pending follow request" in unknown.stderr

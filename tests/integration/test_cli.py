@@ -168,6 +168,17 @@ def test_seed_demo_needs_an_initialised_node(tmp_path: Path, database_url: str) 
         ["users", "create"],
         ["associations", "create"],
         ["seed-demo"],
+        ["follow"],
+        ["unfollow"],
+        ["post"],
+        ["cosign"],
+        ["withdraw-signature"],
+        ["tokens", "create"],
+        ["associations", "update"],
+        ["associations", "rotate-key"],
+        ["followers", "pending"],
+        ["followers", "approve"],
+        ["followers", "reject"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:

@@ -132,3 +132,30 @@ async def rotate_key(session: AsyncSession, actor: Actor) -> None:
     """A new key pair under the same key id: peers refetch the key when a signature fails."""
     actor.private_key_pem, actor.public_key_pem = generate_key_pair()
     await session.flush()
+
+
+async def update_association(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    name: str | None = None,
+    summary: str | None = None,
+    manually_approves_followers: bool | None = None,
+    federate_as_note: bool | None = None,
+    show_follows: bool | None = None,
+) -> bool:
+    """Change what was given; True when anything changed (followers are then sent an Update)."""
+    changes = {
+        "name": check_name(name) if name is not None else None,
+        "summary": summary,
+        "manually_approves_followers": manually_approves_followers,
+        "federate_as_note": federate_as_note,
+        "show_follows": show_follows,
+    }
+    changed = False
+    for attribute, value in changes.items():
+        if value is not None and getattr(actor, attribute) != value:
+            setattr(actor, attribute, value)
+            changed = True
+    await session.flush()
+    return changed

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import InvalidInput, NotFound
-from migrantnet.federation.actors import resolve_handle
+from migrantnet.federation.actors import parse_handle, resolve_handle
 from migrantnet.federation.delivery import queue_activity
 from migrantnet.federation.serialize.activities import (
     accept_activity,
@@ -99,4 +99,39 @@ async def unfollow_remote(
     )
     await queue_activity(session, fed, follower, payload, [target.inbox_url])
     log_event(logger, "follow_undone", follower=follower.slug, domain=target.domain)
+    return follow
+
+
+async def pending_followers(session: AsyncSession, association: Actor) -> list[Actor]:
+    """Who asked to follow an association that approves its followers by hand."""
+    rows = await session.scalars(
+        select(Actor)
+        .join(Follow, Follow.follower_id == Actor.id)
+        .where(Follow.followed_id == association.id, Follow.state == FollowState.PENDING)
+        .order_by(Follow.created_at)
+    )
+    return list(rows)
+
+
+async def decide_follow_request(
+    session: AsyncSession, fed: Federation, association: Actor, follower: str, *, accept: bool
+) -> Follow:
+    """Accept or reject a pending follower named by handle (`@user@host`) or actor id."""
+    query = (
+        select(Follow)
+        .join(Actor, Actor.id == Follow.follower_id)
+        .where(Follow.followed_id == association.id, Follow.state == FollowState.PENDING)
+    )
+    if follower.startswith(("http://", "https://")):
+        query = query.where(Actor.ap_id == follower)
+    else:
+        user, host = parse_handle(follower)
+        query = query.where(Actor.username == user, Actor.domain == host)
+    follow = await session.scalar(query)
+    if follow is None:
+        raise NotFound(f"no pending follow request from {follower} to {association.slug}")
+    if accept:
+        await accept_follow(session, fed, follow)
+    else:
+        await reject_follow(session, fed, follow)
     return follow
