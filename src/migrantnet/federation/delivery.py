@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from migrantnet.federation.context import PUBLIC_FORMS
 from migrantnet.federation.service import Federation
@@ -97,8 +98,22 @@ async def queue_activity(
             )
         )
     await session.flush()
-    fed.wakeup.set()
+    wake_worker_after_commit(session, fed)
     return activity
+
+
+def wake_worker_after_commit(session: AsyncSession, fed: Federation) -> None:
+    """Wake this process's worker once the jobs are committed (before, it would find none)."""
+    sync_session = session.sync_session
+    if not event.contains(sync_session, "after_commit", _wake):
+        event.listen(sync_session, "after_commit", _wake)
+    sync_session.info["migrantnet_wakeup"] = fed.wakeup
+
+
+def _wake(sync_session: Session) -> None:
+    wakeup = sync_session.info.pop("migrantnet_wakeup", None)
+    if wakeup is not None:
+        wakeup.set()
 
 
 async def cancel_pending(session: AsyncSession, object_ap_id: str, *, keep_activity_id: int) -> int:
