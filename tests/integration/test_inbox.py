@@ -365,3 +365,26 @@ async def test_signed_request_from_an_unavailable_domain_revives_it(
     assert waiting.state == DeliveryState.QUEUED
     assert waiting.next_attempt_at <= datetime.now(UTC)
     assert len(await rows(db, Delivery)) == 2  # the revived one and the Accept
+
+
+async def test_nul_characters_and_non_json_constants_never_reach_the_database(
+    app_client: httpx.AsyncClient, remote_actor: RemoteActor, db: Database, association: Actor
+) -> None:
+    """Valid JSON that no database text column holds (NUL), and what is not JSON at all (NaN):
+    the first is cleaned and accepted, the second refused with a reason, never a 500."""
+    note = remote_actor.note({"fr": "Bonjour\u0000 le monde"}, cc=[association.ap_id])
+    note["name"] = "Titre\u0000"
+    response = await remote_actor.signed_post(
+        app_client, INBOX, remote_actor.activity("Create", note)
+    )
+    assert response.status_code == 202, response.text
+    stored = await one(db, ContentObject, ContentObject.ap_id == note["id"])
+    assert "\x00" not in json.dumps(stored.content_map)
+    assert "Bonjour le monde" in stored.content_map["fr"]
+
+    activity = remote_actor.activity("Like", association.ap_id)
+    body = json.dumps(activity).replace('"Like"', '"Like", "score": NaN').encode()
+    refused = await remote_actor.signed_post(app_client, INBOX, body)
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "body is not valid JSON"}
+    assert await count(db, InboxActivity, InboxActivity.ap_id == activity["id"]) == 0

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -54,6 +53,7 @@ from migrantnet.federation.addresses import (
     parse_ip,
     system_resolver,
 )
+from migrantnet.federation.payload import decode_json
 
 __all__ = [
     "ACTIVITY_ACCEPT",
@@ -664,8 +664,8 @@ class SafeClient:
         if media_type not in {allowed.lower() for allowed in allowed_types}:
             raise BadContentType(response.url, content_type)
         try:
-            data = json.loads(response.body)
-        except (ValueError, RecursionError) as exc:
+            data = decode_json(response.body)
+        except ValueError as exc:
             raise BadDocument(response.url, f"invalid JSON: {exc}") from exc
         if not isinstance(data, dict):
             raise BadDocument(response.url, f"expected a JSON object, got {type(data).__name__}")

@@ -7,7 +7,6 @@ before anything is stored; a repeated activity id changes nothing.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -30,6 +29,7 @@ from migrantnet.federation.httpsig import SignatureError, verify_request
 from migrantnet.federation.keys import key_lookup_for
 from migrantnet.federation.normalize import first_id
 from migrantnet.federation.parse import ParseError, parse_activity
+from migrantnet.federation.payload import decode_json
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, Delivery, DeliveryState, DomainHealth, InboxActivity
@@ -46,8 +46,8 @@ def decode_activity(content_type: str | None, body: bytes) -> dict[str, Any]:
     if not is_activity_json(content_type):
         raise UnsupportedMediaType(f"content type {content_type!r} is not ActivityStreams JSON")
     try:
-        doc = json.loads(body)
-    except (ValueError, RecursionError):
+        doc = decode_json(body)
+    except ValueError:
         raise BadActivity("body is not valid JSON") from None
     if not isinstance(doc, dict):
         raise BadActivity("body is not a JSON object")
