@@ -165,6 +165,7 @@ class RemoteActor:
     also_known_as: list[str] = field(default_factory=list)
     actor_type: str = "Person"
     namespace: str = ""
+    extra_fields: dict[str, Any] = field(default_factory=dict)  # merged into the document
 
     def __post_init__(self) -> None:
         self.server.serve(self.path, self.document)
@@ -214,6 +215,7 @@ class RemoteActor:
                 "owner": self.actor_id,
                 "publicKeyPem": self.public_pem,
             },
+            **self.extra_fields,
         }
 
     def rotate_key(self) -> None:

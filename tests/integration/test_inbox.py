@@ -388,3 +388,23 @@ async def test_nul_characters_and_non_json_constants_never_reach_the_database(
     assert refused.status_code == 400
     assert refused.json() == {"error": "body is not valid JSON"}
     assert await count(db, InboxActivity, InboxActivity.ap_id == activity["id"]) == 0
+
+
+async def test_an_actor_with_oversized_fields_is_kept_within_our_columns(
+    app_client: httpx.AsyncClient, remote_actor: RemoteActor, db: Database, association: Actor
+) -> None:
+    """PostgreSQL enforces column lengths (SQLite does not): a peer's huge values must not
+    turn its Follow into a 500."""
+    remote_actor.extra_fields = {
+        "name": "N" * 5000,
+        "preferredUsername": "u" * 400,
+        "icon": {"type": "Image", "url": "https://img.example/" + "a" * 3000},
+    }
+    follow = remote_actor.activity("Follow", association.ap_id)
+    response = await remote_actor.signed_post(app_client, INBOX, follow)
+    assert response.status_code == 202, response.text
+    stored = await one(db, Actor, Actor.ap_id == remote_actor.actor_id)
+    assert stored.name is not None and len(stored.name) == 2048
+    assert stored.username is not None and len(stored.username) == 255
+    assert stored.icon_url is None  # a cut URL would be wrong, not short
+    assert (await one(db, Follow, Follow.ap_id == follow["id"])).state == FollowState.ACCEPTED

@@ -36,6 +36,12 @@ from migrantnet.models import (
 )
 
 
+def fitting(value: str | None, limit: int) -> str | None:
+    """A peer's value that does not fit its column is dropped rather than cut: a cut URL or
+    language tag would be wrong, not short."""
+    return value if value is None or len(value) <= limit else None
+
+
 @dataclass(slots=True)
 class RemoteEventData:
     """An event as its sender described it; `store_remote_object` makes it an `events` row."""
@@ -90,17 +96,20 @@ async def find_object(session: AsyncSession, ap_id: str) -> ContentObject | None
 async def store_remote_object(
     session: AsyncSession, actor: Actor, data: RemoteObjectData
 ) -> ContentObject | None:
-    """Insert or update; returns None when the object was deleted before (a late Create)."""
+    """Insert or update; returns None when the object was deleted before (a late Create), or
+    its id is longer than any we keep."""
+    if len(data.ap_id) > 2048:
+        return None
     obj = await find_object(session, data.ap_id)
     if obj is not None and (obj.deleted_at is not None or obj.actor_id != actor.id):
         return None
     if obj is None:
         obj = ContentObject(ap_id=data.ap_id, actor_id=actor.id, local=False)
         session.add(obj)
-    obj.type = data.type
-    obj.url = data.url
-    obj.in_reply_to = data.in_reply_to
-    obj.primary_language = data.primary_language
+    obj.type = data.type[:64]
+    obj.url = fitting(data.url, 2048)
+    obj.in_reply_to = fitting(data.in_reply_to, 2048)
+    obj.primary_language = fitting(data.primary_language, 35)
     obj.name_map = data.name_map
     obj.summary_map = data.summary_map
     obj.content_map = data.content_map
@@ -112,7 +121,7 @@ async def store_remote_object(
     obj.attachments = data.attachments
     obj.extra = data.extra
     obj.kind = data.kind
-    obj.struggle_ap_id = data.struggle_ap_id
+    obj.struggle_ap_id = fitting(data.struggle_ap_id, 2048)
     await session.flush()
     await _store_kind_row(session, obj, data)
     return obj

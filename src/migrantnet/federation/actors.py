@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.associations import get_node_actor
+from migrantnet.content.remote import fitting
 from migrantnet.federation.fetch import WEBFINGER_JSON_TYPES, FetchError, Signer
 from migrantnet.federation.parse import ParsedActor, ParseError, parse_actor, parse_webfinger
 from migrantnet.federation.service import Federation, signer_for
@@ -51,32 +52,34 @@ async def fetch_actor_document(session: AsyncSession, fed: Federation, url: str)
 
 
 async def store_actor(session: AsyncSession, parsed: ParsedActor, now: datetime) -> Actor:
+    if len(parsed.ap_id) > 2048 or len(parsed.inbox) > 2048:
+        raise ActorUnavailable(f"actor {parsed.ap_id[:200]} has an id or inbox too long to keep")
     actor = await session.scalar(select(Actor).where(Actor.ap_id == parsed.ap_id))
     if actor is None:
         actor = Actor(ap_id=parsed.ap_id, local=False)
         session.add(actor)
     elif actor.local:
         raise ActorUnavailable(f"{parsed.ap_id} is one of ours")
-    actor.type = parsed.type
-    actor.username = parsed.username
-    actor.domain = host_of(parsed.ap_id)
-    actor.name = parsed.name
+    actor.type = parsed.type[:64]
+    actor.username = (parsed.username or "")[:255] or None
+    actor.domain = host_of(parsed.ap_id)[:255]
+    actor.name = parsed.name[:2048] if parsed.name else None
     actor.summary = parsed.summary
-    actor.url = parsed.url
-    actor.icon_url = parsed.icon_url
+    actor.url = fitting(parsed.url, 2048)
+    actor.icon_url = fitting(parsed.icon_url, 2048)
     actor.inbox_url = parsed.inbox
-    actor.shared_inbox_url = parsed.shared_inbox
-    actor.outbox_url = parsed.outbox
-    actor.followers_url = parsed.followers
-    actor.following_url = parsed.following
-    actor.featured_url = parsed.featured
-    actor.public_key_id = parsed.public_key_id
+    actor.shared_inbox_url = fitting(parsed.shared_inbox, 2048)
+    actor.outbox_url = fitting(parsed.outbox, 2048)
+    actor.followers_url = fitting(parsed.followers, 2048)
+    actor.following_url = fitting(parsed.following, 2048)
+    actor.featured_url = fitting(parsed.featured, 2048)
+    actor.public_key_id = fitting(parsed.public_key_id, 2048)
     actor.public_key_pem = parsed.public_key_pem
     actor.manually_approves_followers = parsed.manually_approves_followers
     actor.discoverable = parsed.discoverable
     actor.published_at = parsed.published
-    actor.also_known_as = list(parsed.also_known_as)
-    actor.moved_to = parsed.moved_to
+    actor.also_known_as = [item for item in parsed.also_known_as if len(item) <= 2048][:256]
+    actor.moved_to = fitting(parsed.moved_to, 2048)
     actor.fetched_at = now
     actor.deleted_at = None
     await session.flush()
