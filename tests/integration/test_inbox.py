@@ -233,6 +233,13 @@ async def _text_plain(
     return await peer.signed_post(client, INBOX, follow_of(peer, target), content_type="text/plain")
 
 
+async def _id_too_long(
+    client: httpx.AsyncClient, peer: RemoteActor, target: Actor, make: MakeRemoteActor
+) -> httpx.Response:
+    follow = {**follow_of(peer, target), "id": peer.new_id() + "x" * 3000}
+    return await peer.signed_post(client, INBOX, follow)
+
+
 async def _too_large(
     client: httpx.AsyncClient, peer: RemoteActor, target: Actor, make: MakeRemoteActor
 ) -> httpx.Response:
@@ -253,6 +260,7 @@ REFUSALS: dict[str, tuple[Request, int, str]] = {
     "not json": (_not_json, 400, "json"),
     "json array": (_json_array, 400, "object"),
     "text/plain": (_text_plain, 415, "content type"),
+    "id too long": (_id_too_long, 400, "longer than 2048"),
     "over 1 MB": (_too_large, 413, "larger"),
 }
 

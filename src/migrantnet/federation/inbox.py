@@ -37,6 +37,7 @@ from migrantnet.models import Actor, Delivery, DeliveryState, DomainHealth, Inbo
 logger = logging.getLogger("migrantnet.federation.inbox")
 
 MAX_BODY_BYTES = 1_048_576  # Mastodon drops inbound JSON over 1 MB
+MAX_ID_LENGTH = 2048  # the length of our id columns
 OBJECT_OWNED_TYPES = frozenset({"Create", "Update"})
 
 
@@ -58,7 +59,7 @@ def activity_key(doc: Mapping[str, Any], body: bytes) -> str:
     """The activity id, or for the rare activity without one a digest of its bytes."""
     ap_id = doc.get("id")
     if isinstance(ap_id, str) and ap_id:
-        return ap_id[:2048]
+        return ap_id
     return "urn:sha256:" + hashlib.sha256(body).hexdigest()
 
 
@@ -77,6 +78,8 @@ async def receive(
         parsed = parse_activity(doc)
     except ParseError as exc:
         raise BadActivity(f"not an activity: {exc}") from None
+    if len(parsed.actor) > MAX_ID_LENGTH or len(parsed.ap_id or "") > MAX_ID_LENGTH:
+        raise BadActivity(f"ids longer than {MAX_ID_LENGTH} characters are not accepted")
     actor_host = host_of(parsed.actor)
     health = await session.get(DomainHealth, actor_host)
     if health is not None and health.blocked:
