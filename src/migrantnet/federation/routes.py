@@ -130,7 +130,6 @@ async def outbox(
             total = await session.scalar(select(func.count(OutboxActivity.id)).where(public))
             doc = _collection(outbox_id, total or 0)
             doc["first"] = f"{outbox_id}?page=true"
-            doc["last"] = f"{outbox_id}?page=true&min_id=0"
             return ActivityJSONResponse(doc)
         query = select(OutboxActivity).where(public)
         if max_id is not None:
