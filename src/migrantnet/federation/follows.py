@@ -33,28 +33,29 @@ def set_state(follow: Follow, state: FollowState) -> None:
     follow.state = state
 
 
-async def accept_follow(session: AsyncSession, fed: Federation, follow: Follow) -> None:
-    """Accept a remote follower: embed their Follow verbatim, as Mastodon matches it by id."""
+async def _answer_follow(
+    session: AsyncSession, fed: Federation, follow: Follow, state: FollowState
+) -> None:
+    """Accept or Reject a remote follower, embedding their Follow verbatim: Mastodon matches
+    the answer by the Follow's id."""
     follower = await session.get(Actor, follow.follower_id)
     followed = await session.get(Actor, follow.followed_id)
     assert follower is not None and followed is not None
-    set_state(follow, FollowState.ACCEPTED)
-    payload = accept_activity(
+    set_state(follow, state)
+    build = accept_activity if state == FollowState.ACCEPTED else reject_activity
+    payload = build(
         fed.uris.activity(), followed.ap_id, follow_document(follow, follower, followed)
     )
     await queue_activity(session, fed, followed, payload, [follower.inbox_url])
-    log_event(logger, "follow_accepted", follower_domain=follower.domain, followed=followed.slug)
+    log_event(logger, f"follow_{state}", follower_domain=follower.domain, followed=followed.slug)
+
+
+async def accept_follow(session: AsyncSession, fed: Federation, follow: Follow) -> None:
+    await _answer_follow(session, fed, follow, FollowState.ACCEPTED)
 
 
 async def reject_follow(session: AsyncSession, fed: Federation, follow: Follow) -> None:
-    follower = await session.get(Actor, follow.follower_id)
-    followed = await session.get(Actor, follow.followed_id)
-    assert follower is not None and followed is not None
-    set_state(follow, FollowState.REJECTED)
-    payload = reject_activity(
-        fed.uris.activity(), followed.ap_id, follow_document(follow, follower, followed)
-    )
-    await queue_activity(session, fed, followed, payload, [follower.inbox_url])
+    await _answer_follow(session, fed, follow, FollowState.REJECTED)
 
 
 async def follow_remote(

@@ -84,14 +84,18 @@ async def _parse_owned(inbound: Inbound) -> ParsedContent | None:
     return parsed
 
 
-async def handle_create(inbound: Inbound) -> InboxState:
-    parsed = await _parse_owned(inbound)
-    if parsed is None or not await _is_relevant(inbound, parsed.obj):
-        return InboxState.IGNORED
+async def _store(inbound: Inbound, parsed: ParsedContent) -> InboxState:
     stored = await store_remote_object(
         inbound.session, inbound.sender, to_remote_data(parsed, inbound.sender, inbound.fed.now())
     )
     return InboxState.DONE if stored is not None else InboxState.IGNORED
+
+
+async def handle_create(inbound: Inbound) -> InboxState:
+    parsed = await _parse_owned(inbound)
+    if parsed is None or not await _is_relevant(inbound, parsed.obj):
+        return InboxState.IGNORED
+    return await _store(inbound, parsed)
 
 
 async def handle_update(inbound: Inbound) -> InboxState:
@@ -104,10 +108,9 @@ async def handle_update(inbound: Inbound) -> InboxState:
         if not any(t in ACTOR_TYPES for t in type_list):
             return InboxState.IGNORED
         try:
-            parsed_actor = parse_actor(doc)
-        except ParseError:
+            await store_actor(inbound.session, parse_actor(doc), inbound.fed.now())
+        except (ParseError, ActorUnavailable):
             return InboxState.IGNORED
-        await store_actor(inbound.session, parsed_actor, inbound.fed.now())
         return InboxState.DONE
     parsed = await _parse_owned(inbound)
     if parsed is None:
@@ -115,10 +118,7 @@ async def handle_update(inbound: Inbound) -> InboxState:
     existing = await find_object(inbound.session, parsed.obj.ap_id)
     if existing is None and not await _is_relevant(inbound, parsed.obj):
         return InboxState.IGNORED
-    stored = await store_remote_object(
-        inbound.session, inbound.sender, to_remote_data(parsed, inbound.sender, inbound.fed.now())
-    )
-    return InboxState.DONE if stored is not None else InboxState.IGNORED
+    return await _store(inbound, parsed)
 
 
 async def handle_delete(inbound: Inbound) -> InboxState:
