@@ -25,7 +25,7 @@ from migrantnet.federation.service import Federation
 from migrantnet.federation.worker import DeliveryWorker
 from migrantnet.logs import log_event
 from migrantnet.uris import Uris
-from migrantnet.web import actors, api, media, pages
+from migrantnet.web import api, association_pages, media, pages
 from migrantnet.web.errors import install_error_handlers
 
 logger = logging.getLogger("migrantnet.app")
@@ -79,7 +79,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.include_router(federation_routes.router)
     app.include_router(cosign_routes.router)
     app.include_router(media.router)
-    app.include_router(actors.router)
+    app.include_router(association_pages.router)
     app.include_router(api.router)
     app.include_router(pages.router)
     return app

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.associations import get_node_actor
 from migrantnet.content.details import load_details
+from migrantnet.content.formatting import iso
 from migrantnet.federation.actors import ActorUnavailable, resolve_handle
 from migrantnet.federation.context import AS_CONTEXT, PUBLIC
 from migrantnet.federation.delivery import cancel_pending, follower_inboxes, queue_activity
@@ -24,7 +25,6 @@ from migrantnet.federation.serialize.activities import (
 )
 from migrantnet.federation.serialize.actor import actor_to_ap
 from migrantnet.federation.serialize.objects import addressing, object_to_ap
-from migrantnet.federation.serialize.time import iso
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ContentObject, Visibility

@@ -8,9 +8,11 @@ from sqlalchemy import select, text
 
 from migrantnet.content.associations import list_associations
 from migrantnet.models import ContentObject, Visibility
-from migrantnet.web.actors import load_kind_rows
+from migrantnet.web.association_pages import load_kind_rows
 from migrantnet.web.deps import DatabaseDep, SessionDep, SettingsDep, TemplatesDep
-from migrantnet.web.views import accepted_languages, actor_view, item_view
+from migrantnet.web.i18n import accepted_languages
+from migrantnet.web.views.items import item_view
+from migrantnet.web.views.parts import actor_view
 
 router = APIRouter()
 LATEST = 20

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from migrantnet.content.formatting import iso
 from migrantnet.federation.context import AS_CONTEXT, OBJECT_CONTEXT, PUBLIC
-from migrantnet.federation.serialize.time import iso
 
 
 def follow_activity(ap_id: str, actor_id: str, target_id: str) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from migrantnet.content.formatting import iso
 from migrantnet.federation.context import ACTOR_CONTEXT, AP_CONTENT_TYPE
-from migrantnet.federation.serialize.time import iso
 from migrantnet.models import Actor, ActorType
 from migrantnet.uris import Uris
 

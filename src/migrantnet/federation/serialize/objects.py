@@ -10,12 +10,13 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from migrantnet.content import formatting
 from migrantnet.content.details import ObjectDetails
+from migrantnet.content.formatting import iso
 from migrantnet.content.html import html_to_text
 from migrantnet.federation.context import OBJECT_CONTEXT, PUBLIC
-from migrantnet.federation.serialize.time import iso
 from migrantnet.models import Event, EventStatus, Kind, Media, Visibility
 from migrantnet.uris import Uris
 
@@ -160,7 +161,7 @@ def _kind_fields(details: ObjectDetails) -> dict[str, Any]:
 
 def event_fields(event: Event) -> dict[str, Any]:
     """FEP-8a8e, plus what Mobilizon and Gancio read; times in the event's own offset."""
-    zone = _zone(event.timezone)
+    zone = formatting.zone(event.timezone)
     status, ical_status = EVENT_STATUS.get(event.status, EVENT_STATUS[EventStatus.CONFIRMED])
     locations: list[dict[str, Any]] = []
     place = _place(event)
@@ -194,13 +195,6 @@ def event_fields(event: Event) -> dict[str, Any]:
             {"type": "Link", "name": "Website", "mediaType": "text/html", "href": event.online_url}
         ]
     return fields
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _local_iso(value: datetime, zone: ZoneInfo) -> str:

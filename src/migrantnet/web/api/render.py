@@ -29,7 +29,7 @@ from migrantnet.web.api.schemas import (
     StruggleOut,
     TextOut,
 )
-from migrantnet.web.views import text_direction
+from migrantnet.web.i18n import text_direction
 
 
 def media_out(media: Media, uris: Uris) -> MediaOut:

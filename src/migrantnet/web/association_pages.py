@@ -1,4 +1,7 @@
-"""Association and object pages: HTML for browsers, ActivityStreams for servers, same URL."""
+"""The pages under `/@slug`: an association and its objects.
+
+HTML for browsers, ActivityStreams for servers, at the same URL (by `Accept`).
+"""
 
 from __future__ import annotations
 
@@ -17,18 +20,10 @@ from migrantnet.federation.serialize.actor import actor_to_ap
 from migrantnet.federation.serialize.objects import object_to_ap
 from migrantnet.models import Actor, ContentObject, Kind, Visibility
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep, UrisDep
-from migrantnet.web.views import (
-    KIND_LABELS,
-    KIND_ORDER,
-    KindRow,
-    Related,
-    accepted_languages,
-    actor_view,
-    item_view,
-    object_page_view,
-    section_view,
-    wanted_languages,
-)
+from migrantnet.web.i18n import accepted_languages, wanted_languages
+from migrantnet.web.views.items import item_view, section_view
+from migrantnet.web.views.object_page import Related, object_page_view
+from migrantnet.web.views.parts import KIND_LABELS, KIND_ORDER, KindRow, actor_view
 
 router = APIRouter()
 PAGE_SIZE = 20

@@ -1,0 +1,36 @@
+"""The `migrantnet` command (typer): set up, run and operate a node.
+
+Every command reads the same settings as the server. One module per command group; a new
+group is a new module with its own `typer.Typer` and one `add_typer` line here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from migrantnet.cli import associations, db, follows, node, publishing, tokens, users
+
+app = typer.Typer(
+    help="migrantnet: a federated ActivityPub node for migrant organisations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(users.app, name="users")
+app.add_typer(associations.app, name="associations")
+app.command()(node.init)
+app.command()(node.serve)
+app.command()(node.worker)
+app.command()(follows.follow)
+app.command()(follows.unfollow)
+app.command()(publishing.post)
+app.add_typer(follows.followers_app, name="followers")
+app.add_typer(tokens.app, name="tokens")
+app.command()(publishing.cosign)
+app.command("withdraw-signature")(publishing.withdraw_signature)
+app.command("seed-demo")(node.seed_demo)
+
+
+def main() -> None:
+    app()

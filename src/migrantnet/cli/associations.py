@@ -1,0 +1,125 @@
+"""`migrantnet associations`: the associations of this node."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from migrantnet.cli.runner import (
+    DataDirOption,
+    operator_errors,
+    run_federated,
+    run_with_db,
+    settings_from,
+)
+from migrantnet.content.associations import create_association, get_association
+from migrantnet.db import Database
+from migrantnet.uris import Uris
+
+app = typer.Typer(help="Manage the associations of this node.", no_args_is_help=True)
+
+
+@app.command("create")
+@operator_errors
+def associations_create(
+    slug: Annotated[str, typer.Argument(help="Short name: lower-case letters, digits, _.")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    summary: Annotated[str | None, typer.Option(help="A short presentation.")] = None,
+    approve_followers: Annotated[
+        bool, typer.Option(help="Hold new followers until someone approves them.")
+    ] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Create another association on this node, with its own key pair."""
+    settings = settings_from(data_dir)
+
+    async def work(db: Database) -> None:
+        async with db.session() as session, session.begin():
+            await create_association(
+                session,
+                Uris(settings.base_url),
+                slug=slug,
+                name=name,
+                summary=summary,
+                manually_approves_followers=approve_followers,
+            )
+
+    run_with_db(settings, work)
+    typer.echo(f"Association @{slug}@{settings.domain} created.")
+
+
+@app.command("update")
+@operator_errors
+def associations_update(
+    slug: Annotated[str, typer.Argument(help="Slug of the association.")],
+    name: Annotated[str | None, typer.Option(help="New display name.")] = None,
+    summary: Annotated[
+        str | None, typer.Option(help="New presentation (HTML allowed: sanitised).")
+    ] = None,
+    approve_followers: Annotated[
+        bool | None,
+        typer.Option(
+            "--approve-followers/--auto-accept-followers", help="Hold new followers for approval."
+        ),
+    ] = None,
+    federate_as_note: Annotated[
+        bool | None,
+        typer.Option(
+            "--federate-as-note/--federate-as-types",
+            help="Send declarations, struggles, resources as Notes Mastodon shows in full.",
+        ),
+    ] = None,
+    show_follows: Annotated[
+        bool | None,
+        typer.Option(
+            "--show-follows/--hide-follows", help="List followers and following publicly."
+        ),
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Change an association's name, presentation or federation choices (followers are told)."""
+    from migrantnet.content.associations import update_association
+    from migrantnet.content.html import sanitize_html
+    from migrantnet.federation.publisher import ActivityPubFederator
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> bool:
+        actor = await get_association(session, slug)
+        changed = await update_association(
+            session,
+            actor,
+            name=name,
+            summary=sanitize_html(summary) if summary is not None else None,
+            manually_approves_followers=approve_followers,
+            federate_as_note=federate_as_note,
+            show_follows=show_follows,
+        )
+        if changed:
+            await ActivityPubFederator(fed).actor_updated(session, actor)
+        return changed
+
+    changed = run_federated(settings, work)
+    typer.echo(f"{slug} updated." if changed else f"{slug}: nothing to change.")
+
+
+@app.command("rotate-key")
+@operator_errors
+def associations_rotate_key(
+    slug: Annotated[str, typer.Argument(help="Slug of the association.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Replace an association's key pair (after a leak) and tell its followers."""
+    from migrantnet.content.associations import rotate_key
+    from migrantnet.federation.publisher import ActivityPubFederator
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> None:
+        actor = await get_association(session, slug)
+        await rotate_key(session, actor)
+        await ActivityPubFederator(fed).actor_updated(session, actor)
+
+    run_federated(settings, work)
+    typer.echo(f"New key for {slug}; followers are sent an Update.")

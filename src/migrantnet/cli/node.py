@@ -1,0 +1,193 @@
+"""Setting up, serving and running a node: `init`, `serve`, `worker`, `seed-demo`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from migrantnet.cli.runner import (
+    CommandError,
+    DataDirOption,
+    ask,
+    migrate,
+    operator_errors,
+    run_federated,
+    run_with_db,
+    settings_from,
+)
+from migrantnet.config import Settings, write_config_file
+from migrantnet.content.node import NodeSetup, initialise_node, is_initialised
+from migrantnet.db import Database
+from migrantnet.uris import Uris
+
+
+@operator_errors
+def init(
+    domain: Annotated[str | None, typer.Option(help="host[:port] the node is reached at.")] = None,
+    association: Annotated[
+        str | None, typer.Option(help="Slug of the first association, e.g. 'migrants_tunis'.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Display name of the association.")] = None,
+    admin_email: Annotated[str | None, typer.Option(help="E-mail of the admin user.")] = None,
+    admin_password: Annotated[
+        str | None, typer.Option(help="Password of the admin user (10+ characters).")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="Database URL (default: SQLite in the data directory).")
+    ] = None,
+    https: Annotated[
+        bool | None, typer.Option("--https/--no-https", help="Serve under https (production).")
+    ] = None,
+    allow_private_addresses: Annotated[
+        bool | None,
+        typer.Option(help="Allow fetches of private addresses (local demos and tests only)."),
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Create the database, the first association with its keys, and the admin user."""
+    domain = ask(domain or os.environ.get("MIGRANTNET_DOMAIN"), "Domain", option="--domain")
+    settings = settings_from(
+        data_dir,
+        domain=domain,
+        database_url=database_url,
+        https=https,
+        allow_private_addresses=allow_private_addresses,
+    )
+    setup = NodeSetup(
+        slug=ask(association, "Association slug", option="--association"),
+        name=ask(name, "Association name", option="--name"),
+        admin_email=ask(admin_email, "Admin e-mail", option="--admin-email"),
+        admin_password=ask(admin_password, "Admin password", option="--admin-password", hide=True),
+    ).validated()
+
+    async def already(db: Database) -> bool:
+        from migrantnet.migrations import current_revision
+
+        if current_revision(settings.effective_database_url) is None:
+            return False
+        async with db.session() as session:
+            return await is_initialised(session)
+
+    sqlite_file = _sqlite_file(settings)
+    existed = sqlite_file is None or sqlite_file.exists()
+    try:
+        if run_with_db(settings, already):
+            raise CommandError(
+                f"this node is already initialised (database {settings.effective_database_url})"
+            )
+        migrate(settings)
+
+        async def create(db: Database) -> None:
+            async with db.session() as session, session.begin():
+                await initialise_node(session, Uris(settings.base_url), setup)
+
+        run_with_db(settings, create)
+    except BaseException:
+        if not existed and sqlite_file is not None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
+        raise
+    config: dict[str, str] = {
+        "domain": settings.domain,
+        "secret_key": settings.secret_key or secrets.token_urlsafe(48),
+        "https": "true" if settings.https else "false",
+    }
+    if database_url:
+        config["database_url"] = database_url
+    if settings.allow_private_addresses:
+        config["allow_private_addresses"] = "true"
+    write_config_file(settings.config_file, config)
+    typer.echo(
+        f"Node {settings.domain} initialised: association @{setup.slug}@{settings.domain}, "
+        f"admin {setup.admin_email}. Start it with `migrantnet serve`."
+    )
+
+
+def _sqlite_file(settings: Settings) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.effective_database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+@operator_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    worker: Annotated[
+        bool | None,
+        typer.Option("--worker/--no-worker", help="Run the delivery worker in this process."),
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Serve the node over HTTP (migrating the database first if needed)."""
+    import uvicorn
+
+    from migrantnet.app import create_app
+
+    settings = settings_from(data_dir)
+    migrate(settings)
+    application = create_app(settings, run_worker=worker)
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        access_log=False,
+        log_config=None,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+@operator_errors
+def worker(data_dir: DataDirOption = None) -> None:
+    """Run the background workers: delivery to other servers, and inbox leftovers.
+
+    Several workers may run against one PostgreSQL database; on SQLite run one.
+    Stops cleanly on SIGTERM or Ctrl-C, finishing the requests under way.
+    """
+    import signal
+
+    from migrantnet.federation.service import Federation
+    from migrantnet.federation.worker import DeliveryWorker
+
+    settings = settings_from(data_dir)
+    migrate(settings)
+
+    async def work(db: Database) -> None:
+        fed = Federation(settings, db)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            await DeliveryWorker(fed).run(stop)
+        finally:
+            await fed.aclose()
+
+    run_with_db(settings, work)
+
+
+@operator_errors
+def seed_demo(data_dir: DataDirOption = None) -> None:
+    """Fill an initialised node with sample associations and content, in several languages."""
+    from migrantnet.content.demo import seed_demo_content
+
+    settings = settings_from(data_dir)
+
+    from migrantnet.federation.publisher import ActivityPubFederator
+
+    async def work(session: Any, fed: Any) -> int:
+        if not await is_initialised(session):
+            raise CommandError("the node is not initialised: run `migrantnet init` first")
+        return await seed_demo_content(session, fed.uris, ActivityPubFederator(fed))
+
+    created = run_federated(settings, work)
+    typer.echo(f"Demo content ready ({created} new items).")

@@ -1,0 +1,79 @@
+"""Publishing from the command line: `post`, `cosign`, `withdraw-signature`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from migrantnet.cli.runner import DataDirOption, operator_errors, run_federated, settings_from
+from migrantnet.content.associations import get_association
+
+
+@operator_errors
+def post(
+    association: Annotated[str, typer.Argument(help="Slug of the publishing association.")],
+    text: Annotated[str, typer.Argument(help="The note, in Markdown.")],
+    language: Annotated[str, typer.Option(help="Language of the text (BCP 47).")] = "en",
+    visibility: Annotated[
+        str, typer.Option(help="public, unlisted, followers or direct.")
+    ] = "public",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Publish a short note to the association's followers."""
+    from migrantnet.content.notes import publish_note
+    from migrantnet.federation.publisher import ActivityPubFederator
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> str:
+        actor = await get_association(session, association)
+        note = await publish_note(
+            session,
+            fed.uris,
+            ActivityPubFederator(fed),
+            actor,
+            text={language: text},
+            visibility=visibility,
+        )
+        return note.ap_id
+
+    typer.echo(run_federated(settings, work))
+
+
+@operator_errors
+def cosign(
+    association: Annotated[str, typer.Argument(help="Slug of our signing association.")],
+    declaration: Annotated[str, typer.Argument(help="URL of the declaration to co-sign.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Co-sign a declaration published on this node or another one."""
+    from migrantnet.federation.cosign import cosign_declaration
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> None:
+        signer = await get_association(session, association)
+        await cosign_declaration(session, fed, signer, declaration)
+
+    run_federated(settings, work)
+    typer.echo(f"{association} co-signs {declaration}.")
+
+
+@operator_errors
+def withdraw_signature(
+    association: Annotated[str, typer.Argument(help="Slug of our signing association.")],
+    declaration: Annotated[str, typer.Argument(help="URL of the declaration.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Withdraw an association's signature from a declaration."""
+    from migrantnet.federation.cosign import withdraw_cosignature
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> None:
+        signer = await get_association(session, association)
+        await withdraw_cosignature(session, fed, signer, declaration)
+
+    run_federated(settings, work)
+    typer.echo(f"{association} no longer signs {declaration}.")

@@ -1,0 +1,145 @@
+"""The pieces every page's view model shares: actors, links, badges, moments, excerpts.
+
+View models are small, ready, localised values for templates, which hold no logic. Everything
+a page shows is decided in `web/views/`, from rows already loaded: which language of a text
+the reader gets, dates in the event's own zone and in UTC, country and language names in the
+reader's language, links. Templates only loop and test.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from migrantnet.content.formatting import datetime_text, day_text, iso
+from migrantnet.content.html import html_to_text
+from migrantnet.models import Actor, Declaration, Event, Kind, Practice, Resource, Struggle
+from migrantnet.web.i18n import capitalised
+
+EXCERPT_LENGTH = 240
+DESCRIPTION_LENGTH = 200
+
+# The order of kinds on an association's page, and how each is named.
+KIND_ORDER: tuple[Kind, ...] = (
+    Kind.DECLARATION,
+    Kind.STRUGGLE,
+    Kind.EVENT,
+    Kind.RESOURCE,
+    Kind.PRACTICE,
+    Kind.NOTE,
+)
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    Kind.NOTE: ("Note", "Notes"),
+    Kind.DECLARATION: ("Declaration", "Declarations"),
+    Kind.STRUGGLE: ("Struggle", "Struggles"),
+    Kind.EVENT: ("Event", "Events"),
+    Kind.RESOURCE: ("Resource", "Resources"),
+    Kind.PRACTICE: ("Practice", "Practices"),
+}
+OUTCOME_LABELS = {"good_practice": "Good practice", "victory": "Victory", "defeat": "Defeat"}
+
+
+KindRow = Event | Struggle | Declaration | Resource | Practice
+
+
+def label(value: str) -> str:
+    return capitalised(value.replace("_", " "))
+
+
+def instant(value: datetime) -> Moment:
+    """When something was published: its UTC day, in the page's own language (English)."""
+    return Moment(day_text(value.astimezone(UTC).date(), "en"), iso(value))
+
+
+def text_excerpt(html: str, limit: int = EXCERPT_LENGTH) -> str:
+    # Cut the HTML before extracting its text: a long declaration need not be parsed whole.
+    text = " ".join(html_to_text(html[: limit * 20]).split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+
+
+def demote_headings(html: str) -> str:
+    """Headings of a text sit below the page's one `<h1>` (the title): h1 becomes h2, etc."""
+    return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 1, 6)}>", html)
+
+
+def host_and_path(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.netloc}{parts.path}".rstrip("/") or url
+
+
+def local_moment(value: datetime, where: ZoneInfo, language: str | None) -> Moment:
+    local = value.astimezone(where)
+    return Moment(
+        text=datetime_text(value, "EEEE d MMMM y, HH:mm", where, language),
+        iso=local.isoformat(timespec="minutes"),
+    )
+
+
+def outcome_badge(outcome: str) -> Badge:
+    return Badge(OUTCOME_LABELS.get(outcome, label(outcome)), outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class ActorView:
+    slug: str
+    name: str
+    handle: str
+    summary_html: str
+    url: str
+
+
+def actor_view(actor: Actor, domain: str) -> ActorView:
+    return ActorView(
+        slug=actor.slug or "",
+        name=actor.name or actor.username or "",
+        handle=f"@{actor.username}@{domain}",
+        summary_html=actor.summary or "",
+        url=f"/@{actor.slug}",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ActorLink:
+    name: str
+    url: str
+    handle: str
+
+
+def actor_link(actor: Actor) -> ActorLink:
+    url = f"/@{actor.slug}" if actor.local and actor.slug else actor.url or actor.ap_id
+    handle = f"@{actor.username}@{actor.domain}" if actor.username else actor.domain
+    return ActorLink(name=actor.name or actor.username or actor.domain, url=url, handle=handle)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkView:
+    url: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    label: str
+    tone: str  # a status or outcome value, for the CSS class
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    text: str
+    iso: str
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageLink:
+    code: str
+    name: str
+    href: str
+    direction: str
