@@ -80,6 +80,6 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.include_router(cosign_routes.router)
     app.include_router(media.router)
     app.include_router(association_pages.router)
-    app.include_router(api.router)
+    app.include_router(api.build_router())
     app.include_router(pages.router)
     return app

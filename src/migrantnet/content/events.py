@@ -6,20 +6,22 @@ with the zone beside them, so the agenda can sort instants and still show the lo
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime, format_time
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from migrantnet.content import peer_values
+from migrantnet.content.choices import check_choice
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.languages import check_countries, country_name
-from migrantnet.content.media import attach_media
-from migrantnet.content.objects import check_struggle_link, mark_edited, new_local_object
+from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
 from migrantnet.content.publishing import Federator
-from migrantnet.content.texts import Texts, TextsInput, apply_texts_input, prepare_texts
+from migrantnet.content.texts import Texts, TextsInput
 from migrantnet.models import Actor, ContentObject, Event, EventStatus, Kind, Visibility
 from migrantnet.uris import Uris
 
@@ -83,7 +85,7 @@ def _check_place(place: PlaceInput | None) -> PlaceInput | None:
     if (place.latitude is None) != (place.longitude is None):
         raise InvalidInput("latitude", "give both latitude and longitude, or neither")
     country = check_countries([place.country])[0] if place.country else None
-    return PlaceInput(**{**vars_of(place), "country": country})
+    return dataclasses.replace(place, country=country)
 
 
 def vars_of(place: PlaceInput) -> dict[str, object]:
@@ -91,11 +93,7 @@ def vars_of(place: PlaceInput) -> dict[str, object]:
 
 
 def check_status(value: str) -> EventStatus:
-    try:
-        return EventStatus(value)
-    except ValueError:
-        allowed = ", ".join(s.value for s in EventStatus)
-        raise InvalidInput("status", f"{value!r} is not one of {allowed}") from None
+    return check_choice(EventStatus, value, "status")
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +150,8 @@ def describe_when_where(event: Event, language: str) -> str:
     return " · ".join(parts)
 
 
-def _apply(event: Event, checked: CheckedEvent, data: EventInput) -> None:
+def _apply(event: Event, data: EventInput) -> None:
+    checked = check_event(data)
     place = checked.place or PlaceInput()
     event.starts_at = checked.starts_at
     event.ends_at = checked.ends_at
@@ -170,38 +169,75 @@ def _apply(event: Event, checked: CheckedEvent, data: EventInput) -> None:
     event.organizers = list(dict.fromkeys(data.organizers))
 
 
-def _complete_summaries(obj: ContentObject, event: Event, texts: Texts) -> None:
-    """Where the author wrote no summary, write the date and place in words, per language."""
+def _finish(obj: ContentObject, event: Event, texts: Texts, actor: Actor) -> None:
+    """The association organises its own events; where the author wrote no summary, the
+    date and place are written out in words, per language (Mastodon shows the summary)."""
+    if actor.ap_id not in event.organizers:
+        event.organizers = [actor.ap_id, *event.organizers]
     summaries = dict(obj.summary_map)
     for language in texts.languages:
         summaries.setdefault(language, describe_when_where(event, language))
     obj.summary_map = summaries
 
 
+@dataclass(slots=True)
+class RemoteEventData:
+    """An event as its sender described it; `store_remote` makes it an `events` row."""
+
+    starts_at: datetime
+    ends_at: datetime | None
+    timezone: str | None
+    status: str = EventStatus.CONFIRMED
+    place_name: str | None = None
+    street: str | None = None
+    locality: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None  # an ISO code or a country name, in any language we know
+    latitude: float | None = None
+    longitude: float | None = None
+    online_url: str | None = None
+    organizers: list[str] = field(default_factory=list)
+
+
+def store_remote(row: Event, data: RemoteEventData) -> None:
+    """UTC instants and the event's zone; without a zone from the sender, UTC (the instants
+    stay exact, only the wall-clock shown is UTC's); without an end, the start."""
+    row.starts_at = data.starts_at.astimezone(UTC)
+    row.ends_at = max(data.ends_at or data.starts_at, data.starts_at).astimezone(UTC)
+    row.timezone = peer_values.known_zone(data.timezone) or "UTC"
+    row.status = peer_values.member(EventStatus, data.status, EventStatus.CONFIRMED)
+    row.place_name = peer_values.text(data.place_name, 500)
+    row.street = peer_values.text(data.street, 500)
+    row.locality = peer_values.text(data.locality, 200)
+    row.region = peer_values.text(data.region, 200)
+    row.postal_code = peer_values.text(data.postal_code, 32)
+    row.country = peer_values.country_code(data.country)
+    lat, lon = data.latitude, data.longitude
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        lat = lon = None
+    row.latitude, row.longitude = lat, lon
+    row.online_url = data.online_url if data.online_url and len(data.online_url) <= 2048 else None
+    row.organizers = [item for item in data.organizers if isinstance(item, str)][:50]
+
+
+EVENT = KindSpec(
+    kind=Kind.EVENT,
+    ap_type="Event",
+    model=Event,
+    title_required=True,
+    body_required=False,
+    check=check_event,
+    apply=_apply,
+    finish=_finish,
+    store_remote=store_remote,
+)
+
+
 async def publish_event(
     session: AsyncSession, uris: Uris, federator: Federator, actor: Actor, data: EventInput
 ) -> ContentObject:
-    checked = check_event(data)
-    texts = prepare_texts(data.texts, title_required=True, body_required=False)
-    obj = await new_local_object(
-        session,
-        uris,
-        actor,
-        kind=Kind.EVENT,
-        texts=texts,
-        visibility=data.visibility,
-        media_ids=data.media_ids,
-        struggle_ap_id=data.struggle_ap_id,
-    )
-    event = Event(object_id=obj.id)
-    _apply(event, checked, data)
-    if actor.ap_id not in event.organizers:
-        event.organizers = [actor.ap_id, *event.organizers]
-    session.add(event)
-    _complete_summaries(obj, event, texts)
-    await session.flush()
-    await federator.object_created(session, obj, actor)
-    return obj
+    return await publish_kind(EVENT, session, uris, federator, actor, data)
 
 
 async def edit_event(
@@ -211,19 +247,4 @@ async def edit_event(
     obj: ContentObject,
     data: EventInput,
 ) -> ContentObject:
-    checked = check_event(data)
-    texts = prepare_texts(data.texts, title_required=True, body_required=False)
-    event = await session.get(Event, obj.id)
-    assert event is not None
-    obj.struggle_ap_id = await check_struggle_link(session, data.struggle_ap_id)
-    apply_texts_input(obj, texts)
-    _apply(event, checked, data)
-    if actor.ap_id not in event.organizers:
-        event.organizers = [actor.ap_id, *event.organizers]
-    _complete_summaries(obj, event, texts)
-    if data.media_ids:
-        await attach_media(session, obj, actor, data.media_ids)
-    mark_edited(obj)
-    await session.flush()
-    await federator.object_updated(session, obj, actor)
-    return obj
+    return await edit_kind(EVENT, session, federator, actor, obj, data)

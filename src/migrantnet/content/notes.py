@@ -2,21 +2,55 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.content.objects import new_local_object, save_edit
+from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
 from migrantnet.content.publishing import Federator
-from migrantnet.content.texts import TextsInput, prepare_texts
+from migrantnet.content.texts import TextsInput
 from migrantnet.models import Actor, ContentObject, Kind, Visibility
 from migrantnet.uris import Uris
 
 MAX_NOTE_LENGTH = 5000
 
 
-def _note_texts(text: dict[str, str], primary_language: str | None) -> TextsInput:
-    return TextsInput(body=text, primary_language=primary_language)
+@dataclass(frozen=True, slots=True)
+class NoteInput:
+    """A note's text is its body alone, in one or more languages (language -> Markdown)."""
+
+    texts: TextsInput
+    visibility: str = Visibility.PUBLIC
+    struggle_ap_id: str | None = None
+    media_ids: list[str] = field(default_factory=list)  # uploads to attach
+
+
+def note_input(
+    text: dict[str, str],
+    *,
+    primary_language: str | None = None,
+    visibility: str = Visibility.PUBLIC,
+    struggle_ap_id: str | None = None,
+    media_ids: list[str] | None = None,
+) -> NoteInput:
+    return NoteInput(
+        texts=TextsInput(body=text, primary_language=primary_language),
+        visibility=visibility,
+        struggle_ap_id=struggle_ap_id,
+        media_ids=list(media_ids or []),
+    )
+
+
+NOTE: KindSpec[NoteInput, Any] = KindSpec(
+    kind=Kind.NOTE,
+    ap_type="Note",
+    model=None,
+    title_required=False,
+    body_required=True,
+    body_limit=MAX_NOTE_LENGTH,
+)
 
 
 async def publish_note(
@@ -33,25 +67,14 @@ async def publish_note(
     now: datetime | None = None,
 ) -> ContentObject:
     """Publish a note with its text in one or more languages (language -> Markdown)."""
-    texts = prepare_texts(
-        _note_texts(text, primary_language),
-        title_required=False,
-        body_required=True,
-        body_limit=MAX_NOTE_LENGTH,
-    )
-    obj = await new_local_object(
-        session,
-        uris,
-        actor,
-        kind=Kind.NOTE,
-        texts=texts,
+    data = note_input(
+        text,
+        primary_language=primary_language,
         visibility=visibility,
         struggle_ap_id=struggle_ap_id,
         media_ids=media_ids,
-        now=now,
     )
-    await federator.object_created(session, obj, actor)
-    return obj
+    return await publish_kind(NOTE, session, uris, federator, actor, data, now=now)
 
 
 async def edit_note(
@@ -64,10 +87,12 @@ async def edit_note(
     primary_language: str | None = None,
     media_ids: list[str] | None = None,
 ) -> ContentObject:
-    texts = prepare_texts(
-        _note_texts(text, primary_language),
-        title_required=False,
-        body_required=True,
-        body_limit=MAX_NOTE_LENGTH,
+    """Replace a note's text; it stays in the struggle it was part of."""
+    data = note_input(
+        text,
+        primary_language=primary_language,
+        visibility=obj.visibility,
+        struggle_ap_id=obj.struggle_ap_id,
+        media_ids=media_ids,
     )
-    return await save_edit(session, federator, actor, obj, texts=texts, media_ids=media_ids)
+    return await edit_kind(NOTE, session, federator, actor, obj, data)

@@ -10,33 +10,27 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from migrantnet.content.choices import check_choice
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.content.media import attach_media
 from migrantnet.content.publishing import Federator
-from migrantnet.content.texts import Texts, TextsInput, apply_texts_input, prepare_texts
-from migrantnet.models import Actor, Base, ContentObject, Kind, Visibility
+from migrantnet.content.texts import (
+    MAX_BODY,
+    Texts,
+    TextsInput,
+    apply_texts_input,
+    prepare_texts,
+)
+from migrantnet.models import Actor, ContentObject, Kind, Visibility
 from migrantnet.uris import Uris, new_public_id
 
 T = TypeVar("T")
 In = TypeVar("In", bound="KindInput")
-
-# The ActivityStreams type each kind is federated as (design §2).
-AP_TYPES: dict[Kind, str] = {
-    Kind.NOTE: "Note",
-    Kind.DECLARATION: "Article",
-    Kind.STRUGGLE: "Page",
-    Kind.EVENT: "Event",
-    Kind.RESOURCE: "Page",  # Mastodon drops a Create{Document}; it shows a Page
-    Kind.PRACTICE: "Article",
-}
+Row = TypeVar("Row", bound="KindRow")
 
 
 def check_visibility(value: str) -> Visibility:
-    try:
-        return Visibility(value)
-    except ValueError:
-        allowed = ", ".join(v.value for v in Visibility)
-        raise InvalidInput("visibility", f"{value!r} is not one of {allowed}") from None
+    return check_choice(Visibility, value, "visibility")
 
 
 async def check_struggle_link(session: AsyncSession, struggle_ap_id: str | None) -> str | None:
@@ -59,6 +53,7 @@ async def new_local_object(
     actor: Actor,
     *,
     kind: Kind,
+    ap_type: str,
     texts: Texts,
     visibility: str = Visibility.PUBLIC,
     struggle_ap_id: str | None = None,
@@ -67,11 +62,12 @@ async def new_local_object(
 ) -> ContentObject:
     """Add the common row (flushed), with its uploaded files attached; the caller adds its
     kind's row, then calls the federator, so the Create carries the attachments."""
-    assert actor.slug is not None and actor.local
+    if actor.slug is None or not actor.local:
+        raise InvalidInput("actor", "only a local association publishes here")
     ap_id = uris.object(actor.slug, new_public_id())
     obj = ContentObject(
         ap_id=ap_id,
-        type=AP_TYPES[kind],
+        type=ap_type,
         kind=kind,
         actor_id=actor.id,
         local=True,
@@ -110,98 +106,133 @@ def mark_edited(obj: ContentObject, now: datetime | None = None) -> None:
     obj.updated_at = now or datetime.now(UTC)
 
 
-async def publish_with_row(
-    session: AsyncSession,
-    uris: Uris,
-    federator: Federator,
-    actor: Actor,
-    *,
-    kind: Kind,
-    texts: Texts,
-    row: Base,
-    visibility: str,
-    media_ids: list[str],
-    struggle_ap_id: str | None = None,
-) -> ContentObject:
-    """The common path of publishing a kind: the object, the kind's (already checked) row,
-    then the Create, all in the caller's transaction."""
-    obj = await new_local_object(
-        session,
-        uris,
-        actor,
-        kind=kind,
-        texts=texts,
-        visibility=visibility,
-        struggle_ap_id=struggle_ap_id,
-        media_ids=media_ids,
-    )
-    row.object_id = obj.id  # type: ignore[attr-defined]
-    session.add(row)
-    await session.flush()
-    await federator.object_created(session, obj, actor)
-    return obj
+class KindRow(Protocol):
+    """A kind's own row: one per object, keyed by the object's id."""
+
+    object_id: int
 
 
 class KindInput(Protocol):
-    texts: TextsInput
-    visibility: str
-    media_ids: list[str]
+    """What every kind's input carries besides its own fields (read-only: inputs are frozen)."""
+
+    @property
+    def texts(self) -> TextsInput: ...
+
+    @property
+    def visibility(self) -> str: ...
+
+    @property
+    def media_ids(self) -> list[str]: ...
+
+    @property
+    def struggle_ap_id(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
-class KindSpec(Generic[In]):
-    """What differs between kinds that publish and edit the same way: their row, which texts
-    they need, and how their input is checked and written onto the row."""
+class KindSpec(Generic[In, Row]):
+    """What the content layer knows of one kind; every kind publishes and edits through
+    `publish_kind` and `edit_kind` with its spec (registered in `content/kinds.py`).
+
+    `check` runs first (rules that must hold before the texts are looked at); `apply`
+    checks the kind's own fields and writes them onto its row; `finish` runs once the texts
+    and the row are both in place (an event writes its when-and-where summary);
+    `store_remote` writes what a peer sent, shaped by the federation parser, onto the row.
+    """
 
     kind: Kind
-    model: type[Base]
+    ap_type: str  # the ActivityStreams type it is federated as (design §2)
+    model: type[Row] | None  # its own table; None when the common row says it all (notes)
     title_required: bool
     body_required: bool
-    apply: Callable[[Any, In], None]  # checks `data` and writes it onto the kind's row
+    body_limit: int = MAX_BODY
+    apply: Callable[[Row, In], None] | None = None
+    check: Callable[[In], object] | None = None
+    finish: Callable[[ContentObject, Row, Texts, Actor], None] | None = None
+    store_remote: Callable[[Row, Any], None] | None = None
+    cosigned: bool = False  # other associations co-sign it (declarations)
+    # A long text with a title: sent as a Note, title and summary first, when its
+    # association chooses so (`federate_as_note`), for servers that show Notes in full.
+    long_form: bool = False
+
+
+def _texts_of(spec: KindSpec[In, Row], data: In) -> Texts:
+    return prepare_texts(
+        data.texts,
+        title_required=spec.title_required,
+        body_required=spec.body_required,
+        body_limit=spec.body_limit,
+    )
 
 
 async def publish_kind(
-    spec: KindSpec[In],
+    spec: KindSpec[In, Row],
     session: AsyncSession,
     uris: Uris,
     federator: Federator,
     actor: Actor,
     data: In,
+    *,
+    now: datetime | None = None,
 ) -> ContentObject:
-    texts = prepare_texts(
-        data.texts, title_required=spec.title_required, body_required=spec.body_required
-    )
-    row = spec.model()
-    spec.apply(row, data)
-    return await publish_with_row(
+    """Publish an object of any kind: everything is checked before anything is written,
+    then the common row, the kind's row and the Create, all in the caller's transaction."""
+    if spec.check is not None:
+        spec.check(data)
+    texts = _texts_of(spec, data)
+    row = None
+    if spec.model is not None:
+        row = spec.model()
+        if spec.apply is not None:
+            spec.apply(row, data)
+    obj = await new_local_object(
         session,
         uris,
-        federator,
         actor,
         kind=spec.kind,
+        ap_type=spec.ap_type,
         texts=texts,
-        row=row,
         visibility=data.visibility,
+        struggle_ap_id=data.struggle_ap_id,
         media_ids=data.media_ids,
-        struggle_ap_id=getattr(data, "struggle_ap_id", None),
+        now=now,
     )
+    if row is not None:
+        row.object_id = obj.id
+        session.add(row)
+        if spec.finish is not None:
+            spec.finish(obj, row, texts, actor)
+        await session.flush()
+    await federator.object_created(session, obj, actor)
+    return obj
 
 
 async def edit_kind(
-    spec: KindSpec[In],
+    spec: KindSpec[In, Row],
     session: AsyncSession,
     federator: Federator,
     actor: Actor,
     obj: ContentObject,
     data: In,
 ) -> ContentObject:
-    texts = prepare_texts(
-        data.texts, title_required=spec.title_required, body_required=spec.body_required
-    )
-    spec.apply(await kind_row(session, spec.model, obj), data)
-    if hasattr(data, "struggle_ap_id"):
-        obj.struggle_ap_id = await check_struggle_link(session, data.struggle_ap_id)
-    return await save_edit(session, federator, actor, obj, texts=texts, media_ids=data.media_ids)
+    """Replace an object's texts and fields (its visibility stays), then send the Update."""
+    if spec.check is not None:
+        spec.check(data)
+    texts = _texts_of(spec, data)
+    row = None
+    if spec.model is not None:
+        row = await kind_row(session, spec.model, obj)
+        if spec.apply is not None:
+            spec.apply(row, data)
+    obj.struggle_ap_id = await check_struggle_link(session, data.struggle_ap_id)
+    apply_texts_input(obj, texts)
+    if row is not None and spec.finish is not None:
+        spec.finish(obj, row, texts, actor)
+    if data.media_ids:
+        await attach_media(session, obj, actor, data.media_ids)
+    mark_edited(obj)
+    await session.flush()
+    await federator.object_updated(session, obj, actor)
+    return obj
 
 
 async def kind_row(session: AsyncSession, model: type[T], obj: ContentObject) -> T:
@@ -209,25 +240,6 @@ async def kind_row(session: AsyncSession, model: type[T], obj: ContentObject) ->
     if row is None:
         raise NotFound(f"{obj.ap_id} has no {obj.kind} data")
     return row
-
-
-async def save_edit(
-    session: AsyncSession,
-    federator: Federator,
-    actor: Actor,
-    obj: ContentObject,
-    *,
-    texts: Texts,
-    media_ids: list[str] | None = None,
-) -> ContentObject:
-    """The common end of an edit: new texts, new attachments, `updated`, then the Update."""
-    apply_texts_input(obj, texts)
-    if media_ids:
-        await attach_media(session, obj, actor, media_ids)
-    mark_edited(obj)
-    await session.flush()
-    await federator.object_updated(session, obj, actor)
-    return obj
 
 
 async def delete_object(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.content.errors import InvalidInput
+from migrantnet.content import peer_values
+from migrantnet.content.choices import check_choice
 from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
 from migrantnet.content.publishing import Federator
 from migrantnet.content.texts import TextsInput
@@ -24,19 +26,26 @@ class PracticeInput:
 
 
 def check_outcome(value: str) -> Outcome:
-    try:
-        return Outcome(value)
-    except ValueError:
-        allowed = ", ".join(o.value for o in Outcome)
-        raise InvalidInput("outcome", f"{value!r} is not one of {allowed}") from None
+    return check_choice(Outcome, value, "outcome")
 
 
 def _apply(row: Practice, data: PracticeInput) -> None:
     row.outcome = check_outcome(data.outcome)
 
 
+def store_remote(row: Practice, values: dict[str, Any]) -> None:
+    row.outcome = peer_values.member(Outcome, values.get("outcome"), Outcome.GOOD_PRACTICE)
+
+
 PRACTICE = KindSpec(
-    kind=Kind.PRACTICE, model=Practice, title_required=True, body_required=True, apply=_apply
+    kind=Kind.PRACTICE,
+    ap_type="Article",
+    model=Practice,
+    title_required=True,
+    body_required=True,
+    apply=_apply,
+    store_remote=store_remote,
+    long_form=True,
 )
 
 

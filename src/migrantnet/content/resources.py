@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from migrantnet.content import peer_values
+from migrantnet.content.choices import check_choice
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.languages import check_language
 from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
@@ -47,14 +50,11 @@ class ResourceInput:
     links: list[LinkInput] = field(default_factory=list)
     visibility: str = Visibility.PUBLIC
     media_ids: list[str] = field(default_factory=list)  # uploads to attach
+    struggle_ap_id: str | None = None  # resources stand alone; the field keeps one shape
 
 
 def _check_kind(value: str) -> ResourceKind:
-    try:
-        return ResourceKind(value)
-    except ValueError:
-        allowed = ", ".join(k.value for k in ResourceKind)
-        raise InvalidInput("kind", f"{value!r} is not one of {allowed}") from None
+    return check_choice(ResourceKind, value, "kind")
 
 
 def _check_links(links: list[LinkInput]) -> list[dict[str, str | None]]:
@@ -77,8 +77,29 @@ def _apply(row: Resource, data: ResourceInput) -> None:
     row.links = _check_links(data.links)
 
 
+def store_remote(row: Resource, values: dict[str, Any]) -> None:
+    row.resource_kind = peer_values.member(
+        ResourceKind, values.get("resource_kind"), ResourceKind.OTHER
+    )
+    row.languages = peer_values.languages(values.get("languages"))
+    row.topics = peer_values.topics(values.get("topics"))
+    row.audience = peer_values.text(values.get("audience"), 200)
+    row.links = [
+        {"url": link["url"], "name": peer_values.text(link.get("name"), 500)}
+        for link in values.get("links") or []
+        if isinstance(link.get("url"), str) and len(link["url"]) <= 2048
+    ]
+
+
 RESOURCE = KindSpec(
-    kind=Kind.RESOURCE, model=Resource, title_required=True, body_required=False, apply=_apply
+    kind=Kind.RESOURCE,
+    ap_type="Page",  # Mastodon drops a Create{Document}; it shows a Page
+    model=Resource,
+    title_required=True,
+    body_required=False,
+    apply=_apply,
+    store_remote=store_remote,
+    long_form=True,
 )
 
 

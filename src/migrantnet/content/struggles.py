@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.content.errors import InvalidInput
+from migrantnet.content import peer_values
+from migrantnet.content.choices import check_choice
 from migrantnet.content.languages import check_countries
 from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
 from migrantnet.content.publishing import Federator
@@ -27,14 +29,11 @@ class StruggleInput:
     started_on: date | None = None
     visibility: str = Visibility.PUBLIC
     media_ids: list[str] = field(default_factory=list)  # uploads to attach
+    struggle_ap_id: str | None = None  # a struggle is not part of another
 
 
 def check_struggle_status(value: str) -> StruggleStatus:
-    try:
-        return StruggleStatus(value)
-    except ValueError:
-        allowed = ", ".join(s.value for s in StruggleStatus)
-        raise InvalidInput("status", f"{value!r} is not one of {allowed}") from None
+    return check_choice(StruggleStatus, value, "status")
 
 
 def _apply(row: Struggle, data: StruggleInput) -> None:
@@ -44,8 +43,22 @@ def _apply(row: Struggle, data: StruggleInput) -> None:
     row.started_on = data.started_on
 
 
+def store_remote(row: Struggle, values: dict[str, Any]) -> None:
+    row.status = peer_values.member(StruggleStatus, values.get("status"), StruggleStatus.ONGOING)
+    row.countries = peer_values.countries(values.get("countries"))
+    row.topics = peer_values.topics(values.get("topics"))
+    row.started_on = peer_values.as_date(values.get("started_on"))
+
+
 STRUGGLE = KindSpec(
-    kind=Kind.STRUGGLE, model=Struggle, title_required=True, body_required=True, apply=_apply
+    kind=Kind.STRUGGLE,
+    ap_type="Page",
+    model=Struggle,
+    title_required=True,
+    body_required=True,
+    apply=_apply,
+    store_remote=store_remote,
+    long_form=True,
 )
 
 

@@ -11,19 +11,20 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.associations import get_association
-from migrantnet.content.details import KIND_ROWS, ObjectDetails, load_details
+from migrantnet.content.details import ObjectDetails, load_details, load_kind_rows
 from migrantnet.content.errors import NotFound
 from migrantnet.content.struggles import struggle_timeline
 from migrantnet.federation.context import AS_CONTEXT, wants_activity_json
 from migrantnet.federation.responses import ActivityJSONResponse
 from migrantnet.federation.serialize.actor import actor_to_ap
 from migrantnet.federation.serialize.objects import object_to_ap
-from migrantnet.models import Actor, ContentObject, Kind, Visibility
+from migrantnet.models import Actor, ContentObject, Event, Kind, Visibility
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep, UrisDep
 from migrantnet.web.i18n import accepted_languages, wanted_languages
 from migrantnet.web.views.items import item_view, section_view
-from migrantnet.web.views.object_page import Related, object_page_view
-from migrantnet.web.views.parts import KIND_LABELS, KIND_ORDER, KindRow, actor_view
+from migrantnet.web.views.kinds import KIND_VIEWS, kind_order
+from migrantnet.web.views.object_page import object_page_view
+from migrantnet.web.views.parts import Related, actor_view
 
 router = APIRouter()
 PAGE_SIZE = 20
@@ -44,7 +45,7 @@ async def association_page(
     actor = await get_association(session, slug)
     if wants_activity_json(request.headers.get("accept")):
         return ActivityJSONResponse(actor_to_ap(actor, uris))
-    if kind is not None and kind not in KIND_LABELS:
+    if kind is not None and kind not in KIND_VIEWS:
         raise NotFound(f"no kind of content named {kind!r}")
     # Only the association's own objects, public ones: remote ones are never listed here.
     listed = (
@@ -59,7 +60,7 @@ async def association_page(
             select(ContentObject.kind, func.count()).where(*listed).group_by(ContentObject.kind)
         )
     }
-    kinds = [kind] if kind is not None else [k for k in KIND_ORDER if counts.get(k)]
+    kinds = [kind] if kind is not None else [k for k in kind_order() if counts.get(k)]
     wanted = accepted_languages(request.headers.get("accept-language"))
     sections = []
     for section_kind in kinds:
@@ -87,7 +88,7 @@ async def association_page(
             "actor": actor_view(actor, settings.domain),
             "sections": sections,
             "kind": kind,
-            "kind_heading": KIND_LABELS[kind][1] if kind is not None else None,
+            "kind_heading": KIND_VIEWS[kind].plural if kind is not None else None,
             "paged": kind is not None and before is not None,
             "domain": settings.domain,
         },
@@ -149,29 +150,14 @@ async def object_page(
     return response
 
 
-async def load_kind_rows(session: AsyncSession, objects: list[ContentObject]) -> dict[int, KindRow]:
-    """The rows each kind adds (event dates, struggle status...) for a page of objects."""
-    ids_by_kind: dict[Kind, list[int]] = {}
-    for obj in objects:
-        if obj.kind in KIND_ROWS:
-            ids_by_kind.setdefault(Kind(obj.kind), []).append(obj.id)
-    rows: dict[int, KindRow] = {}
-    for kind, ids in ids_by_kind.items():
-        model = KIND_ROWS[kind][1]
-        for row in await session.scalars(select(model).where(model.object_id.in_(ids))):
-            rows[row.object_id] = row
-    return rows
-
-
 async def _related(session: AsyncSession, details: ObjectDetails) -> Related:
     """Organizers' names, the struggle a practice or event belongs to, a struggle's timeline."""
     obj, related = details.obj, Related()
-    if details.event is not None and details.event.organizers:
+    event = details.row_as(Event)
+    if event is not None and event.organizers:
         related.organizers = list(
             await session.scalars(
-                select(Actor).where(
-                    Actor.ap_id.in_(details.event.organizers), Actor.deleted_at.is_(None)
-                )
+                select(Actor).where(Actor.ap_id.in_(event.organizers), Actor.deleted_at.is_(None))
             )
         )
     if obj.struggle_ap_id:

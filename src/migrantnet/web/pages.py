@@ -7,8 +7,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import select, text
 
 from migrantnet.content.associations import list_associations
+from migrantnet.content.details import load_kind_rows
 from migrantnet.models import ContentObject, Visibility
-from migrantnet.web.association_pages import load_kind_rows
 from migrantnet.web.deps import DatabaseDep, SessionDep, SettingsDep, TemplatesDep
 from migrantnet.web.i18n import accepted_languages
 from migrantnet.web.views.items import item_view

@@ -67,7 +67,7 @@ def test_every_example_reads_back_as_its_kind(doc: dict[str, Any]) -> None:
 
 def test_event_example() -> None:
     _, parsed = by_id("/7f3a", "Event")
-    event = parsed.event
+    event = parsed.values
     assert event is not None
     assert event.start == datetime(2027, 12, 18, 18, 0, tzinfo=UTC)  # 15:00 at UTC-3
     assert event.end == datetime(2027, 12, 18, 22, 0, tzinfo=UTC)
@@ -91,7 +91,7 @@ def test_event_example() -> None:
 
 def test_declaration_example() -> None:
     _, parsed = by_id("/d41c", "Article")
-    assert parsed.declaration == {"adopted_on": date(2027, 12, 18), "adopted_at_place": "Tunis"}
+    assert parsed.values == {"adopted_on": date(2027, 12, 18), "adopted_at_place": "Tunis"}
     assert parsed.signatories == ("https://red.example/@red_migrante",)
     assert set(parsed.obj.content_map) == {"fr", "ar"}
     assert parsed.obj.primary_language == "fr"
@@ -99,7 +99,7 @@ def test_declaration_example() -> None:
 
 def test_struggle_example() -> None:
     _, parsed = by_id("/5b20", "Page")
-    assert parsed.struggle == {
+    assert parsed.values == {
         "status": "ongoing",
         "countries": ["TN", "IT"],
         "topics": ["detention"],
@@ -110,7 +110,7 @@ def test_struggle_example() -> None:
 
 def test_resource_example() -> None:
     _, parsed = by_id("/9e77", "Page")
-    assert parsed.resource == {
+    assert parsed.values == {
         "resource_kind": "legal_aid",
         "languages": ["ar", "en"],
         "topics": ["asylum"],
@@ -123,7 +123,7 @@ def test_resource_example() -> None:
 
 def test_practice_example() -> None:
     _, parsed = by_id("/c0de", "Article")
-    assert parsed.practice == {"outcome": "victory"}
+    assert parsed.values == {"outcome": "victory"}
     assert parsed.struggle_ap_id == "https://migrants.example/@tunis_migrants/objects/5b20"
 
 

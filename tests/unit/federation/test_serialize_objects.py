@@ -108,7 +108,8 @@ def buenos_aires_event(**changes: Any) -> Event:
 
 def details(kind: str, *, who: Actor | None = None, **parts: Any) -> ObjectDetails:
     obj = parts.pop("obj", None) or content_object(kind)
-    return ObjectDetails(obj=obj, actor=who or actor(), **parts)
+    row = parts.pop(kind, None)  # the kind's row, passed by the kind's name
+    return ObjectDetails(obj=obj, actor=who or actor(), row=row, **parts)
 
 
 def serialise(d: ObjectDetails) -> dict[str, Any]:

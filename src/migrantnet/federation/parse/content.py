@@ -11,37 +11,38 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
+from migrantnet.content.events import RemoteEventData
 from migrantnet.content.html import html_to_text, is_blank_html
-from migrantnet.content.remote import RemoteEventData, RemoteObjectData
+from migrantnet.content.kinds import kind_spec
+from migrantnet.content.remote import RemoteObjectData
 from migrantnet.federation.context import PUBLIC_FORMS
 from migrantnet.federation.normalize import (
-    as_list,
     first_id,
-    ids,
     is_http_uri,
-    plain_text,
-    type_names,
 )
+from migrantnet.federation.parse import terms
 from migrantnet.federation.parse.event import ParsedEvent
 from migrantnet.federation.parse.objects import ParsedObject, parse_object
+from migrantnet.federation.parse.terms import collection_ids, prop, word
 from migrantnet.models import Visibility
 
 __all__ = [
-    "LONG_FORM_KINDS",
+    "KIND_PARSERS",
+    "KindParser",
     "ParsedContent",
     "ap_to_content",
     "content_by_type",
     "content_to_remote",
+    "is_long_form",
     "kind_from_type",
+    "register_kind_parser",
 ]
 
-OUR_KINDS = frozenset({"note", "declaration", "struggle", "event", "resource", "practice"})
-LONG_FORM_KINDS = frozenset({"declaration", "struggle", "resource", "practice", "article"})
 _TYPE_KINDS = {
     "Event": "event",
     "Article": "article",
@@ -50,7 +51,6 @@ _TYPE_KINDS = {
     "Video": "resource",
     "Audio": "resource",
 }
-_MEDIA_KINDS = {"Video": "video", "Audio": "audio"}  # a resource kind for others' media
 # What `federate_as_note` puts before the body (serialize/objects.py): title, then summary.
 _PRELUDE = re.compile(
     r'^\s*<p><strong>(?P<title>.*?)</strong></p>\s*(?:<p><span class="p-summary">'
@@ -62,41 +62,68 @@ _PRELUDE = re.compile(
 @dataclass(frozen=True, slots=True)
 class ParsedContent:
     obj: ParsedObject
-    kind: str  # note, article, declaration, struggle, event, resource or practice
-    struggle: dict[str, Any] | None
-    declaration: dict[str, Any] | None
-    resource: dict[str, Any] | None
-    practice: dict[str, Any] | None
-    event: ParsedEvent | None
+    kind: str  # note, article, or a kind of `KIND_PARSERS`
+    values: Any  # the kind's own fields (its parser's result); None for notes and articles
     signatories: tuple[str, ...]
     struggle_ap_id: str | None = None  # the struggle this object is part of
     organizers: tuple[str, ...] = ()  # of an event
+
+
+def _values(content: ParsedContent) -> Any:
+    return content.values
+
+
+@dataclass(frozen=True, slots=True)
+class KindParser:
+    """How one of our kinds is read back. `fields` returns None when the object cannot be of
+    this kind (an `Event` without a start); `to_remote` gives what `content.remote` stores."""
+
+    fields: Callable[[Mapping[str, Any], ParsedObject], Any]
+    to_remote: Callable[[ParsedContent], Any] = _values
+    link_fields: bool = False  # its `Link` attachments are its own fields, not media
+
+
+KIND_PARSERS: dict[str, KindParser] = {}
+
+
+def register_kind_parser(kind: str, parser: KindParser) -> None:
+    KIND_PARSERS[kind] = parser
+
+
+def is_long_form(kind: str) -> bool:
+    """May come as a Note with its title and summary before the body (`KindSpec.long_form`);
+    a remote Article or Page is read the same way."""
+    spec = kind_spec(kind)
+    return kind == "article" or (spec is not None and spec.long_form)
 
 
 def kind_from_type(type_name: str) -> str:
     return _TYPE_KINDS.get(type_name, "note")
 
 
+def _kind_values(kind: str, doc: Mapping[str, Any], obj: ParsedObject) -> Any:
+    parser = KIND_PARSERS.get(kind)
+    return parser.fields(doc, obj) if parser is not None else None
+
+
 def ap_to_content(doc: Mapping[str, Any]) -> ParsedContent:
     """Raises `ParseError` as `parse_object` does; every extension field is optional."""
     obj = parse_object(doc)
-    declared = _word(_prop(doc, "kind"))
-    if declared in OUR_KINDS and (declared != "event" or obj.event is not None):
-        kind = declared
+    declared = word(prop(doc, "kind"))
+    values = _kind_values(declared, doc, obj) if declared else None
+    if declared == "note" or values is not None:
+        kind = declared or "note"
     else:
         kind = "event" if obj.event is not None else kind_from_type(obj.type)
-    if obj.type == "Note" and kind in LONG_FORM_KINDS:
+        values = _kind_values(kind, doc, obj)
+    if obj.type == "Note" and is_long_form(kind):
         obj = _without_prelude(obj)
     return ParsedContent(
         obj=obj,
         kind=kind,
-        struggle=_struggle(doc) if kind == "struggle" else None,
-        declaration=_declaration(doc) if kind == "declaration" else None,
-        resource=_resource(doc, obj.type) if kind == "resource" else None,
-        practice=_practice(doc) if kind == "practice" else None,
-        event=obj.event if kind == "event" else None,
-        signatories=tuple(_collection_ids(_prop(doc, "signatories"))),
-        struggle_ap_id=first_id(_prop(doc, "struggle")),
+        values=values,
+        signatories=tuple(collection_ids(prop(doc, "signatories"))),
+        struggle_ap_id=first_id(prop(doc, "struggle")),
         organizers=_organizers(doc, obj) if kind == "event" else (),
     )
 
@@ -105,92 +132,8 @@ def _organizers(doc: Mapping[str, Any], obj: ParsedObject) -> tuple[str, ...]:
     """FEP-8a8e: `organizers` as sent (null or empty: deliberately undisclosed); when the
     property is absent, the author."""
     if "organizers" in doc:
-        return tuple(_collection_ids(doc["organizers"]))
+        return tuple(collection_ids(doc["organizers"]))
     return (obj.attributed_to,) if obj.attributed_to else ()
-
-
-def _prop(doc: Mapping[str, Any], name: str) -> Any:
-    """Our term as sent (`kind`), or with our prefix, or as the full IRI."""
-    for key in (name, f"mn:{name}", f"https://migrantnet.org/ns#{name}"):
-        value = doc.get(key)
-        if value is not None:
-            return value
-    return None
-
-
-def _word(value: Any) -> str | None:
-    text = plain_text(value) if isinstance(value, str) else None
-    return text.lower() if text else None
-
-
-def _words(value: Any) -> list[str]:
-    result: list[str] = []
-    for item in as_list(value):
-        text = plain_text(item) if isinstance(item, str) else None
-        if text and text not in result:
-            result.append(text)
-    return result
-
-
-def _date(value: Any) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value.strip()[:10])
-    except ValueError:
-        return None
-
-
-def _collection_ids(value: Any) -> list[str]:
-    """Ids in a Collection (`items`, `orderedItems`, an embedded `first` page) or a list."""
-    if isinstance(value, Mapping) and ("type" in value or "items" in value or "first" in value):
-        found = ids(value.get("items")) or ids(value.get("orderedItems"))
-        first = value.get("first")
-        if not found and isinstance(first, Mapping):
-            found = ids(first.get("items")) or ids(first.get("orderedItems"))
-        return found
-    return ids(value)
-
-
-def _struggle(doc: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "status": _word(_prop(doc, "struggleStatus")),
-        "countries": [c.upper() for c in _words(_prop(doc, "countries"))],
-        "topics": _words(_prop(doc, "topics")),
-        "started_on": _date(_prop(doc, "startedOn")),
-    }
-
-
-def _declaration(doc: Mapping[str, Any]) -> dict[str, Any]:
-    place = _prop(doc, "adoptedAt")
-    return {
-        "adopted_on": _date(_prop(doc, "adoptedOn")),
-        "adopted_at_place": plain_text(place) if isinstance(place, str) else None,
-    }
-
-
-def _resource(doc: Mapping[str, Any], type_name: str) -> dict[str, Any]:
-    audience = _prop(doc, "resourceAudience") or doc.get("mn:audience")
-    links = []
-    for item in as_list(doc.get("attachment")):
-        if isinstance(item, Mapping) and "Link" in type_names(item):
-            url = first_id({"type": "Link", "href": item.get("href") or item.get("url")})
-            if url:
-                name = item.get("name")
-                links.append(
-                    {"url": url, "name": plain_text(name) if isinstance(name, str) else None}
-                )
-    return {
-        "resource_kind": _word(_prop(doc, "resourceKind")) or _MEDIA_KINDS.get(type_name),
-        "languages": _words(_prop(doc, "languages")),
-        "topics": _words(_prop(doc, "topics")),
-        "audience": plain_text(audience) if isinstance(audience, str) else None,
-        "links": links,
-    }
-
-
-def _practice(doc: Mapping[str, Any]) -> dict[str, Any]:
-    return {"outcome": _word(_prop(doc, "outcome"))}
 
 
 def _without_prelude(obj: ParsedObject) -> ParsedObject:
@@ -242,7 +185,8 @@ def content_to_remote(
     if content.signatories:
         extra["signatories"] = list(content.signatories)
     attachments = [asdict(item) for item in obj.attachments]
-    if content.resource is not None:  # its links are the resource's, not media
+    parser = KIND_PARSERS.get(content.kind)
+    if parser is not None and parser.link_fields and content.values is not None:
         attachments = [item for item in attachments if item["type"] != "Link"]
     return RemoteObjectData(
         ap_id=obj.ap_id,
@@ -262,23 +206,19 @@ def content_to_remote(
         extra=extra,
         kind=content.kind,
         struggle_ap_id=content.struggle_ap_id,
-        event=_event_data(content),
-        struggle=content.struggle,
-        declaration=content.declaration,
-        resource=content.resource,
-        practice=content.practice,
+        values=parser.to_remote(content) if parser is not None else None,
     )
 
 
 def content_by_type(parsed: ParsedObject) -> ParsedContent:
     """For a `ParsedObject` read without our terms: the kind its type suggests."""
     kind = "event" if parsed.event is not None else kind_from_type(parsed.type)
-    return ParsedContent(parsed, kind, None, None, None, None, parsed.event, ())
+    return ParsedContent(parsed, kind, parsed.event, ())  # an event's fields are its own
 
 
 def _event_data(content: ParsedContent) -> RemoteEventData | None:
-    event = content.event
-    if event is None:
+    event = content.values
+    if not isinstance(event, ParsedEvent):
         return None
     place = event.places[0] if event.places else None
     structured = place is not None and any(
@@ -301,3 +241,10 @@ def _event_data(content: ParsedContent) -> RemoteEventData | None:
         online_url=next((url for url in event.online_urls if is_http_uri(url)), None),
         organizers=list(content.organizers),
     )
+
+
+register_kind_parser("declaration", KindParser(terms.declaration_fields))
+register_kind_parser("struggle", KindParser(terms.struggle_fields))
+register_kind_parser("event", KindParser(lambda doc, obj: obj.event, _event_data))
+register_kind_parser("resource", KindParser(terms.resource_fields, link_fields=True))
+register_kind_parser("practice", KindParser(terms.practice_fields))

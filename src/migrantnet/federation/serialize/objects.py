@@ -8,29 +8,45 @@ Article, Page or Event as title + summary + link and drops `content`.
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from migrantnet.content import formatting
 from migrantnet.content.details import ObjectDetails
 from migrantnet.content.formatting import iso
 from migrantnet.content.html import html_to_text
+from migrantnet.content.kinds import kind_spec
 from migrantnet.federation.context import OBJECT_CONTEXT, PUBLIC
-from migrantnet.models import Event, EventStatus, Kind, Media, Visibility
+from migrantnet.federation.serialize import kind_fields
+from migrantnet.models import Kind, Media, Visibility
 from migrantnet.uris import Uris
 
 # Sent as a `Note` when the association chooses so (`federate_as_note`): events stay `Event`s,
 # which agendas (Mobilizon, Gancio) need and Mastodon shows with their date and place.
-LONG_FORM = frozenset({Kind.DECLARATION, Kind.STRUGGLE, Kind.RESOURCE, Kind.PRACTICE, Kind.ARTICLE})
 SUMMARY_CLASS = "p-summary"  # microformats class: kept by sanitisers, marks the summary in a Note
-EVENT_CATEGORY = "MOVEMENTS_POLITICS"
-EVENT_STATUS = {
-    EventStatus.CONFIRMED: ("EventScheduled", "CONFIRMED"),
-    EventStatus.TENTATIVE: ("EventTentative", "TENTATIVE"),
-    EventStatus.CANCELLED: ("EventCancelled", "CANCELLED"),
-}
 EXCERPT_LENGTH = 280
+
+
+@dataclass(frozen=True, slots=True)
+class KindSerialiser:
+    """What one kind adds to its object: its fields, and which of its values also show as
+    hashtags (`topics`) or as the summary of last resort (`links`)."""
+
+    fields: Callable[[ObjectDetails, Any], dict[str, Any]]
+    topics: Callable[[Any], list[str]] | None = None
+    links: Callable[[Any], list[dict[str, Any]]] | None = None
+
+
+KIND_SERIALISERS: dict[str, KindSerialiser] = {}
+
+
+def register_kind_serialiser(kind: str, serialiser: KindSerialiser) -> None:
+    KIND_SERIALISERS[kind] = serialiser
+
+
+def _long_form(kind: str) -> bool:
+    spec = kind_spec(kind)
+    return kind == Kind.ARTICLE or (spec is not None and spec.long_form)
 
 
 def addressing(visibility: str, followers_url: str | None) -> tuple[list[str], list[str]]:
@@ -63,7 +79,7 @@ def language_fields(
 def object_to_ap(details: ObjectDetails, uris: Uris) -> dict[str, Any]:
     obj, actor = details.obj, details.actor
     kind = obj.kind
-    as_note = actor.federate_as_note and kind in LONG_FORM
+    as_note = actor.federate_as_note and _long_form(kind)
     to, cc = addressing(obj.visibility, actor.followers_url)
     mentioned = [t["href"] for t in obj.tags or [] if t.get("type") == "Mention" and t.get("href")]
     if obj.visibility == Visibility.DIRECT:
@@ -73,7 +89,7 @@ def object_to_ap(details: ObjectDetails, uris: Uris) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "@context": OBJECT_CONTEXT,
         "id": obj.ap_id,
-        # The type is the content layer's choice (`content.objects.AP_TYPES`), one per kind.
+        # The type is the content layer's choice (`KindSpec.ap_type`), one per kind.
         "type": "Note" if as_note else obj.type,
         "kind": kind,
         "attributedTo": actor.ap_id,
@@ -101,130 +117,13 @@ def object_to_ap(details: ObjectDetails, uris: Uris) -> dict[str, Any]:
         contents = obj.content_map
     language_fields(doc, "content", contents, obj.primary_language)
     doc.setdefault("content", "")
-    doc.update(_kind_fields(details))
+    serialiser = KIND_SERIALISERS.get(kind)
+    if serialiser is not None and details.row is not None:
+        doc.update(serialiser.fields(details, details.row))
     doc["tag"] = _tags(details, uris)
     doc["attachment"] = [*_media(details.media, uris), *doc.pop("attachment", [])]
     doc["replies"] = {"id": f"{obj.ap_id}/replies", "type": "Collection", "totalItems": 0}
     return doc
-
-
-def _kind_fields(details: ObjectDetails) -> dict[str, Any]:
-    if details.event is not None:
-        return event_fields(details.event)
-    if details.struggle is not None:
-        row = details.struggle
-        fields: dict[str, Any] = {
-            "struggleStatus": row.status,
-            "countries": list(row.countries),
-            "topics": list(row.topics),
-        }
-        if row.started_on:
-            fields["startedOn"] = row.started_on.isoformat()
-        return fields
-    if details.declaration is not None:
-        fields = {}
-        if details.declaration.adopted_on:
-            fields["adoptedOn"] = details.declaration.adopted_on.isoformat()
-        if details.declaration.adopted_at_place:
-            fields["adoptedAt"] = details.declaration.adopted_at_place
-        signers = [signer.ap_id for signer in details.signatories]
-        fields["signatories"] = {
-            "id": f"{details.obj.ap_id}/signatories",
-            "type": "Collection",
-            "totalItems": len(signers),
-            "items": signers,
-        }
-        return fields
-    if details.resource is not None:
-        resource = details.resource
-        fields = {
-            "resourceKind": resource.resource_kind,
-            "languages": list(resource.languages),
-            "topics": list(resource.topics),
-            "attachment": [
-                {
-                    "type": "Link",
-                    "href": link["url"],
-                    "mediaType": "text/html",
-                    **({"name": link["name"]} if link.get("name") else {}),
-                }
-                for link in resource.links
-            ],
-        }
-        if resource.audience:
-            fields["resourceAudience"] = resource.audience
-        return fields
-    if details.practice is not None:
-        return {"outcome": details.practice.outcome}
-    return {}
-
-
-def event_fields(event: Event) -> dict[str, Any]:
-    """FEP-8a8e, plus what Mobilizon and Gancio read; times in the event's own offset."""
-    zone = formatting.zone(event.timezone)
-    status, ical_status = EVENT_STATUS.get(event.status, EVENT_STATUS[EventStatus.CONFIRMED])
-    locations: list[dict[str, Any]] = []
-    place = _place(event)
-    if place is not None:
-        locations.append(place)
-    if event.online_url:
-        online = event.online_url
-        locations.append({"type": "VirtualLocation", "name": online, "url": online})
-    fields: dict[str, Any] = {
-        "startTime": _local_iso(event.starts_at, zone),
-        "endTime": _local_iso(event.ends_at, zone),
-        "timezone": event.timezone,
-        "eventStatus": status,
-        "ical:status": ical_status,
-        "organizers": {
-            "type": "Collection",
-            "totalItems": len(event.organizers),
-            "items": list(event.organizers),
-        },
-        "isOnline": place is None,
-        "category": EVENT_CATEGORY,
-        "joinMode": "free",
-    }
-    if locations:
-        fields["location"] = locations[0] if len(locations) == 1 else locations
-    if event.online_url:
-        fields["joinMode"] = "external"
-        fields["externalParticipationUrl"] = event.online_url
-        # Mobilizon reads an event's online address from this Link (Mastodon skips Links).
-        fields["attachment"] = [
-            {"type": "Link", "name": "Website", "mediaType": "text/html", "href": event.online_url}
-        ]
-    return fields
-
-
-def _local_iso(value: datetime, zone: ZoneInfo) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(zone).isoformat(timespec="seconds")
-
-
-def _place(event: Event) -> dict[str, Any] | None:
-    address = {
-        key: value
-        for key, value in (
-            ("streetAddress", event.street),
-            ("addressLocality", event.locality),
-            ("addressRegion", event.region),
-            ("postalCode", event.postal_code),
-            ("addressCountry", event.country),
-        )
-        if value
-    }
-    name = event.place_name or event.street or event.locality
-    if not name and not address and event.latitude is None:
-        return None
-    place: dict[str, Any] = {"type": "Place", "name": name or ""}
-    if address:
-        place["address"] = {"type": "PostalAddress", **address}
-    if event.latitude is not None and event.longitude is not None:
-        place["latitude"] = event.latitude
-        place["longitude"] = event.longitude
-    return place
 
 
 def _complete_summaries(details: ObjectDetails) -> dict[str, str]:
@@ -232,7 +131,9 @@ def _complete_summaries(details: ObjectDetails) -> dict[str, str]:
     else the title, so Mastodon (title + summary + link) never shows a bare title."""
     obj = details.obj
     result = dict(obj.summary_map)
-    links = details.resource.links if details.resource is not None else []
+    serialiser = KIND_SERIALISERS.get(obj.kind)
+    row = details.row
+    links = serialiser.links(row) if serialiser and serialiser.links and row is not None else []
     listed = " · ".join(
         f"{link['name']}: {link['url']}" if link.get("name") else link["url"] for link in links
     )
@@ -289,10 +190,9 @@ def _tags(details: ObjectDetails, uris: Uris) -> list[dict[str, Any]]:
         elif kind == "Mention" and name and stored.get("href"):
             # an unresolved mention is text only: peers need the actor id to notify anyone
             add({"type": "Mention", "href": stored["href"], "name": name})
-    topics = [
-        *(details.struggle.topics if details.struggle else []),
-        *(details.resource.topics if details.resource else []),
-    ]
+    serialiser = KIND_SERIALISERS.get(details.obj.kind)
+    row = details.row
+    topics = serialiser.topics(row) if serialiser and serialiser.topics and row is not None else []
     for topic in topics:
         add({"type": "Hashtag", "href": uris.absolute(f"/tags/{topic}"), "name": f"#{topic}"})
     return tags
@@ -313,3 +213,19 @@ def _media(media: list[Media], uris: Uris) -> list[dict[str, Any]]:
             attachment["height"] = item.height
         items.append(attachment)
     return items
+
+
+register_kind_serialiser(Kind.DECLARATION, KindSerialiser(kind_fields.declaration_fields))
+register_kind_serialiser(
+    Kind.STRUGGLE, KindSerialiser(kind_fields.struggle_fields, topics=lambda row: list(row.topics))
+)
+register_kind_serialiser(Kind.EVENT, KindSerialiser(kind_fields.event_row_fields))
+register_kind_serialiser(
+    Kind.RESOURCE,
+    KindSerialiser(
+        kind_fields.resource_fields,
+        topics=lambda row: list(row.topics),
+        links=lambda row: list(row.links),
+    ),
+)
+register_kind_serialiser(Kind.PRACTICE, KindSerialiser(kind_fields.practice_fields))

@@ -2,8 +2,9 @@
 
 Public reads (`network`): what an association's network published, and whom it follows.
 Authoring needs a bearer token (`migrantnet tokens create`, see `web/auth.py`): publish, read,
-replace and delete each kind of content of an association (`objects`, one row of `kinds` per
-kind), and upload media (`media`). Request and response shapes are in `schemas`.
+replace and delete each kind of content of an association (`objects`, one row of
+`kinds.KIND_API` per kind), and upload media (`media`). Request and response shapes are in
+`schemas`.
 """
 
 from __future__ import annotations
@@ -12,9 +13,14 @@ from fastapi import APIRouter
 
 from migrantnet.web.api import media, network, objects
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
-router.include_router(network.router)
-router.include_router(objects.router)
-router.include_router(media.router)
 
-__all__ = ["router"]
+def build_router() -> APIRouter:
+    """The API's routes; the kinds' endpoints come from the kind registry of this moment."""
+    router = APIRouter(prefix="/api/v1", tags=["api"])
+    router.include_router(network.router)
+    router.include_router(objects.kind_router())
+    router.include_router(media.router)
+    return router
+
+
+__all__ = ["build_router"]

@@ -1,35 +1,59 @@
-"""What differs between the kinds of object the API authors, one row of `KINDS` each.
+"""The API's table of kinds: one `KindApi` per kind, keyed by `Kind`.
 
-A row names the kind's request body, how that body becomes the content service's input, the
-services that publish and edit it, and the descriptions of its create and replace endpoints.
+A row names the kind's path, its request body (the pydantic schema the API validates with,
+and that web forms reuse), how a body becomes the content service's input, how the kind's
+row is answered, and the descriptions of its create and replace endpoints. Publishing and
+editing go through `content.objects.publish_kind` / `edit_kind` with the kind's `KindSpec`,
+the same path for every kind, notes included.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.content.declarations import DeclarationInput, edit_declaration, publish_declaration
-from migrantnet.content.events import EventInput, PlaceInput, edit_event, publish_event
-from migrantnet.content.notes import edit_note, publish_note
-from migrantnet.content.objects import check_struggle_link
-from migrantnet.content.practices import PracticeInput, edit_practice, publish_practice
+from migrantnet.content.declarations import DECLARATION, DeclarationInput
+from migrantnet.content.details import ObjectDetails
+from migrantnet.content.events import EVENT, EventInput, PlaceInput
+from migrantnet.content.notes import NOTE, NoteInput, note_input
+from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
+from migrantnet.content.practices import PRACTICE, PracticeInput
 from migrantnet.content.publishing import Federator
-from migrantnet.content.resources import LinkInput, ResourceInput, edit_resource, publish_resource
-from migrantnet.content.struggles import StruggleInput, edit_struggle, publish_struggle
-from migrantnet.models import Actor, ContentObject, Kind
+from migrantnet.content.resources import RESOURCE, LinkInput, ResourceInput
+from migrantnet.content.struggles import STRUGGLE, StruggleInput
+from migrantnet.models import (
+    Actor,
+    ContentObject,
+    Declaration,
+    Event,
+    EventStatus,
+    Kind,
+    Outcome,
+    Practice,
+    Resource,
+    Struggle,
+    StruggleStatus,
+)
 from migrantnet.uris import Uris
 from migrantnet.web.api.schemas import (
     DeclarationIn,
+    DeclarationOut,
     EventIn,
+    EventOut,
+    LinkOut,
     NoteIn,
+    PlaceOut,
     PracticeIn,
+    PracticeOut,
     ResourceIn,
+    ResourceOut,
     StruggleIn,
+    StruggleOut,
 )
 
 Body = TypeVar("Body", bound=BaseModel)
@@ -38,71 +62,58 @@ Data = TypeVar("Data")
 
 @dataclass(frozen=True)
 class KindApi(Generic[Body, Data]):
-    kind: Kind
+    """Everything the web needs to author one kind: the API's endpoints and the web forms."""
+
+    content: KindSpec[Any, Any]  # the content layer's spec: publish and edit go through it
     path: str  # under /associations/{slug}/
-    body: type[Body]
+    body: type[Body]  # the request body: fields, types, limits, descriptions
     # The request body and the visibility to publish with -> the service's input.
     to_input: Callable[[Body, str], Data]
-    publish: Callable[[AsyncSession, Uris, Federator, Actor, Data], Awaitable[ContentObject]]
-    edit: Callable[[AsyncSession, Federator, Actor, ContentObject, Data], Awaitable[ContentObject]]
     create_doc: str
     replace_doc: str
+    # The kind's block of `ObjectOut` (named after the kind), from its row.
+    out: Callable[[ObjectDetails, Any], BaseModel] | None = None
+
+    @property
+    def kind(self) -> Kind:
+        return self.content.kind
+
+    async def publish(
+        self,
+        session: AsyncSession,
+        uris: Uris,
+        federator: Federator,
+        actor: Actor,
+        body: Body,
+        visibility: str,
+    ) -> ContentObject:
+        """`body` is a validated `self.body` (the schema's rules); the content rules run here."""
+        data = self.to_input(body, visibility)
+        return await publish_kind(self.content, session, uris, federator, actor, data)
+
+    async def edit(
+        self,
+        session: AsyncSession,
+        federator: Federator,
+        actor: Actor,
+        obj: ContentObject,
+        body: Body,
+    ) -> ContentObject:
+        data = self.to_input(body, obj.visibility)
+        return await edit_kind(self.content, session, federator, actor, obj, data)
 
 
-# -- notes: the services take keyword arguments, and a single `text` ---------------------------
+# -- request bodies -> the content services' inputs ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class NoteData:
-    text: dict[str, str]
-    visibility: str
-    primary_language: str | None
-    struggle_ap_id: str | None
-    media_ids: list[str]
-
-
-def _note_input(body: NoteIn, visibility: str) -> NoteData:
-    return NoteData(
-        text=dict(body.text),
-        visibility=visibility,
+def _note_input(body: NoteIn, visibility: str) -> NoteInput:
+    return note_input(
+        dict(body.text),
         primary_language=body.primary_language,
+        visibility=visibility,
         struggle_ap_id=body.struggle_id,
         media_ids=list(body.media_ids),
     )
-
-
-async def _publish_note(
-    session: AsyncSession, uris: Uris, federator: Federator, actor: Actor, data: NoteData
-) -> ContentObject:
-    return await publish_note(
-        session,
-        uris,
-        federator,
-        actor,
-        text=data.text,
-        visibility=data.visibility,
-        primary_language=data.primary_language,
-        struggle_ap_id=data.struggle_ap_id,
-        media_ids=data.media_ids,
-    )
-
-
-async def _edit_note(
-    session: AsyncSession, federator: Federator, actor: Actor, obj: ContentObject, data: NoteData
-) -> ContentObject:
-    obj.struggle_ap_id = await check_struggle_link(session, data.struggle_ap_id)
-    return await edit_note(
-        session,
-        federator,
-        actor,
-        obj,
-        text=data.text,
-        primary_language=data.primary_language,
-        media_ids=data.media_ids,
-    )
-
-
-# -- the other kinds: the services take one input dataclass ------------------------------------
 
 
 def _declaration_input(body: DeclarationIn, visibility: str) -> DeclarationInput:
@@ -166,73 +177,140 @@ def _practice_input(body: PracticeIn, visibility: str) -> PracticeInput:
     )
 
 
-# In the order of the API's paths.
-KINDS: tuple[KindApi[Any, Any], ...] = (
+# -- the kinds' rows -> their blocks of the answer -----------------------------------------------
+
+
+def _event_out(details: ObjectDetails, event: Event) -> EventOut:
+    zone = ZoneInfo(event.timezone)
+    place = PlaceOut(
+        name=event.place_name,
+        street=event.street,
+        locality=event.locality,
+        region=event.region,
+        postal_code=event.postal_code,
+        country=event.country,
+        latitude=event.latitude,
+        longitude=event.longitude,
+    )
+    return EventOut(
+        starts=event.starts_at.astimezone(zone),
+        ends=event.ends_at.astimezone(zone),
+        timezone=event.timezone,
+        status=EventStatus(event.status),
+        place=place if any(place.model_dump().values()) else None,
+        online_url=event.online_url,
+        organizers=list(event.organizers),
+    )
+
+
+def _struggle_out(details: ObjectDetails, struggle: Struggle) -> StruggleOut:
+    return StruggleOut(
+        status=StruggleStatus(struggle.status),
+        countries=list(struggle.countries),
+        topics=list(struggle.topics),
+        started_on=struggle.started_on,
+    )
+
+
+def _declaration_out(details: ObjectDetails, declaration: Declaration) -> DeclarationOut:
+    return DeclarationOut(
+        adopted_on=declaration.adopted_on,
+        adopted_at_place=declaration.adopted_at_place,
+        signatories=[signer.ap_id for signer in details.signatories],
+    )
+
+
+def _resource_out(details: ObjectDetails, resource: Resource) -> ResourceOut:
+    return ResourceOut(
+        kind=resource.resource_kind,
+        languages=list(resource.languages),
+        topics=list(resource.topics),
+        audience=resource.audience,
+        links=[LinkOut(url=link["url"], name=link.get("name")) for link in resource.links],
+    )
+
+
+def _practice_out(details: ObjectDetails, practice: Practice) -> PracticeOut:
+    return PracticeOut(outcome=Outcome(practice.outcome))
+
+
+KIND_API: dict[str, KindApi[Any, Any]] = {}
+
+
+def register_kind_api(api: KindApi[Any, Any]) -> None:
+    """Add a kind to the API (its four endpoints, in registration order) and to the forms."""
+    KIND_API[api.kind] = api
+
+
+register_kind_api(
     KindApi(
-        Kind.NOTE,
+        NOTE,
         "notes",
         NoteIn,
         _note_input,
-        _publish_note,
-        _edit_note,
         create_doc="A short update, sent to the association's followers. Owners and editors.",
         replace_doc="Replace the note's text (every language); followers are sent an Update.",
-    ),
+    )
+)
+register_kind_api(
     KindApi(
-        Kind.DECLARATION,
+        DECLARATION,
         "declarations",
         DeclarationIn,
         _declaration_input,
-        publish_declaration,
-        edit_declaration,
         create_doc="A declaration or recommendation (title and body required). Owners and editors.",
         replace_doc="Replace the declaration's texts and fields; followers are sent an Update.",
-    ),
+        out=_declaration_out,
+    )
+)
+register_kind_api(
     KindApi(
-        Kind.STRUGGLE,
+        STRUGGLE,
         "struggles",
         StruggleIn,
         _struggle_input,
-        publish_struggle,
-        edit_struggle,
         create_doc="A struggle or campaign (title and body required). Owners and editors.",
         replace_doc="Replace the struggle's texts, status, countries and topics; "
         "followers get an Update.",
-    ),
+        out=_struggle_out,
+    )
+)
+register_kind_api(
     KindApi(
-        Kind.EVENT,
+        EVENT,
         "events",
         EventIn,
         _event_input,
-        publish_event,
-        edit_event,
         create_doc="An event with a place or an online link; a title is required. "
         "Owners and editors.\n\n"
         "Where a language has no summary, the date and place are written out in it.",
         replace_doc="Replace the event's texts, times and place; followers are sent an Update.",
-    ),
+        out=_event_out,
+    )
+)
+register_kind_api(
     KindApi(
-        Kind.RESOURCE,
+        RESOURCE,
         "resources",
         ResourceIn,
         _resource_input,
-        publish_resource,
-        edit_resource,
         create_doc="A guide, leaflet, video, training... (a title is required). "
         "Owners and editors.",
         replace_doc="Replace the resource's texts, kind, languages, topics and links; "
         "followers get an Update.",
-    ),
+        out=_resource_out,
+    )
+)
+register_kind_api(
     KindApi(
-        Kind.PRACTICE,
+        PRACTICE,
         "practices",
         PracticeIn,
         _practice_input,
-        publish_practice,
-        edit_practice,
         create_doc="A good practice, victory or defeat (title and body required). "
         "Owners and editors.",
         replace_doc="Replace the practice's texts, outcome and struggle link; "
         "followers get an Update.",
-    ),
+        out=_practice_out,
+    )
 )

@@ -19,7 +19,7 @@ from migrantnet.content.objects import delete_object, get_local_object
 from migrantnet.content.publishing import Federator
 from migrantnet.models import Actor, ContentObject, Kind, User, Visibility
 from migrantnet.uris import Uris
-from migrantnet.web.api.kinds import KINDS, KindApi
+from migrantnet.web.api.kinds import KIND_API, KindApi
 from migrantnet.web.api.render import object_out
 from migrantnet.web.api.responses import errors
 from migrantnet.web.api.schemas import ObjectOut
@@ -31,8 +31,6 @@ from migrantnet.web.auth import (
     require_role,
 )
 from migrantnet.web.deps import SessionDep, UrisDep
-
-router = APIRouter()
 
 
 def get_federator(request: Request) -> Federator:
@@ -76,7 +74,16 @@ async def _out(session: AsyncSession, uris: Uris, obj: ContentObject, actor: Act
     return object_out(await load_details(session, obj, actor), uris)
 
 
-def add_kind(spec: KindApi[Any, Any]) -> None:
+def kind_router() -> APIRouter:
+    """The endpoints of every kind in `kinds.KIND_API`, built when the app is made, so a kind
+    registered before `create_app` is served like the others."""
+    router = APIRouter()
+    for spec in KIND_API.values():
+        add_kind(router, spec)
+    return router
+
+
+def add_kind(router: APIRouter, spec: KindApi[Any, Any]) -> None:
     """POST the collection; PUT, GET and DELETE one object (the paths' order in OpenAPI)."""
     kind = spec.kind
     collection = f"/associations/{{slug}}/{spec.path}"
@@ -92,10 +99,10 @@ def add_kind(spec: KindApi[Any, Any]) -> None:
         federator: FederatorDep,
         user: CurrentUser,
     ) -> ObjectOut:
-        data = spec.to_input(body, body.visibility or Visibility.PUBLIC)
         async with session.begin():
             actor = await require_role(session, user, slug, PUBLISH_ROLES)
-            obj = await spec.publish(session, uris, federator, actor, data)
+            visibility = body.visibility or Visibility.PUBLIC
+            obj = await spec.publish(session, uris, federator, actor, body, visibility)
             out = await _out(session, uris, obj, actor)
         response.headers["Location"] = str(
             request.url_for(f"get_{out.kind}", slug=slug, public_id=out.public_id)
@@ -114,8 +121,7 @@ def add_kind(spec: KindApi[Any, Any]) -> None:
         async with session.begin():
             actor, obj = await _find(session, uris, user, slug, public_id, kind, PUBLISH_ROLES)
             _keep_visibility(obj, body.visibility)
-            data = spec.to_input(body, obj.visibility)
-            obj = await spec.edit(session, federator, actor, obj, data)
+            obj = await spec.edit(session, federator, actor, obj, body)
             return await _out(session, uris, obj, actor)
 
     async def read(
@@ -185,7 +191,3 @@ def add_kind(spec: KindApi[Any, Any]) -> None:
         "Delete. Owners, editors and moderators.",
         responses=READ_ERRORS,
     )
-
-
-for _spec in KINDS:
-    add_kind(_spec)

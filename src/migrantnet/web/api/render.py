@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from migrantnet.content.details import ObjectDetails
 from migrantnet.content.storage import MEDIA_URL_PREFIX
 from migrantnet.models import (
     ContentObject,
-    Event,
-    EventStatus,
-    Kind,
     Media,
-    Outcome,
-    StruggleStatus,
     Visibility,
 )
 from migrantnet.uris import Uris
-from migrantnet.web.api.schemas import (
-    DeclarationOut,
-    EventOut,
-    LinkOut,
-    MediaOut,
-    ObjectOut,
-    PlaceOut,
-    PracticeOut,
-    ResourceOut,
-    StruggleOut,
-    TextOut,
-)
+from migrantnet.web.api.kinds import KIND_API
+from migrantnet.web.api.schemas import MediaOut, ObjectOut, TextOut
 from migrantnet.web.i18n import text_direction
 
 
@@ -71,36 +54,13 @@ def _texts_out(obj: ContentObject) -> tuple[list[str], dict[str, TextOut]]:
     return languages, texts
 
 
-def _event_out(event: Event) -> EventOut:
-    zone = ZoneInfo(event.timezone)
-    place = PlaceOut(
-        name=event.place_name,
-        street=event.street,
-        locality=event.locality,
-        region=event.region,
-        postal_code=event.postal_code,
-        country=event.country,
-        latitude=event.latitude,
-        longitude=event.longitude,
-    )
-    return EventOut(
-        starts=event.starts_at.astimezone(zone),
-        ends=event.ends_at.astimezone(zone),
-        timezone=event.timezone,
-        status=EventStatus(event.status),
-        place=place if any(place.model_dump().values()) else None,
-        online_url=event.online_url,
-        organizers=list(event.organizers),
-    )
-
-
 def object_out(details: ObjectDetails, uris: Uris) -> ObjectOut:
     obj, actor = details.obj, details.actor
     languages, texts = _texts_out(obj)
     out = ObjectOut(
         id=obj.ap_id,
         public_id=public_id_of(obj),
-        kind=Kind(obj.kind),
+        kind=obj.kind,
         url=obj.url or obj.ap_id,
         association=actor.slug or "",
         visibility=Visibility(obj.visibility),
@@ -112,29 +72,7 @@ def object_out(details: ObjectDetails, uris: Uris) -> ObjectOut:
         struggle_id=obj.struggle_ap_id,
         media=[media_out(media, uris) for media in details.media],
     )
-    if details.event is not None:
-        out.event = _event_out(details.event)
-    if (struggle := details.struggle) is not None:
-        out.struggle = StruggleOut(
-            status=StruggleStatus(struggle.status),
-            countries=list(struggle.countries),
-            topics=list(struggle.topics),
-            started_on=struggle.started_on,
-        )
-    if (declaration := details.declaration) is not None:
-        out.declaration = DeclarationOut(
-            adopted_on=declaration.adopted_on,
-            adopted_at_place=declaration.adopted_at_place,
-            signatories=[signer.ap_id for signer in details.signatories],
-        )
-    if (resource := details.resource) is not None:
-        out.resource = ResourceOut(
-            kind=resource.resource_kind,
-            languages=list(resource.languages),
-            topics=list(resource.topics),
-            audience=resource.audience,
-            links=[LinkOut(url=link["url"], name=link.get("name")) for link in resource.links],
-        )
-    if (practice := details.practice) is not None:
-        out.practice = PracticeOut(outcome=Outcome(practice.outcome))
+    api = KIND_API.get(obj.kind)
+    if api is not None and api.out is not None and details.row is not None:
+        setattr(out, obj.kind, api.out(details, details.row))
     return out

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from migrantnet.content.resources import ResourceKind
 from migrantnet.content.texts import TextsInput
-from migrantnet.models import EventStatus, Kind, Outcome, StruggleStatus, Visibility
+from migrantnet.models import EventStatus, Outcome, StruggleStatus, Visibility
 
 # -- what authors send ------------------------------------------------------------------------
 
@@ -238,7 +238,10 @@ class ObjectOut(BaseModel):
 
     id: str = Field(description="The ActivityPub id, also the address of its page.")
     public_id: str = Field(description="The last part of `id`, used in API paths.")
-    kind: Kind
+    kind: str = Field(
+        description="note, declaration, struggle, event, resource or practice: "
+        "the kinds of `web/api/kinds.py`, which names its block below."
+    )
     url: str
     association: str = Field(description="Slug of the publishing association.")
     visibility: Visibility

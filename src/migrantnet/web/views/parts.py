@@ -9,40 +9,24 @@ reader's language, links. Templates only loop and test.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from migrantnet.content.formatting import datetime_text, day_text, iso
 from migrantnet.content.html import html_to_text
-from migrantnet.models import Actor, Declaration, Event, Kind, Practice, Resource, Struggle
+from migrantnet.models import (
+    Actor,
+    ContentObject,
+)
 from migrantnet.web.i18n import capitalised
 
 EXCERPT_LENGTH = 240
 DESCRIPTION_LENGTH = 200
 
-# The order of kinds on an association's page, and how each is named.
-KIND_ORDER: tuple[Kind, ...] = (
-    Kind.DECLARATION,
-    Kind.STRUGGLE,
-    Kind.EVENT,
-    Kind.RESOURCE,
-    Kind.PRACTICE,
-    Kind.NOTE,
-)
-KIND_LABELS: dict[str, tuple[str, str]] = {
-    Kind.NOTE: ("Note", "Notes"),
-    Kind.DECLARATION: ("Declaration", "Declarations"),
-    Kind.STRUGGLE: ("Struggle", "Struggles"),
-    Kind.EVENT: ("Event", "Events"),
-    Kind.RESOURCE: ("Resource", "Resources"),
-    Kind.PRACTICE: ("Practice", "Practices"),
-}
 OUTCOME_LABELS = {"good_practice": "Good practice", "victory": "Victory", "defeat": "Defeat"}
-
-
-KindRow = Event | Struggle | Declaration | Resource | Practice
 
 
 def label(value: str) -> str:
@@ -143,3 +127,32 @@ class LanguageLink:
     name: str
     href: str
     direction: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    url: str
+    kind: str
+    kind_label: str
+    microformat: str
+    title: str | None
+    title_language: str
+    title_direction: str
+    excerpt: str
+    language: str
+    direction: str
+    published: str
+    published_iso: str
+    badge: Badge | None = None
+    starts: Moment | None = None
+    author: ActorLink | None = None
+
+
+@dataclass(slots=True)
+class Related:
+    """What an object page shows besides the object's own rows, loaded by the route."""
+
+    organizers: list[Actor] = field(default_factory=list)
+    struggle: ContentObject | None = None
+    timeline: list[ContentObject] = field(default_factory=list)
+    timeline_rows: dict[int, Any] = field(default_factory=dict)  # their kinds' rows

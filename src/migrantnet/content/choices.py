@@ -1,0 +1,19 @@
+"""One check for every closed list of values an author picks from (visibility, statuses...)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TypeVar
+
+from migrantnet.content.errors import InvalidInput
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def check_choice(enum: type[E], value: str, field: str) -> E:
+    """The member named by `value`, or `InvalidInput` on `field` listing the allowed values."""
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum)
+        raise InvalidInput(field, f"{value!r} is not one of {allowed}") from None
