@@ -6,14 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from migrantnet import __version__
 from migrantnet.content.associations import NODE_ACTOR_SLUG, get_node_actor
+from migrantnet.content.listing import associations_total, local_objects_total
 from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.errors import BadActivity
 from migrantnet.federation.serialize.actor import actor_to_webfinger
-from migrantnet.models import Actor, ActorType, ContentObject
+from migrantnet.models import Actor
 
 router = APIRouter(include_in_schema=False)
 
@@ -96,18 +97,8 @@ async def nodeinfo_links(fed: FederationDep) -> JSONResponse:
 
 async def _nodeinfo(fed: FederationDep, version: str) -> dict[str, Any]:
     async with fed.db.session() as session:
-        associations = await session.scalar(
-            select(func.count(Actor.id)).where(
-                Actor.local.is_(True),
-                Actor.deleted_at.is_(None),
-                Actor.type != ActorType.APPLICATION,
-            )
-        )
-        posts = await session.scalar(
-            select(func.count(ContentObject.id)).where(
-                ContentObject.local.is_(True), ContentObject.deleted_at.is_(None)
-            )
-        )
+        associations = await associations_total(session)
+        posts = await local_objects_total(session)
     software: dict[str, Any] = {"name": "migrantnet", "version": __version__}
     if version == "2.1":
         software["homepage"] = fed.settings.base_url

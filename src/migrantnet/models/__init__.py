@@ -17,6 +17,7 @@ from migrantnet.models.content_types import (
     Struggle,
     StruggleStatus,
 )
+from migrantnet.models.counts import ActorCount
 from migrantnet.models.delivery import Delivery, DomainHealth
 from migrantnet.models.follow import Follow
 from migrantnet.models.lifecycle import DeliveryState, FollowState, InboxState
@@ -26,6 +27,7 @@ from migrantnet.models.user import Membership, Role, User
 __all__ = [
     "Actor",
     "ActorBlock",
+    "ActorCount",
     "ActorType",
     "ApiToken",
     "Base",

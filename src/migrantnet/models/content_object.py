@@ -49,7 +49,13 @@ class ContentObject(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_objects_actor_published", "actor_id", "published_at"),)
+    __table_args__ = (
+        Index("ix_objects_actor_published", "actor_id", "published_at"),
+        # Keyset pages walk these newest first: the home page (the node's public objects) and
+        # an association's section of one kind. `id` breaks ties between equal instants.
+        Index("ix_objects_listing", "local", "visibility", "published_at", "id"),
+        Index("ix_objects_actor_kind_published", "actor_id", "kind", "published_at", "id"),
+    )
 
 
 class Interaction(Base):

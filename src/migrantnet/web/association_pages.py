@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.associations import get_association
 from migrantnet.content.details import ObjectDetails, load_details, load_kind_rows
 from migrantnet.content.errors import NotFound
+from migrantnet.content.listing import Cursor, public_counts, section
 from migrantnet.content.struggles import struggle_timeline
 from migrantnet.federation.context import AS_CONTEXT, wants_activity_json
 from migrantnet.federation.responses import ActivityJSONResponse
@@ -28,7 +29,6 @@ from migrantnet.web.views.parts import Related, actor_view
 
 router = APIRouter()
 PAGE_SIZE = 20
-LISTED = (Visibility.PUBLIC,)
 
 
 @router.get("/@{slug}")
@@ -40,36 +40,21 @@ async def association_page(
     settings: SettingsDep,
     templates: TemplatesDep,
     kind: str | None = None,
-    before: int | None = None,
+    before: str | None = None,
 ) -> Response:
     actor = await get_association(session, slug)
     if wants_activity_json(request.headers.get("accept")):
         return ActivityJSONResponse(actor_to_ap(actor, uris))
     if kind is not None and kind not in KIND_VIEWS:
         raise NotFound(f"no kind of content named {kind!r}")
-    # Only the association's own objects, public ones: remote ones are never listed here.
-    listed = (
-        ContentObject.actor_id == actor.id,
-        ContentObject.local.is_(True),
-        ContentObject.deleted_at.is_(None),
-        ContentObject.visibility.in_(LISTED),
-    )
-    counts: dict[str, int] = {
-        row_kind: count
-        for row_kind, count in await session.execute(
-            select(ContentObject.kind, func.count()).where(*listed).group_by(ContentObject.kind)
-        )
-    }
+    cursor = Cursor.parse(before) if kind is not None and before is not None else None
+    counts = await public_counts(session, actor)
     kinds = [kind] if kind is not None else [k for k in kind_order() if counts.get(k)]
     wanted = accepted_languages(request.headers.get("accept-language"))
     sections = []
     for section_kind in kinds:
-        query = select(ContentObject).where(*listed, ContentObject.kind == section_kind)
-        if kind is not None and before is not None:
-            query = query.where(ContentObject.id < before)
-        objects = list(
-            await session.scalars(query.order_by(ContentObject.id.desc()).limit(PAGE_SIZE + 1))
-        )
+        # One index walk per kind (at most six); `+ 1` tells whether an older page exists.
+        objects = await section(session, actor, section_kind, cursor, PAGE_SIZE + 1)
         page = objects[:PAGE_SIZE]
         rows = await load_kind_rows(session, page)
         sections.append(
@@ -78,7 +63,7 @@ async def association_page(
                 slug,
                 counts.get(section_kind, 0),
                 [item_view(obj, wanted, rows.get(obj.id)) for obj in page],
-                page[-1].id if len(objects) > PAGE_SIZE else None,
+                Cursor.after(page[-1]).encode() if len(objects) > PAGE_SIZE else None,
             )
         )
     response = templates.TemplateResponse(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from migrantnet.content.associations import list_associations
 from migrantnet.content.details import load_kind_rows
-from migrantnet.models import ContentObject, Visibility
+from migrantnet.content.listing import node_latest
 from migrantnet.web.deps import DatabaseDep, SessionDep, SettingsDep, TemplatesDep
 from migrantnet.web.i18n import accepted_languages
 from migrantnet.web.views.items import item_view
@@ -35,20 +35,8 @@ async def home(
 ) -> HTMLResponse:
     associations = await list_associations(session)
     by_id = {actor.id: actor for actor in associations}
-    # The node's latest public objects: its associations' own, never remote ones.
-    latest = list(
-        await session.scalars(
-            select(ContentObject)
-            .where(
-                ContentObject.local.is_(True),
-                ContentObject.actor_id.in_(list(by_id)),
-                ContentObject.deleted_at.is_(None),
-                ContentObject.visibility == Visibility.PUBLIC,
-            )
-            .order_by(ContentObject.id.desc())
-            .limit(LATEST)
-        )
-    )
+    # The node's latest public objects (its associations' own): an index walk, newest first.
+    latest = [obj for obj in await node_latest(session, limit=LATEST) if obj.actor_id in by_id]
     rows = await load_kind_rows(session, latest)
     wanted = accepted_languages(request.headers.get("accept-language"))
     response = templates.TemplateResponse(
@@ -84,17 +72,9 @@ async def tag_page(
     """
     name = f"#{tag.lower()}"
     associations = {actor.id: actor for actor in await list_associations(session)}
-    recent = await session.scalars(
-        select(ContentObject)
-        .where(
-            ContentObject.local.is_(True),
-            ContentObject.actor_id.in_(list(associations)),
-            ContentObject.deleted_at.is_(None),
-            ContentObject.visibility == Visibility.PUBLIC,
-        )
-        .order_by(ContentObject.id.desc())
-        .limit(TAG_SCAN)
-    )
+    recent = [
+        obj for obj in await node_latest(session, limit=TAG_SCAN) if obj.actor_id in associations
+    ]
     tagged = [
         obj
         for obj in recent

@@ -63,8 +63,9 @@ class SectionView:
 
 
 def section_view(
-    kind: str, slug: str, count: int, items: list[ItemView], older_id: int | None
+    kind: str, slug: str, count: int, items: list[ItemView], older: str | None
 ) -> SectionView:
+    """`older` is the keyset cursor of the next page, None on the last one."""
     base = f"/@{slug}?kind={kind}"
     return SectionView(
         kind=kind,
@@ -73,5 +74,5 @@ def section_view(
         count=count,
         items=tuple(items),
         all_url=base,
-        older_url=f"{base}&before={older_id}" if older_id is not None else None,
+        older_url=f"{base}&before={older}" if older is not None else None,
     )
