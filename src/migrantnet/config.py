@@ -53,6 +53,18 @@ class Settings(BaseSettings):
         default=True, description="`serve` also runs the delivery worker in its own process"
     )
     worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    render_cache_entries: int = Field(
+        default=4096,
+        ge=0,
+        le=1_000_000,
+        description="rendered actor/object/WebFinger/NodeInfo JSON kept in memory; 0: none",
+    )
+    render_cache_check_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="how often a process checks the database for changes made by others",
+    )
     delivery_concurrency: int = Field(default=16, ge=1, le=256)
     delivery_per_host: int = Field(default=4, ge=1, le=64)
     delivery_max_attempts: int = Field(default=16, ge=1, le=64)

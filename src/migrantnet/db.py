@@ -6,7 +6,7 @@ behaves like a real database under a web process and a worker at once.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from migrantnet.models.changes import LISTENERS
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -56,7 +58,11 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Called after each commit that changed what the node renders (models/changes.py).
+        self.content_listeners: list[Callable[[], None]] = []
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, info={LISTENERS: self.content_listeners}
+        )
 
     @property
     def dialect(self) -> str:

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from migrantnet.federation.service import Federation
 
 
-def get_federation(request: Request) -> Federation:
+async def get_federation(request: Request) -> Federation:
     return request.app.state.federation
 
 

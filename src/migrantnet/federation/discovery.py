@@ -13,7 +13,9 @@ from migrantnet.content.associations import NODE_ACTOR_SLUG, get_node_actor
 from migrantnet.content.listing import associations_total, local_objects_total
 from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.errors import BadActivity
+from migrantnet.federation.rendered import cached
 from migrantnet.federation.serialize.actor import actor_to_webfinger
+from migrantnet.federation.service import Federation
 from migrantnet.models import Actor
 
 router = APIRouter(include_in_schema=False)
@@ -35,6 +37,10 @@ def _acct_parts(resource: str) -> tuple[str, str] | None:
 async def webfinger(fed: FederationDep, resource: str = Query(default="")) -> Response:
     if not resource:
         raise BadActivity("the resource parameter is required")
+    return await cached(fed.rendered, f"webfinger:{resource}", lambda: _webfinger(fed, resource))
+
+
+async def _webfinger(fed: Federation, resource: str) -> Response:
     settings = fed.settings
     async with fed.db.session() as session:
         actor: Actor | None = None
@@ -95,7 +101,7 @@ async def nodeinfo_links(fed: FederationDep) -> JSONResponse:
     )
 
 
-async def _nodeinfo(fed: FederationDep, version: str) -> dict[str, Any]:
+async def _nodeinfo(fed: Federation, version: str) -> dict[str, Any]:
     async with fed.db.session() as session:
         associations = await associations_total(session)
         posts = await local_objects_total(session)
@@ -121,16 +127,22 @@ async def _nodeinfo(fed: FederationDep, version: str) -> dict[str, Any]:
 
 
 @router.get("/nodeinfo/2.1")
-async def nodeinfo_21(fed: FederationDep) -> JSONResponse:
-    return JSONResponse(
-        await _nodeinfo(fed, "2.1"),
-        media_type=f'application/json; profile="{NODEINFO_21}#"',
-    )
+async def nodeinfo_21(fed: FederationDep) -> Response:
+    async def build() -> Response:
+        return JSONResponse(
+            await _nodeinfo(fed, "2.1"),
+            media_type=f'application/json; profile="{NODEINFO_21}#"',
+        )
+
+    return await cached(fed.rendered, "nodeinfo:2.1", build)
 
 
 @router.get("/nodeinfo/2.0")
-async def nodeinfo_20(fed: FederationDep) -> JSONResponse:
-    return JSONResponse(
-        await _nodeinfo(fed, "2.0"),
-        media_type=f'application/json; profile="{NODEINFO_20}#"',
-    )
+async def nodeinfo_20(fed: FederationDep) -> Response:
+    async def build() -> Response:
+        return JSONResponse(
+            await _nodeinfo(fed, "2.0"),
+            media_type=f'application/json; profile="{NODEINFO_20}#"',
+        )
+
+    return await cached(fed.rendered, "nodeinfo:2.0", build)

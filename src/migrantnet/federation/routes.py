@@ -19,6 +19,7 @@ from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.errors import PayloadTooLarge
 from migrantnet.federation.inbox import MAX_BODY_BYTES, receive
 from migrantnet.federation.inbox_processing import process_activity
+from migrantnet.federation.rendered import cached
 from migrantnet.federation.responses import ActivityJSONResponse
 from migrantnet.federation.serialize.actor import actor_to_ap
 from migrantnet.federation.service import Federation
@@ -96,11 +97,14 @@ async def actor_inbox(
 
 @router.get("/actor")
 async def node_actor(fed: FederationDep) -> Response:
-    async with fed.db.session() as session:
-        actor = await get_node_actor(session)
-    if actor is None:
-        raise NotFound("this node is not initialised")
-    return ActivityJSONResponse(actor_to_ap(actor, fed.uris))
+    async def build() -> Response:
+        async with fed.db.session() as session:
+            actor = await get_node_actor(session)
+        if actor is None:
+            raise NotFound("this node is not initialised")
+        return ActivityJSONResponse(actor_to_ap(actor, fed.uris))
+
+    return await cached(fed.rendered, "actor:", build)
 
 
 def _collection(ap_id: str, total: int, items: list[Any] | None = None) -> dict[str, Any]:

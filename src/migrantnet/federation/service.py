@@ -14,6 +14,7 @@ from migrantnet.config import Settings
 from migrantnet.db import Database
 from migrantnet.federation.fetch import FetchPolicy, SafeClient, Signer
 from migrantnet.federation.httpsig import load_private_key, sign_request
+from migrantnet.federation.rendered import RenderedCache
 from migrantnet.models import Actor
 from migrantnet.uris import Uris
 
@@ -28,6 +29,11 @@ class Federation:
             user_agent=f"migrantnet/{__version__} (+{settings.base_url})",
         )
         self.client = SafeClient(self.policy)
+        self.rendered = RenderedCache(
+            db,
+            entries=settings.render_cache_entries,
+            check_seconds=settings.render_cache_check_seconds,
+        )
         # Set when work is queued in this process, so an in-process worker starts at once.
         self.wakeup = asyncio.Event()
 

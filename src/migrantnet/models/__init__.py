@@ -1,5 +1,6 @@
 """Typed ORM models, one module per aggregate. Nothing here knows HTTP, ActivityPub or settings."""
 
+from migrantnet.models import changes  # noqa: F401  (registers the session hooks)
 from migrantnet.models.activity import InboxActivity, OutboxActivity
 from migrantnet.models.actor import Actor, ActorBlock, ActorType
 from migrantnet.models.base import Base, utcnow
@@ -17,7 +18,7 @@ from migrantnet.models.content_types import (
     Struggle,
     StruggleStatus,
 )
-from migrantnet.models.counts import ActorCount
+from migrantnet.models.counts import ActorCount, NodeCounter
 from migrantnet.models.delivery import Delivery, DomainHealth
 from migrantnet.models.follow import Follow
 from migrantnet.models.lifecycle import DeliveryState, FollowState, InboxState
@@ -47,6 +48,7 @@ __all__ = [
     "Kind",
     "Media",
     "Membership",
+    "NodeCounter",
     "OutboxActivity",
     "Outcome",
     "Practice",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, event, inspect
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
 
@@ -102,3 +102,17 @@ def _apply_counts(session: Session, _flush: UOWTransaction) -> None:
         set_={"value": ActorCount.value + statement.excluded.value},
     )
     connection.execute(statement)
+
+
+class NodeCounter(Base):
+    """Node-wide counters. `content` grows with every committed change to what the node
+    serves as rendered JSON (local actors and objects), so every process can tell that its
+    cached renderings are stale by reading one row."""
+
+    __tablename__ = "node_counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+CONTENT_GENERATION = "content"

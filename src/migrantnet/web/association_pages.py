@@ -16,10 +16,13 @@ from migrantnet.content.errors import NotFound
 from migrantnet.content.listing import Cursor, public_counts, section
 from migrantnet.content.struggles import struggle_timeline
 from migrantnet.federation.context import AS_CONTEXT, wants_activity_json
+from migrantnet.federation.deps import FederationDep
+from migrantnet.federation.rendered import cached
 from migrantnet.federation.responses import ActivityJSONResponse
 from migrantnet.federation.serialize.actor import actor_to_ap
 from migrantnet.federation.serialize.objects import object_to_ap
 from migrantnet.models import Actor, ContentObject, Event, Kind, Visibility
+from migrantnet.uris import Uris
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep, UrisDep
 from migrantnet.web.i18n import accepted_languages, wanted_languages
 from migrantnet.web.views.items import item_view, section_view
@@ -39,12 +42,17 @@ async def association_page(
     uris: UrisDep,
     settings: SettingsDep,
     templates: TemplatesDep,
+    fed: FederationDep,
     kind: str | None = None,
     before: str | None = None,
 ) -> Response:
-    actor = await get_association(session, slug)
     if wants_activity_json(request.headers.get("accept")):
-        return ActivityJSONResponse(actor_to_ap(actor, uris))
+
+        async def build() -> Response:
+            return ActivityJSONResponse(actor_to_ap(await get_association(session, slug), uris))
+
+        return await cached(fed.rendered, f"actor:{slug}", build)
+    actor = await get_association(session, slug)
     if kind is not None and kind not in KIND_VIEWS:
         raise NotFound(f"no kind of content named {kind!r}")
     cursor = Cursor.parse(before) if kind is not None and before is not None else None
@@ -91,21 +99,16 @@ async def object_page(
     uris: UrisDep,
     settings: SettingsDep,
     templates: TemplatesDep,
+    fed: FederationDep,
 ) -> Response:
-    actor = await get_association(session, slug)
-    obj = await session.scalar(
-        select(ContentObject).where(
-            ContentObject.ap_id == uris.object(slug, public_id),
-            ContentObject.actor_id == actor.id,
-        )
-    )
-    if obj is None or obj.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED):
-        raise NotFound("no such page")
-    as_json = wants_activity_json(request.headers.get("accept"))
+    if wants_activity_json(request.headers.get("accept")):
+
+        async def build() -> Response:
+            return await _object_json(session, uris, slug, public_id)
+
+        return await cached(fed.rendered, f"object:{slug}/{public_id}", build)
+    actor, obj = await _find_object(session, uris, slug, public_id)
     if obj.deleted_at is not None:
-        if as_json:
-            tombstone = {"@context": AS_CONTEXT, "id": obj.ap_id, "type": "Tombstone"}
-            return ActivityJSONResponse(tombstone, status_code=410)
         return templates.TemplateResponse(
             request,
             "error.html",
@@ -116,8 +119,6 @@ async def object_page(
             },
             status_code=410,
         )
-    if as_json:
-        return ActivityJSONResponse(object_to_ap(await load_details(session, obj, actor), uris))
     details = await load_details(session, obj, actor)
     wanted = wanted_languages(
         request.headers.get("accept-language"), request.query_params.get("lang")
@@ -133,6 +134,29 @@ async def object_page(
     )
     response.headers["Vary"] = "Accept, Accept-Language"
     return response
+
+
+async def _find_object(
+    session: AsyncSession, uris: Uris, slug: str, public_id: str
+) -> tuple[Actor, ContentObject]:
+    actor = await get_association(session, slug)
+    obj = await session.scalar(
+        select(ContentObject).where(
+            ContentObject.ap_id == uris.object(slug, public_id),
+            ContentObject.actor_id == actor.id,
+        )
+    )
+    if obj is None or obj.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED):
+        raise NotFound("no such page")
+    return actor, obj
+
+
+async def _object_json(session: AsyncSession, uris: Uris, slug: str, public_id: str) -> Response:
+    actor, obj = await _find_object(session, uris, slug, public_id)
+    if obj.deleted_at is not None:
+        tombstone = {"@context": AS_CONTEXT, "id": obj.ap_id, "type": "Tombstone"}
+        return ActivityJSONResponse(tombstone, status_code=410)
+    return ActivityJSONResponse(object_to_ap(await load_details(session, obj, actor), uris))
 
 
 async def _related(session: AsyncSession, details: ObjectDetails) -> Related:

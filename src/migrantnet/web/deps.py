@@ -14,19 +14,19 @@ from migrantnet.db import Database
 from migrantnet.uris import Uris
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     return request.app.state.db
 
 
-def get_uris(request: Request) -> Uris:
+async def get_uris(request: Request) -> Uris:
     return request.app.state.uris
 
 
-def get_templates(request: Request) -> Jinja2Templates:
+async def get_templates(request: Request) -> Jinja2Templates:
     return request.app.state.templates
 
 

@@ -19,7 +19,7 @@ CACHE_CONTROL = "public, max-age=31536000, immutable"
 IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
-def get_storage(request: Request) -> Storage:
+async def get_storage(request: Request) -> Storage:
     return LocalStorage(request.app.state.settings.media_dir)
 
 

@@ -1,4 +1,4 @@
-"""performance: listing indexes and kept counters
+"""performance: listing indexes, kept counters, the rendered-content generation
 
 Revision ID: 0003_perf
 Revises: 0002
@@ -7,6 +7,8 @@ Create Date: 2026-12-01 20:30:00
 Adds the indexes the keyset-paged lists walk (`ix_objects_listing`,
 `ix_objects_actor_kind_published`) and `actor_counts`, filled here from the objects already
 stored; from then on the session hook in `models/counts.py` keeps it up to date.
+`node_counters` holds the `content` generation that tells every process its cached JSON is
+stale (models/changes.py).
 """
 
 from collections.abc import Sequence
@@ -34,6 +36,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("actor_id", "name", name=op.f("pk_actor_counts")),
     )
+    op.create_table(
+        "node_counters",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_node_counters")),
+    )
     with op.batch_alter_table("objects", schema=None) as batch_op:
         batch_op.create_index(
             "ix_objects_listing", ["local", "visibility", "published_at", "id"], unique=False
@@ -54,4 +62,5 @@ def downgrade() -> None:
     with op.batch_alter_table("objects", schema=None) as batch_op:
         batch_op.drop_index("ix_objects_actor_kind_published")
         batch_op.drop_index("ix_objects_listing")
+    op.drop_table("node_counters")
     op.drop_table("actor_counts")

@@ -33,7 +33,7 @@ from migrantnet.web.auth import (
 from migrantnet.web.deps import SessionDep, UrisDep
 
 
-def get_federator(request: Request) -> Federator:
+async def get_federator(request: Request) -> Federator:
     return request.app.state.federator
 
 
