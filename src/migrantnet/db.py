@@ -1,7 +1,14 @@
 """Database engines and sessions for both backends.
 
-SQLite gets WAL, foreign keys and a busy timeout on every connection, so the embedded default
-behaves like a real database under a web process and a worker at once.
+SQLite gets WAL, synchronous=NORMAL, foreign keys and a busy timeout on every connection, so
+the embedded default behaves like a real database under a web process and a worker at once.
+
+Writing code paths ask for `Database.session(write=True)`. On SQLite those sessions come from
+a second, small pool whose transactions begin with `BEGIN IMMEDIATE`: the write lock is taken
+first, so a transaction that reads and then writes waits its turn in the busy handler. A
+transaction begun deferred that has read cannot wait when another connection committed in
+between (its snapshot is stale): it fails at once with `database is locked`. On PostgreSQL
+both are the same engine.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -36,6 +43,23 @@ def install_sqlite_pragmas(engine: Engine) -> None:
         event.listen(engine, "connect", _sqlite_pragmas)
 
 
+def _sqlite_writer(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # no BEGIN of the driver's own: _begin_immediate
+
+
+def _begin_immediate(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_write_engine(url: str) -> AsyncEngine:
+    """SQLite's engine for writing transactions: BEGIN IMMEDIATE, a few connections only (one
+    writes at a time anyway; each aiosqlite connection is a thread)."""
+    engine = create_engine(url, pool_size=2, max_overflow=3)
+    event.listen(engine.sync_engine, "connect", _sqlite_writer)
+    event.listen(engine.sync_engine, "begin", _begin_immediate)
+    return engine
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for `url` (already mapped to an async driver by the settings)."""
     parsed = make_url(url)
@@ -58,10 +82,14 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
+        sqlite = self.engine.dialect.name == "sqlite"
+        self.write_engine = create_write_engine(url) if sqlite else self.engine
         # Called after each commit that changed what the node renders (models/changes.py).
         self.content_listeners: list[Callable[[], None]] = []
-        self.sessions = async_sessionmaker(
-            self.engine, expire_on_commit=False, info={LISTENERS: self.content_listeners}
+        info = {LISTENERS: self.content_listeners}
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self.write_sessions = async_sessionmaker(
+            self.write_engine, expire_on_commit=False, info=info
         )
 
     @property
@@ -69,9 +97,12 @@ class Database:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
+    async def session(self, *, write: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session; `write=True` when its transactions will write (see the module's note)."""
+        async with (self.write_sessions if write else self.sessions)() as session:
             yield session
 
     async def dispose(self) -> None:
+        if self.write_engine is not self.engine:
+            await self.write_engine.dispose()
         await self.engine.dispose()

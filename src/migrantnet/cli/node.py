@@ -131,19 +131,12 @@ def serve(
     import uvicorn
 
     from migrantnet.app import create_app
+    from migrantnet.server_options import SERVER_OPTIONS
 
     settings = settings_from(data_dir)
     migrate(settings)
     application = create_app(settings, run_worker=worker)
-    uvicorn.run(
-        application,
-        host=host,
-        port=port,
-        access_log=False,
-        log_config=None,
-        proxy_headers=True,
-        server_header=False,
-    )
+    uvicorn.run(application, host=host, port=port, **SERVER_OPTIONS)
 
 
 @operator_errors
