@@ -10,6 +10,7 @@ import json
 import math
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,26 @@ def process_cpu_seconds(pid: int) -> tuple[float, float] | None:
         )
     except (OSError, ValueError, IndexError):
         return None
+
+
+def rsa_sign_rate(seconds: float = 1.0) -> float:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    message = b"x" * 300
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        key.sign(message, padding.PKCS1v15(), hashes.SHA256())
+        done += 1
+    return done / (time.perf_counter() - start)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def machine_load() -> str:
