@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,7 +26,7 @@ from migrantnet.federation.service import Federation
 from migrantnet.federation.worker import DeliveryWorker
 from migrantnet.logs import log_event
 from migrantnet.uris import Uris
-from migrantnet.web import api, association_pages, media, pages
+from migrantnet.web import account_pages, admin_pages, api, association_pages, media, pages
 from migrantnet.web.errors import install_error_handlers
 
 logger = logging.getLogger("migrantnet.app")
@@ -73,6 +74,8 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.state.settings = settings
     app.state.uris = Uris(settings.base_url)
     app.state.templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+    app.state.templates.env.globals.setdefault("_", _untranslated)
+    app.state.secret = settings.session_key or _ephemeral_key()
     install_error_handlers(app, extra=[*FEDERATION_ERRORS, (ActorUnavailable, 502)])
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(discovery.router)
@@ -82,4 +85,17 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.include_router(association_pages.router)
     app.include_router(api.build_router())
     app.include_router(pages.router)
+    app.include_router(account_pages.router)
+    app.include_router(admin_pages.router)
     return app
+
+
+def _untranslated(message: str, **values: object) -> str:
+    """`_()` in templates until the gettext catalogues are installed."""
+    return message % values if values else message
+
+
+def _ephemeral_key() -> bytes:
+    """Without MIGRANTNET_SECRET_KEY sessions and links last until the process ends."""
+    log_event(logger, "secret_key_missing", logging.WARNING)
+    return secrets.token_bytes(32)

@@ -6,7 +6,13 @@ from typing import Annotated
 
 import typer
 
-from migrantnet.cli.runner import DataDirOption, operator_errors, run_with_db, settings_from
+from migrantnet.cli.runner import (
+    CommandError,
+    DataDirOption,
+    operator_errors,
+    run_with_db,
+    settings_from,
+)
 from migrantnet.content.associations import get_association
 from migrantnet.content.users import create_user, grant_role
 from migrantnet.db import Database
@@ -39,3 +45,67 @@ def users_create(
 
     run_with_db(settings, work)
     typer.echo(f"User {email} created.")
+
+
+@app.command("reset-link")
+@operator_errors
+def users_reset_link(
+    email: Annotated[str, typer.Argument(help="E-mail address of the user.")],
+    send: Annotated[bool, typer.Option(help="Also mail it (needs MIGRANTNET_SMTP_HOST).")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Print a one-time link (valid 24 hours) to choose a new password."""
+    from migrantnet.content.account_links import RESET_LIFETIME, create_reset_link
+    from migrantnet.content.mail import mail_configured, send_mail
+    from migrantnet.content.users import get_user_by_email
+
+    settings = settings_from(data_dir)
+    key = settings.session_key
+    if key is None:
+        raise CommandError(
+            "MIGRANTNET_SECRET_KEY is not set (init writes one to the data directory's "
+            "migrantnet.env); links cannot work without it"
+        )
+    if send and not mail_configured(settings):
+        raise CommandError("--send needs MIGRANTNET_SMTP_HOST")
+
+    async def work(db: Database) -> tuple[str, str]:
+        async with db.session() as session, session.begin():
+            user = await get_user_by_email(session, email)
+            link = await create_reset_link(session, key, user)
+            return user.email, link.token
+
+    address, token = run_with_db(settings, work)
+    url = f"{settings.base_url}/reset/{token}"
+    hours = int(RESET_LIFETIME.total_seconds() // 3600)
+    if send:
+        send_mail(
+            settings,
+            address,
+            f"Choose a new password for {settings.domain}",
+            f"Open this link within {hours} hours to choose a new password:\n\n{url}\n\n"
+            "If you did not ask for it, ignore this mail.",
+        )
+        typer.echo(f"Mailed to {address}.", err=True)
+    typer.echo(url)
+
+
+@app.command("sign-out-everywhere")
+@operator_errors
+def users_sign_out_everywhere(
+    email: Annotated[str, typer.Argument(help="E-mail address of the user.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """End every browser session of a user at once (a lost or stolen phone)."""
+    from migrantnet.content.sessions import end_all_sessions
+    from migrantnet.content.users import get_user_by_email
+
+    settings = settings_from(data_dir)
+
+    async def work(db: Database) -> int:
+        async with db.session() as session, session.begin():
+            user = await get_user_by_email(session, email)
+            return await end_all_sessions(session, user)
+
+    ended = run_with_db(settings, work)
+    typer.echo(f"{ended} session(s) of {email} ended.")

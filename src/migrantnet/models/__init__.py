@@ -1,6 +1,7 @@
 """Typed ORM models, one module per aggregate. Nothing here knows HTTP, ActivityPub or settings."""
 
 from migrantnet.models import changes  # noqa: F401  (registers the session hooks)
+from migrantnet.models.account import AccountLink, LinkPurpose, SignInFailures, WebSession
 from migrantnet.models.activity import InboxActivity, OutboxActivity
 from migrantnet.models.actor import Actor, ActorBlock, ActorType
 from migrantnet.models.base import Base, utcnow
@@ -26,6 +27,7 @@ from migrantnet.models.token import ApiToken
 from migrantnet.models.user import Membership, Role, User
 
 __all__ = [
+    "AccountLink",
     "Actor",
     "ActorBlock",
     "ActorCount",
@@ -46,6 +48,7 @@ __all__ = [
     "InboxState",
     "Interaction",
     "Kind",
+    "LinkPurpose",
     "Media",
     "Membership",
     "NodeCounter",
@@ -55,9 +58,11 @@ __all__ = [
     "Report",
     "Resource",
     "Role",
+    "SignInFailures",
     "Struggle",
     "StruggleStatus",
     "User",
     "Visibility",
+    "WebSession",
     "utcnow",
 ]

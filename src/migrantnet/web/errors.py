@@ -7,18 +7,28 @@ traceback, never shown to the client.
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from migrantnet.content.account_links import LinkUnusable
 from migrantnet.content.errors import AlreadyExists, ContentError, Forbidden, InvalidInput, NotFound
+from migrantnet.content.sessions import SignInRefused, SignInThrottled
 from migrantnet.logs import log_event
+from migrantnet.web.forms import CsrfRefused, FormTooLarge
+from migrantnet.web.sessions import SignInRequired
 
 logger = logging.getLogger("migrantnet.web")
 
 STATUS_OF: list[tuple[type[Exception], int]] = [
+    (CsrfRefused, 403),
+    (FormTooLarge, 413),
+    (SignInThrottled, 429),
+    (SignInRefused, 401),
+    (LinkUnusable, 410),
     (NotFound, 404),
     (Forbidden, 403),
     (AlreadyExists, 409),
@@ -75,6 +85,14 @@ def install_error_handlers(app: FastAPI, extra: list[tuple[type[Exception], int]
             )
         return JSONResponse({"error": "internal error"}, status_code=500)
 
+    async def on_sign_in_required(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, SignInRequired)
+        target = quote(exc.next_path, safe="/")
+        return RedirectResponse(
+            f"/login?next={target}", status_code=303, headers={"Cache-Control": "no-store"}
+        )
+
+    app.add_exception_handler(SignInRequired, on_sign_in_required)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(Exception, on_bug)

@@ -1,0 +1,197 @@
+"""The signed-in part of an association: its dashboard and its members (invitations).
+
+Roles: the association's admins (the `owner` role) invite and manage; editors write;
+moderators moderate. A node admin may do everything for every association.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.content.account_links import (
+    INVITE_LIFETIME,
+    ROLE_NAMES,
+    create_invitation,
+    pending_invitations,
+    role_name,
+)
+from migrantnet.content.associations import list_associations
+from migrantnet.content.errors import InvalidInput
+from migrantnet.content.mail import MailFailed, mail_configured, send_mail
+from migrantnet.logs import log_event
+from migrantnet.models import Actor, Membership, Role, User
+from migrantnet.web.auth import READ_ROLES, require_role
+from migrantnet.web.deps import SessionDep, SettingsDep
+from migrantnet.web.forms import read_form, text_field
+from migrantnet.web.rendering import render
+from migrantnet.web.sessions import SignedInDep, node_secret
+
+router = APIRouter(include_in_schema=False)
+logger = logging.getLogger("migrantnet.web.admin")
+ADMIN_ROLES = (Role.OWNER,)
+
+
+async def my_associations(session: AsyncSession, user: User) -> list[tuple[Actor, str]]:
+    """The associations a user works for, with their role (a node admin: all, as admin)."""
+    if user.is_admin:
+        return [(actor, "admin") for actor in await list_associations(session)]
+    rows = await session.execute(
+        select(Actor, Membership.role)
+        .join(Membership, Membership.actor_id == Actor.id)
+        .where(Membership.user_id == user.id, Actor.deleted_at.is_(None))
+        .order_by(Actor.name)
+    )
+    return [(actor, role_name(role)) for actor, role in rows]
+
+
+async def role_in(session: AsyncSession, user: User, actor: Actor) -> str:
+    if user.is_admin:
+        return "admin"
+    membership = await session.get(Membership, (user.id, actor.id))
+    return role_name(membership.role) if membership else ""
+
+
+@router.get("/admin")
+async def dashboard(request: Request, visitor: SignedInDep, session: SessionDep) -> Response:
+    assert visitor.user is not None
+    return render(
+        request,
+        visitor,
+        "admin/index.html",
+        {"associations": await my_associations(session, visitor.user)},
+    )
+
+
+@router.get("/new")
+async def new_anything(request: Request, visitor: SignedInDep) -> Response:
+    """`/new` is where people look for "write something": the dashboard says where."""
+    from migrantnet.web.rendering import see_other
+
+    return see_other("/admin")
+
+
+@router.get("/admin/{slug}")
+async def association_dashboard(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+) -> Response:
+    assert visitor.user is not None
+    actor = await require_role(session, visitor.user, slug, READ_ROLES)
+    role = await role_in(session, visitor.user, actor)
+    return render(
+        request,
+        visitor,
+        "admin/association.html",
+        {
+            "association": actor,
+            "role": role,
+            "can_publish": visitor.user.is_admin or role in ("admin", "editor"),
+            "can_manage": role == "admin",
+        },
+    )
+
+
+async def _members(session: AsyncSession, actor: Actor) -> list[tuple[User, str]]:
+    rows = await session.execute(
+        select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.actor_id == actor.id)
+        .order_by(User.email)
+    )
+    return [(user, role_name(role)) for user, role in rows]
+
+
+async def _members_page(
+    request: Request,
+    visitor: SignedInDep,
+    session: AsyncSession,
+    actor: Actor,
+    **context: object,
+) -> Response:
+    status = int(context.pop("status_code", 200))  # type: ignore[call-overload]
+    return render(
+        request,
+        visitor,
+        "admin/members.html",
+        {
+            "association": actor,
+            "members": await _members(session, actor),
+            "invitations": [
+                (link, role_name(link.role or ""))
+                for link in await pending_invitations(session, actor)
+            ],
+            "roles": list(ROLE_NAMES),
+            "days": INVITE_LIFETIME.days,
+            **context,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/admin/{slug}/members")
+async def members(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+) -> Response:
+    assert visitor.user is not None
+    actor = await require_role(session, visitor.user, slug, ADMIN_ROLES)
+    return await _members_page(request, visitor, session, actor)
+
+
+@router.post("/admin/{slug}/members")
+async def invite(
+    slug: str,
+    request: Request,
+    visitor: SignedInDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    form = await read_form(request, visitor)
+    assert visitor.user is not None
+    actor = await require_role(session, visitor.user, slug, ADMIN_ROLES)
+    email, role = text_field(form, "email"), text_field(form, "role", default="editor")
+    try:
+        link = await create_invitation(
+            session, node_secret(request), actor, visitor.user, email, role
+        )
+    except InvalidInput as exc:
+        return await _members_page(
+            request,
+            visitor,
+            session,
+            actor,
+            errors={exc.field: exc.message},
+            values={"email": email, "role": role},
+            status_code=422,
+        )
+    await session.commit()
+    url = f"{settings.base_url}/invite/{link.token}"
+    mailed, mail_error = False, None
+    if mail_configured(settings):
+        try:
+            await asyncio.to_thread(
+                send_mail,
+                settings,
+                link.row.email,
+                f"Join {actor.name} on {settings.domain}",
+                f"You are invited to {actor.name} as {role_name(link.row.role or '')}.\n"
+                f"Open this link within {INVITE_LIFETIME.days} days to accept:\n\n{url}\n",
+            )
+            mailed = True
+        except MailFailed as exc:
+            mail_error = str(exc)
+    log_event(logger, "invitation_created", association=actor.slug, role=link.row.role)
+    return await _members_page(
+        request,
+        visitor,
+        session,
+        actor,
+        invitation_url=url,
+        invited=link.row.email,
+        mailed=mailed,
+        mail_error=mail_error,
+    )
