@@ -26,7 +26,15 @@ from migrantnet.federation.service import Federation
 from migrantnet.federation.worker import DeliveryWorker
 from migrantnet.logs import log_event
 from migrantnet.uris import Uris
-from migrantnet.web import account_pages, admin_pages, api, association_pages, media, pages
+from migrantnet.web import (
+    account_pages,
+    admin_pages,
+    api,
+    association_pages,
+    authoring,
+    media,
+    pages,
+)
 from migrantnet.web.errors import install_error_handlers
 
 logger = logging.getLogger("migrantnet.app")
@@ -87,6 +95,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.include_router(pages.router)
     app.include_router(account_pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(authoring.router)
     return app
 
 

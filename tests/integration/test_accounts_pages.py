@@ -14,12 +14,12 @@ from migrantnet.app import create_app
 from migrantnet.config import Settings
 from migrantnet.db import Database
 from migrantnet.models import Actor, SignInFailures, WebSession
-from migrantnet.web import account_pages, admin_pages
+from migrantnet.web import account_pages, admin_pages, authoring
 
 ADMIN = "admin@node-a.test"
 PASSWORD = "correct horse battery"
 # Every router of pages with forms.
-FORM_ROUTERS = (account_pages.router, admin_pages.router)
+FORM_ROUTERS = (account_pages.router, admin_pages.router, authoring.router)
 
 
 @pytest.fixture
@@ -158,7 +158,13 @@ async def test_every_form_of_the_pages_checks_the_token(browser: httpx.AsyncClie
         if "POST" in getattr(route, "methods", set())
     ]
     assert "/login" in posts and "/admin/{slug}/members" in posts
-    fill = {"{slug}": "tunis_migrants", "{token}": "x", "{session_id}": "1"}
+    fill = {
+        "{slug}": "tunis_migrants",
+        "{token}": "x",
+        "{session_id}": "1",
+        "{kind}": "note",
+        "{public_id}": "x",
+    }
     for path in posts:
         for placeholder, value in fill.items():
             path = path.replace(placeholder, value)

@@ -150,6 +150,16 @@ def describe_when_where(event: Event, language: str) -> str:
     return " · ".join(parts)
 
 
+def describe_event_input(data: EventInput, language: str) -> tuple[str, str]:
+    """What an event form would publish, in words (in its zone, and in UTC), before it is
+    published; `InvalidInput` where the form is wrong (unknown zone, end before start)."""
+    checked = check_event(data)
+    event = Event()
+    _apply(event, data)
+    utc = Event(starts_at=checked.starts_at, ends_at=checked.ends_at, timezone="UTC")
+    return describe_when_where(event, language), describe_when_where(utc, language)
+
+
 def _apply(event: Event, data: EventInput) -> None:
     checked = check_event(data)
     place = checked.place or PlaceInput()

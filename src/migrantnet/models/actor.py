@@ -51,6 +51,8 @@ class Actor(Base):
     show_follows: Mapped[bool] = mapped_column(Boolean, default=False)
     # Send long-form types as Notes, for followers who read on Mastodon (design §2).
     federate_as_note: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The zone an association's events are usually in: preselected in the event form.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     also_known_as: Mapped[list[str]] = mapped_column(JSONType, default=list)
     moved_to: Mapped[str | None] = mapped_column(String(2048))
     published_at: Mapped[datetime | None]

@@ -1,0 +1,387 @@
+"""Writing for an association in the browser: compose, preview, publish, edit and delete.
+
+Each kind's form is built from its API request body (`web.form_fields`), and a submitted
+form is validated by that same model and published by the same content service as the API.
+Buttons of one form do different things (`action`): add or remove a language, preview the
+Markdown rendered by the server (no JavaScript needed), publish. A mistake comes back as the
+form, with the message beside the field and everything typed kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import available_timezones
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData, UploadFile
+
+from migrantnet.config import Settings
+from migrantnet.content.details import load_details
+from migrantnet.content.errors import InvalidInput, NotFound
+from migrantnet.content.events import EventInput, describe_event_input
+from migrantnet.content.media import MediaLimits, store_upload
+from migrantnet.content.objects import delete_object, get_local_object
+from migrantnet.content.storage import LocalStorage
+from migrantnet.models import Actor, ContentObject, Kind, Media, Visibility
+from migrantnet.web.api.render import public_id_of
+from migrantnet.web.auth import DELETE_ROLES, PUBLISH_ROLES, require_role
+from migrantnet.web.deps import SessionDep, SettingsDep, UrisDep
+from migrantnet.web.drafts import (
+    SUGGESTED_LANGUAGES,
+    Draft,
+    add_language,
+    draft_from_form,
+    draft_of,
+    headline,
+    kind_api,
+    language_name,
+    new_draft,
+    remove_language,
+    text_direction,
+)
+from migrantnet.web.form_fields import (
+    HINTS,
+    LABELS,
+    option_label,
+    service_field,
+    validation_errors,
+)
+from migrantnet.web.forms import read_form
+from migrantnet.web.rendering import render, see_other
+from migrantnet.web.sessions import SignedInDep, Visitor
+
+router = APIRouter(include_in_schema=False)
+ZONES = tuple(sorted(available_timezones()))
+LIST_SIZE = 50
+
+
+def _kind(kind: str) -> Kind:
+    if kind_api(kind) is None:
+        raise NotFound(f"no kind of content named {kind!r}")
+    return Kind(kind)
+
+
+def _language(request: Request) -> str:
+    """The editor's interface language, for dates in words and language names."""
+    chosen = getattr(request.state, "interface", None)
+    return str(getattr(chosen, "language", None) or "en")
+
+
+def _when_in_words(draft: Draft, language: str) -> tuple[tuple[str, str] | None, str | None]:
+    """An event draft's time in words, or the reason it cannot be said yet."""
+    spec = kind_api(Kind.EVENT)
+    assert spec is not None
+    try:
+        body = spec.body.model_validate(draft.body())
+        data: EventInput = spec.to_input(body, Visibility.PUBLIC)
+        return describe_event_input(data, language), None
+    except ValidationError:
+        return None, None
+    except InvalidInput as exc:
+        return None, exc.message if exc.field in ("timezone", "ends") else None
+
+
+def _compose(
+    request: Request,
+    visitor: Visitor,
+    actor: Actor,
+    draft: Draft,
+    *,
+    action: str,
+    obj: ContentObject | None = None,
+    errors: dict[str, str] | None = None,
+    preview: bool = False,
+    media: list[Media] | None = None,
+) -> Response:
+    language = _language(request)
+    when = None
+    if draft.kind == Kind.EVENT:
+        when, _ = _when_in_words(draft, language)
+    errors = errors or {}
+    return render(
+        request,
+        visitor,
+        "admin/compose.html",
+        {
+            "association": actor,
+            "draft": draft,
+            "action": action,
+            "obj": obj,
+            "errors": errors,
+            "values": draft.values,
+            "previews": draft.previews() if preview else {},
+            "when": when,
+            "media": media or [],
+            "zones": ZONES if draft.kind == Kind.EVENT else (),
+            "language_names": {code: language_name(code, language) for code in draft.languages},
+            "directions": {code: text_direction(code) for code in draft.languages},
+            "suggested": [
+                (code, language_name(code, language))
+                for code in SUGGESTED_LANGUAGES
+                if code not in draft.languages
+            ],
+            "visibilities": [v.value for v in Visibility],
+            "labels": LABELS,
+            "hints": HINTS,
+            "option_label": option_label,
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+async def _attached(session: AsyncSession, actor: Actor, ids: list[str]) -> list[Media]:
+    if not ids:
+        return []
+    rows = await session.scalars(
+        select(Media).where(Media.public_id.in_(ids), Media.actor_id == actor.id)
+    )
+    found = {media.public_id: media for media in rows}
+    return [found[i] for i in ids if i in found]
+
+
+async def _take_upload(
+    session: AsyncSession, settings: Settings, actor: Actor, form: FormData, draft: Draft
+) -> dict[str, str]:
+    """Store the file of this submission, if any (committed, so it survives a form error)."""
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return {}
+    data = await upload.read()
+    if not data:
+        return {}
+    try:
+        media = await store_upload(
+            session,
+            LocalStorage(settings.media_dir),
+            actor,
+            data=data,
+            filename=upload.filename,
+            declared_type=upload.content_type,
+            alt_text=str(form.get("alt_text") or "") or None,
+            limits=MediaLimits.from_settings(settings),
+        )
+    except InvalidInput as exc:
+        return {"alt_text" if exc.field == "alt_text" else "file": exc.message}
+    await session.commit()
+    draft.media_ids.append(media.public_id)
+    return {}
+
+
+async def _submit(
+    request: Request,
+    visitor: Visitor,
+    session: AsyncSession,
+    settings: Settings,
+    actor: Actor,
+    kind: Kind,
+    form: FormData,
+    obj: ContentObject | None,
+) -> tuple[Draft, dict[str, str], bool, ContentObject | None]:
+    """Apply the pressed button: (draft, errors, preview?, the published object or None)."""
+    draft = draft_from_form(kind, form)
+    errors = await _take_upload(session, settings, actor, form, draft)
+    action = str(form.get("action") or "publish")
+    if action == "add_language":
+        try:
+            add_language(draft, str(form.get("new_language") or ""))
+        except InvalidInput as exc:
+            errors[exc.field] = exc.message
+        return draft, errors, False, None
+    if action.startswith("remove:"):
+        remove_language(draft, action.removeprefix("remove:"))
+        return draft, errors, False, None
+    if action == "preview" or errors:
+        return draft, errors, True, None
+    spec = kind_api(kind)
+    assert spec is not None
+    try:
+        body = spec.body.model_validate(draft.body())
+    except ValidationError as exc:
+        return draft, validation_errors(exc), False, None
+    federator = request.app.state.federator
+    uris = request.app.state.uris
+    try:
+        async with session.begin_nested():
+            if obj is None:
+                data = spec.to_input(body, draft.visibility)
+                done = await spec.publish(session, uris, federator, actor, data)
+            else:
+                data = spec.to_input(body, obj.visibility)
+                done = await spec.edit(session, federator, actor, obj, data)
+    except InvalidInput as exc:
+        return draft, {service_field(exc.field): exc.message}, False, None
+    await session.commit()
+    return draft, {}, False, done
+
+
+@router.get("/admin/{slug}/new/{kind}")
+async def compose(
+    slug: str, kind: str, request: Request, visitor: SignedInDep, session: SessionDep
+) -> Response:
+    assert visitor.user is not None
+    actor = await require_role(session, visitor.user, slug, PUBLISH_ROLES)
+    draft = new_draft(_kind(kind), _language(request))
+    if draft.kind == Kind.EVENT:
+        draft.values.setdefault("timezone", actor.timezone or "UTC")
+    return _compose(request, visitor, actor, draft, action=f"/admin/{slug}/new/{kind}")
+
+
+@router.post("/admin/{slug}/new/{kind}")
+async def publish(
+    slug: str,
+    kind: str,
+    request: Request,
+    visitor: SignedInDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    form = await read_form(request, visitor)
+    assert visitor.user is not None
+    actor = await require_role(session, visitor.user, slug, PUBLISH_ROLES)
+    draft, errors, preview, done = await _submit(
+        request, visitor, session, settings, actor, _kind(kind), form, None
+    )
+    if done is not None:
+        return see_other(f"/admin/{slug}/content?done=published&id={public_id_of(done)}")
+    media = await _attached(session, actor, draft.media_ids)
+    return _compose(
+        request,
+        visitor,
+        actor,
+        draft,
+        action=f"/admin/{slug}/new/{kind}",
+        errors=errors,
+        preview=preview,
+        media=media,
+    )
+
+
+async def _own_object(
+    session: AsyncSession, uris: Any, visitor: Visitor, slug: str, public_id: str, roles: Any
+) -> tuple[Actor, ContentObject]:
+    assert visitor.user is not None
+    actor = await require_role(session, visitor.user, slug, roles)
+    return actor, await get_local_object(session, actor, uris.object(slug, public_id))
+
+
+@router.get("/admin/{slug}/content/{public_id}/edit")
+async def edit_form(
+    slug: str,
+    public_id: str,
+    request: Request,
+    visitor: SignedInDep,
+    session: SessionDep,
+    uris: UrisDep,
+) -> Response:
+    actor, obj = await _own_object(session, uris, visitor, slug, public_id, PUBLISH_ROLES)
+    details = await load_details(session, obj, actor)
+    draft = draft_of(details, uris)
+    return _compose(
+        request,
+        visitor,
+        actor,
+        draft,
+        action=f"/admin/{slug}/content/{public_id}/edit",
+        obj=obj,
+        media=details.media,
+    )
+
+
+@router.post("/admin/{slug}/content/{public_id}/edit")
+async def edit(
+    slug: str,
+    public_id: str,
+    request: Request,
+    visitor: SignedInDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    uris: UrisDep,
+) -> Response:
+    form = await read_form(request, visitor)
+    actor, obj = await _own_object(session, uris, visitor, slug, public_id, PUBLISH_ROLES)
+    draft, errors, preview, done = await _submit(
+        request, visitor, session, settings, actor, Kind(obj.kind), form, obj
+    )
+    if done is not None:
+        return see_other(f"/admin/{slug}/content?done=edited&id={public_id}")
+    return _compose(
+        request,
+        visitor,
+        actor,
+        draft,
+        action=f"/admin/{slug}/content/{public_id}/edit",
+        obj=obj,
+        errors=errors,
+        preview=preview,
+        media=await _attached(session, actor, draft.media_ids),
+    )
+
+
+@router.get("/admin/{slug}/content/{public_id}/delete")
+async def delete_form(
+    slug: str,
+    public_id: str,
+    request: Request,
+    visitor: SignedInDep,
+    session: SessionDep,
+    uris: UrisDep,
+) -> Response:
+    actor, obj = await _own_object(session, uris, visitor, slug, public_id, DELETE_ROLES)
+    return render(
+        request,
+        visitor,
+        "admin/delete.html",
+        {"association": actor, "obj": obj, "title": headline(obj), "public_id": public_id},
+    )
+
+
+@router.post("/admin/{slug}/content/{public_id}/delete")
+async def delete(
+    slug: str,
+    public_id: str,
+    request: Request,
+    visitor: SignedInDep,
+    session: SessionDep,
+    uris: UrisDep,
+) -> Response:
+    await read_form(request, visitor)
+    actor, obj = await _own_object(session, uris, visitor, slug, public_id, DELETE_ROLES)
+    await delete_object(session, request.app.state.federator, actor, obj)
+    await session.commit()
+    return see_other(f"/admin/{slug}/content?done=deleted")
+
+
+@router.get("/admin/{slug}/content")
+async def content_list(
+    slug: str,
+    request: Request,
+    visitor: SignedInDep,
+    session: SessionDep,
+    done: str | None = None,
+    before: int | None = None,
+) -> Response:
+    assert visitor.user is not None
+    actor = await require_role(session, visitor.user, slug, DELETE_ROLES)
+    query = select(ContentObject).where(
+        ContentObject.actor_id == actor.id,
+        ContentObject.local.is_(True),
+        ContentObject.deleted_at.is_(None),
+    )
+    if before is not None:
+        query = query.where(ContentObject.id < before)
+    rows = list(await session.scalars(query.order_by(ContentObject.id.desc()).limit(LIST_SIZE)))
+    return render(
+        request,
+        visitor,
+        "admin/content.html",
+        {
+            "association": actor,
+            "items": [(obj, headline(obj), public_id_of(obj)) for obj in rows],
+            "done": done,
+            "older": rows[-1].id if len(rows) == LIST_SIZE else None,
+        },
+    )

@@ -1,0 +1,221 @@
+"""Forms built from the JSON API's request bodies: one definition of a kind's fields.
+
+`fields_of(EventIn)` lists the inputs a kind needs, read from its pydantic model; a submitted
+form becomes the same body the API receives (`form_to_body`), so the page and the API share
+the model's validation and the content service's rules. Errors of either come back as
+field name -> message, shown beside the field.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+
+# Filled in by the multilingual editor, the upload part or the common part of every form.
+COMMON = frozenset({"texts", "text", "primary_language", "media_ids", "visibility"})
+# Names the content services give their errors -> the form's field names.
+SERVICE_FIELDS = {
+    "latitude": "place.latitude",
+    "longitude": "place.longitude",
+    "country": "place.country",
+    "struggle": "struggle_id",
+    "organizers": "organizers",
+}
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input: `widget` is text, textarea, date, datetime, select, list, lines or group."""
+
+    name: str
+    widget: str
+    required: bool = False
+    options: tuple[str, ...] = ()
+    default: str = ""
+    children: tuple[FormField, ...] = field(default_factory=tuple)
+    columns: tuple[str, ...] = ()  # for `lines`: the fields of one line, in order
+
+
+def _unwrap(annotation: Any) -> Any:
+    """`X | None` -> X."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        return args[0] if len(args) == 1 else str
+    return annotation
+
+
+def _widget(name: str, annotation: Any) -> FormField | None:
+    kind = _unwrap(annotation)
+    origin = typing.get_origin(kind)
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return FormField(name, "select", options=tuple(str(item.value) for item in kind))
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        return FormField(name, "group", children=tuple(fields_of(kind, prefix=f"{name}.")))
+    if origin is list:
+        (item,) = typing.get_args(kind)
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return FormField(name, "lines", columns=tuple(item.model_fields))
+        return FormField(name, "list")
+    if kind is datetime:
+        return FormField(name, "datetime")
+    if kind is date:
+        return FormField(name, "date")
+    if kind in (str, float, int):
+        return FormField(name, "text")
+    return None
+
+
+def fields_of(model: type[BaseModel], *, prefix: str = "") -> list[FormField]:
+    """The kind-specific inputs of a request body model, in the model's order."""
+    found = []
+    for name, info in model.model_fields.items():
+        if not prefix and name in COMMON:
+            continue
+        made = _widget(f"{prefix}{name}", info.annotation)
+        if made is None:
+            continue
+        default = info.default
+        if isinstance(default, Enum):
+            default = default.value
+        found.append(
+            FormField(
+                made.name,
+                made.widget,
+                required=info.is_required(),
+                options=made.options,
+                default="" if default is None or not isinstance(default, str) else default,
+                children=made.children,
+                columns=made.columns,
+            )
+        )
+    return found
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.replace("\n", ",").split(",") if part.strip()]
+
+
+def field_values(fields: list[FormField], form: FormData) -> dict[str, Any]:
+    """The kind-specific part of the body, from a submitted form (empty inputs left out)."""
+    body: dict[str, Any] = {}
+    for f in fields:
+        key = f.name.rsplit(".", 1)[-1]
+        if f.widget == "group":
+            nested = field_values(list(f.children), form)
+            if nested:
+                body[key] = nested
+            continue
+        raw = _text(form, f.name)
+        if f.widget == "list":
+            body[key] = _split(raw)
+        elif f.widget == "lines":
+            rows = []
+            for line in raw.splitlines():
+                parts = line.strip().split(None, len(f.columns) - 1)
+                if parts:
+                    rows.append(dict(zip(f.columns, parts, strict=False)))
+            body[key] = rows
+        elif raw:
+            body[key] = raw
+    return body
+
+
+def values_for_form(fields: list[FormField], data: dict[str, Any]) -> dict[str, str]:
+    """Field name -> the text to show in its input, from a body-shaped mapping (editing)."""
+    shown: dict[str, str] = {}
+    for f in fields:
+        value = data.get(f.name.rsplit(".", 1)[-1])
+        if f.widget == "group":
+            shown.update(values_for_form(list(f.children), value or {}))
+        elif value is None:
+            continue
+        elif f.widget == "list":
+            shown[f.name] = ", ".join(str(item) for item in value)
+        elif f.widget == "lines":
+            shown[f.name] = "\n".join(
+                " ".join(str(row.get(col) or "") for col in f.columns).strip() for row in value
+            )
+        elif f.widget == "datetime" and isinstance(value, datetime):
+            shown[f.name] = value.strftime("%Y-%m-%dT%H:%M")
+        elif isinstance(value, Enum):
+            shown[f.name] = str(value.value)
+        else:
+            shown[f.name] = str(value)
+    return shown
+
+
+def validation_errors(exc: ValidationError) -> dict[str, str]:
+    """Pydantic's errors by form field (`texts.title` -> `title`, `place.latitude` stays)."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ()) if not isinstance(part, int)]
+        if loc and loc[0] in ("texts", "text"):
+            loc = loc[1:2] or ["body"]
+        name = ".".join(loc) or "form"
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        errors.setdefault(name, message)
+    return errors
+
+
+def service_field(name: str) -> str:
+    return SERVICE_FIELDS.get(name, name)
+
+
+# The label of each kind field (English msgids, translated in the templates).
+LABELS = {
+    "adopted_on": "Adopted on",
+    "adopted_at_place": "Adopted at (place)",
+    "status": "Status",
+    "countries": "Countries",
+    "topics": "Topics",
+    "started_on": "Started on",
+    "starts": "Starts",
+    "ends": "Ends",
+    "timezone": "Time zone",
+    "place": "Place",
+    "place.name": "Name of the place",
+    "place.street": "Street and number",
+    "place.locality": "Town or city",
+    "place.region": "Region",
+    "place.postal_code": "Postal code",
+    "place.country": "Country",
+    "place.latitude": "Latitude",
+    "place.longitude": "Longitude",
+    "online_url": "Online link",
+    "organizers": "Co-organisers",
+    "struggle_id": "Part of a struggle",
+    "kind": "Type",
+    "languages": "Languages it exists in",
+    "audience": "Audience",
+    "links": "Links",
+    "outcome": "Outcome",
+}
+HINTS = {
+    "countries": "Two-letter codes separated by commas, e.g. TN, IT.",
+    "topics": "Separated by commas, e.g. asylum, housing.",
+    "languages": "Codes separated by commas, e.g. fr, ar.",
+    "organizers": "Addresses of other associations' actors, separated by commas.",
+    "struggle_id": "The address of one of our struggles, or of a followed one.",
+    "links": "One per line: the address, then a name.",
+    "place.country": "Two-letter code, e.g. AR.",
+    "timezone": "Start typing a city: America/Argentina/Buenos_Aires, Africa/Tunis…",
+    "starts": "The time where the event happens.",
+    "online_url": "For an online event or a stream.",
+}
+
+
+def option_label(value: str) -> str:
+    """`good_practice` -> `Good practice`: the English msgid of an option."""
+    return value.replace("_", " ").capitalize()
