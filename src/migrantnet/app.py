@@ -32,8 +32,11 @@ from migrantnet.web import (
     api,
     association_pages,
     authoring,
+    cosign_pages,
     media,
+    network_pages,
     pages,
+    settings_pages,
 )
 from migrantnet.web.errors import install_error_handlers
 
@@ -96,6 +99,9 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.include_router(account_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(authoring.router)
+    app.include_router(network_pages.router)
+    app.include_router(settings_pages.router)
+    app.include_router(cosign_pages.router)
     return app
 
 

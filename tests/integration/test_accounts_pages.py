@@ -14,12 +14,26 @@ from migrantnet.app import create_app
 from migrantnet.config import Settings
 from migrantnet.db import Database
 from migrantnet.models import Actor, SignInFailures, WebSession
-from migrantnet.web import account_pages, admin_pages, authoring
+from migrantnet.web import (
+    account_pages,
+    admin_pages,
+    authoring,
+    cosign_pages,
+    network_pages,
+    settings_pages,
+)
 
 ADMIN = "admin@node-a.test"
 PASSWORD = "correct horse battery"
 # Every router of pages with forms.
-FORM_ROUTERS = (account_pages.router, admin_pages.router, authoring.router)
+FORM_ROUTERS = (
+    account_pages.router,
+    admin_pages.router,
+    authoring.router,
+    network_pages.router,
+    settings_pages.router,
+    cosign_pages.router,
+)
 
 
 @pytest.fixture

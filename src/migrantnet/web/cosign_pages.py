@@ -1,0 +1,141 @@
+"""Co-signing declarations from the browser, and the node's `/authorize_interaction`.
+
+An editor pastes a declaration's address (ours or another node's) and the association signs
+it; the signatures given can be withdrawn. `/authorize_interaction?uri=...` is where the
+subscribe template of our WebFinger sends someone who pressed "Follow" or "Interact"
+elsewhere: signed in here, they choose which of their associations follows or co-signs.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.content.errors import ContentError
+from migrantnet.federation.actors import ActorUnavailable
+from migrantnet.federation.cosign import cosign_declaration, withdraw_cosignature
+from migrantnet.federation.fetch import FetchError
+from migrantnet.federation.service import Federation
+from migrantnet.models import Actor, ContentObject, Cosignature
+from migrantnet.web.admin_pages import my_associations
+from migrantnet.web.auth import PUBLISH_ROLES, require_role
+from migrantnet.web.deps import SessionDep
+from migrantnet.web.drafts import headline
+from migrantnet.web.forms import read_form, text_field
+from migrantnet.web.rendering import render, see_other
+from migrantnet.web.sessions import SignedInDep, Visitor
+
+router = APIRouter(include_in_schema=False)
+DONE = {"signed": "Signed. The authors' node is told.", "withdrawn": "Signature withdrawn."}
+
+
+async def _signed(session: AsyncSession, actor: Actor) -> list[tuple[ContentObject, str]]:
+    rows = await session.scalars(
+        select(ContentObject)
+        .join(Cosignature, Cosignature.declaration_id == ContentObject.id)
+        .where(Cosignature.actor_id == actor.id)
+        .order_by(Cosignature.id.desc())
+    )
+    return [(obj, headline(obj)) for obj in rows]
+
+
+async def _page(
+    request: Request,
+    visitor: Visitor,
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    done: str | None = None,
+) -> Response:
+    return render(
+        request,
+        visitor,
+        "admin/cosign.html",
+        {
+            "association": actor,
+            "signed": await _signed(session, actor),
+            "errors": errors or {},
+            "values": values or {},
+            "done": DONE.get(done or ""),
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+async def _editor_of(session: AsyncSession, visitor: Visitor, slug: str) -> Actor:
+    assert visitor.user is not None
+    return await require_role(session, visitor.user, slug, PUBLISH_ROLES)
+
+
+@router.get("/admin/{slug}/cosign")
+async def cosign_form(
+    slug: str,
+    request: Request,
+    visitor: SignedInDep,
+    session: SessionDep,
+    done: str | None = None,
+    url: str | None = None,
+) -> Response:
+    actor = await _editor_of(session, visitor, slug)
+    return await _page(request, visitor, session, actor, done=done, values={"url": url or ""})
+
+
+@router.post("/admin/{slug}/cosign")
+async def cosign(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+) -> Response:
+    form = await read_form(request, visitor)
+    actor = await _editor_of(session, visitor, slug)
+    url = text_field(form, "url").strip()
+    fed: Federation = request.app.state.federation
+    try:
+        if not url.startswith(("http://", "https://")):
+            raise ContentError("give the address of the declaration, starting with https://")
+        async with session.begin_nested():
+            await cosign_declaration(session, fed, actor, url)
+    except (ContentError, ActorUnavailable, FetchError) as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        return await _page(
+            request, visitor, session, actor, errors={"url": message}, values={"url": url}
+        )
+    await session.commit()
+    fed.wakeup.set()
+    return see_other(f"/admin/{slug}/cosign?done=signed")
+
+
+@router.post("/admin/{slug}/cosign/withdraw")
+async def withdraw(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+) -> Response:
+    form = await read_form(request, visitor)
+    actor = await _editor_of(session, visitor, slug)
+    fed: Federation = request.app.state.federation
+    await withdraw_cosignature(session, fed, actor, text_field(form, "url"))
+    await session.commit()
+    fed.wakeup.set()
+    return see_other(f"/admin/{slug}/cosign?done=withdrawn")
+
+
+@router.get("/authorize_interaction")
+async def authorize_interaction(
+    request: Request, visitor: SignedInDep, session: SessionDep, uri: str = ""
+) -> Response:
+    """Follow or co-sign what `uri` names, as one of the signed-in person's associations."""
+    assert visitor.user is not None
+    target = uri.strip().removeprefix("acct:")
+    if target and not target.startswith(("http://", "https://", "@")):
+        target = f"@{target}"
+    return render(
+        request,
+        visitor,
+        "admin/authorize_interaction.html",
+        {
+            "uri": target,
+            "associations": await my_associations(session, visitor.user),
+            "is_url": target.startswith(("http://", "https://")),
+        },
+    )

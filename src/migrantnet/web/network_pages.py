@@ -1,0 +1,222 @@
+"""An association's network, for its admins: follow by handle or URL (after a preview of
+what it is), the lists of following and followers, follow requests, removing a follower.
+
+Looking a handle up fetches from another server; a failure is a message on the page (the
+other server is down, the handle does not exist), never an error page.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.content.errors import ContentError
+from migrantnet.content.html import html_to_text
+from migrantnet.content.network import outgoing_follows
+from migrantnet.federation.actors import ActorUnavailable, resolve_handle
+from migrantnet.federation.follows import (
+    decide_follow_request,
+    follow_remote,
+    reject_follow,
+    unfollow_remote,
+)
+from migrantnet.federation.service import Federation
+from migrantnet.models import Actor, Follow, FollowState, Role
+from migrantnet.web.auth import require_role
+from migrantnet.web.deps import SessionDep
+from migrantnet.web.forms import read_form, text_field
+from migrantnet.web.rendering import render, see_other
+from migrantnet.web.sessions import SignedInDep, Visitor
+
+router = APIRouter(include_in_schema=False)
+ADMIN_ROLES = (Role.OWNER,)
+# What a person is told an actor type is, before following it.
+TYPE_NAMES = {
+    "Person": "a person's account",
+    "Group": "a group",
+    "Organization": "an organisation",
+    "Application": "a server (node)",
+    "Service": "a service or bot",
+}
+DONE = {
+    "followed": "Follow request sent. It shows as accepted once they answer.",
+    "unfollowed": "You no longer follow them.",
+    "approved": "Follow request approved.",
+    "rejected": "Follow request rejected.",
+    "removed": "Follower removed.",
+}
+
+
+def _federation(request: Request) -> Federation:
+    fed: Federation = request.app.state.federation
+    return fed
+
+
+async def _followers(session: AsyncSession, actor: Actor, state: str) -> list[tuple[Follow, Actor]]:
+    rows = await session.execute(
+        select(Follow, Actor)
+        .join(Actor, Actor.id == Follow.follower_id)
+        .where(Follow.followed_id == actor.id, Follow.state == state)
+        .order_by(Follow.id.desc())
+    )
+    return [(follow, follower) for follow, follower in rows]
+
+
+async def _page(
+    request: Request,
+    visitor: Visitor,
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    status_code: int = 200,
+    **context: object,
+) -> Response:
+    following = [
+        (follow, target)
+        for follow, target in await outgoing_follows(session, actor)
+        if follow.state in (FollowState.PENDING, FollowState.ACCEPTED)
+    ]
+    return render(
+        request,
+        visitor,
+        "admin/network.html",
+        {
+            "association": actor,
+            "following": following,
+            "followers": await _followers(session, actor, FollowState.ACCEPTED),
+            "requests": await _followers(session, actor, FollowState.PENDING),
+            "values": {},
+            "errors": {},
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+async def _admin_of(session: AsyncSession, visitor: Visitor, slug: str) -> Actor:
+    assert visitor.user is not None
+    return await require_role(session, visitor.user, slug, ADMIN_ROLES)
+
+
+@router.get("/admin/{slug}/network")
+async def network(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep, done: str | None = None
+) -> Response:
+    actor = await _admin_of(session, visitor, slug)
+    return await _page(request, visitor, session, actor, done=DONE.get(done or ""))
+
+
+@router.post("/admin/{slug}/network/lookup")
+async def lookup(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+) -> Response:
+    """Show what a handle or URL is before following it."""
+    form = await read_form(request, visitor)
+    actor = await _admin_of(session, visitor, slug)
+    handle = text_field(form, "handle").strip()
+    if not handle:
+        errors = {"handle": "give a handle like @name@host or the address of an account"}
+        return await _page(request, visitor, session, actor, errors=errors, status_code=422)
+    try:
+        target = await resolve_handle(session, _federation(request), handle)
+    except (ActorUnavailable, ContentError) as exc:
+        return await _page(
+            request,
+            visitor,
+            session,
+            actor,
+            errors={"handle": str(exc)},
+            values={"handle": handle},
+            status_code=422,
+        )
+    await session.commit()
+    if target.local:
+        errors = {"handle": "this account is on this node: no need to follow it"}
+        return await _page(
+            request, visitor, session, actor, errors=errors, values={"handle": handle}
+        )
+    existing = await session.scalar(
+        select(Follow.state).where(Follow.follower_id == actor.id, Follow.followed_id == target.id)
+    )
+    return render(
+        request,
+        visitor,
+        "admin/follow_preview.html",
+        {
+            "association": actor,
+            "target": target,
+            "handle": handle,
+            "type_name": TYPE_NAMES.get(target.type, target.type),
+            "summary": html_to_text(target.summary or "")[:500],
+            "state": existing,
+        },
+    )
+
+
+@router.post("/admin/{slug}/network/follow")
+async def follow(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+) -> Response:
+    form = await read_form(request, visitor)
+    actor = await _admin_of(session, visitor, slug)
+    try:
+        await follow_remote(session, _federation(request), actor, text_field(form, "handle"))
+    except (ActorUnavailable, ContentError) as exc:
+        return await _page(
+            request, visitor, session, actor, errors={"handle": str(exc)}, status_code=422
+        )
+    await session.commit()
+    _federation(request).wakeup.set()
+    return see_other(f"/admin/{slug}/network?done=followed")
+
+
+@router.post("/admin/{slug}/network/unfollow")
+async def unfollow(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+) -> Response:
+    form = await read_form(request, visitor)
+    actor = await _admin_of(session, visitor, slug)
+    await unfollow_remote(session, _federation(request), actor, text_field(form, "actor"))
+    await session.commit()
+    _federation(request).wakeup.set()
+    return see_other(f"/admin/{slug}/network?done=unfollowed")
+
+
+@router.post("/admin/{slug}/network/requests")
+async def decide(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+) -> Response:
+    form = await read_form(request, visitor)
+    actor = await _admin_of(session, visitor, slug)
+    accept = text_field(form, "decision") == "approve"
+    await decide_follow_request(
+        session, _federation(request), actor, text_field(form, "actor"), accept=accept
+    )
+    await session.commit()
+    _federation(request).wakeup.set()
+    return see_other(f"/admin/{slug}/network?done={'approved' if accept else 'rejected'}")
+
+
+@router.post("/admin/{slug}/network/followers/remove")
+async def remove_follower(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+) -> Response:
+    """Mastodon's "remove follower": a Reject of their Follow; they may ask again later."""
+    form = await read_form(request, visitor)
+    actor = await _admin_of(session, visitor, slug)
+    row = await session.scalar(
+        select(Follow)
+        .join(Actor, Actor.id == Follow.follower_id)
+        .where(
+            Follow.followed_id == actor.id,
+            Follow.state == FollowState.ACCEPTED,
+            Actor.ap_id == text_field(form, "actor"),
+        )
+    )
+    if row is not None:
+        await reject_follow(session, _federation(request), row)
+        await session.commit()
+        _federation(request).wakeup.set()
+    return see_other(f"/admin/{slug}/network?done=removed")

@@ -1,0 +1,146 @@
+"""An association's settings, for its admins: name, presentation, avatar, time zone, and
+the federation choices (approve followers by hand, federate as notes, show follows).
+
+A change is sent to the followers as an Update of the actor, as `associations update` does.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData, UploadFile
+
+from migrantnet.config import Settings
+from migrantnet.content.associations import update_association
+from migrantnet.content.errors import InvalidInput
+from migrantnet.content.events import check_timezone
+from migrantnet.content.html import html_to_text
+from migrantnet.content.markdown import render_markdown
+from migrantnet.content.media import MediaLimits, store_upload
+from migrantnet.content.storage import MEDIA_URL_PREFIX, LocalStorage
+from migrantnet.models import Actor, Role
+from migrantnet.web.auth import require_role
+from migrantnet.web.deps import SessionDep, SettingsDep
+from migrantnet.web.forms import read_form, text_field
+from migrantnet.web.rendering import render, see_other
+from migrantnet.web.sessions import SignedInDep, Visitor
+
+router = APIRouter(include_in_schema=False)
+ZONES = tuple(sorted(available_timezones()))
+MAX_SUMMARY = 2000
+
+
+def _values(actor: Actor) -> dict[str, str]:
+    return {
+        "name": actor.name or "",
+        "summary": html_to_text(actor.summary or ""),
+        "timezone": actor.timezone or "",
+    }
+
+
+def _page(
+    request: Request,
+    visitor: Visitor,
+    actor: Actor,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    done: bool = False,
+) -> Response:
+    return render(
+        request,
+        visitor,
+        "admin/settings.html",
+        {
+            "association": actor,
+            "values": values,
+            "errors": errors or {},
+            "zones": ZONES,
+            "done": done,
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/admin/{slug}/settings")
+async def settings_form(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep, done: str | None = None
+) -> Response:
+    assert visitor.user is not None
+    actor = await require_role(session, visitor.user, slug, (Role.OWNER,))
+    return _page(request, visitor, actor, _values(actor), done=done == "saved")
+
+
+async def _avatar(
+    session: SessionDep, settings: Settings, actor: Actor, form: FormData
+) -> str | None:
+    upload = form.get("avatar")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    data = await upload.read()
+    if not data:
+        return None
+    media = await store_upload(
+        session,
+        LocalStorage(settings.media_dir),
+        actor,
+        data=data,
+        filename=upload.filename,
+        declared_type=upload.content_type,
+        alt_text=f"{actor.name} logo",
+        limits=MediaLimits.from_settings(settings),
+    )
+    if not media.media_type.startswith("image/"):
+        raise InvalidInput("avatar", "must be an image (JPEG, PNG, WebP or GIF)")
+    return request_url(settings, MEDIA_URL_PREFIX + media.storage_key)
+
+
+def request_url(settings: Settings, path: str) -> str:
+    return settings.base_url + path
+
+
+@router.post("/admin/{slug}/settings")
+async def save_settings(
+    slug: str,
+    request: Request,
+    visitor: SignedInDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    form = await read_form(request, visitor)
+    assert visitor.user is not None
+    actor = await require_role(session, visitor.user, slug, (Role.OWNER,))
+    values = {
+        "name": text_field(form, "name"),
+        "summary": text_field(form, "summary"),
+        "timezone": text_field(form, "timezone").strip(),
+    }
+    try:
+        if len(values["summary"]) > MAX_SUMMARY:
+            raise InvalidInput("summary", f"at most {MAX_SUMMARY} characters")
+        if values["timezone"]:
+            check_timezone(values["timezone"])
+        async with session.begin_nested():
+            icon = await _avatar(session, settings, actor, form)
+            changed = await update_association(
+                session,
+                actor,
+                name=values["name"],
+                summary=render_markdown(values["summary"]) if values["summary"] else "",
+                manually_approves_followers="approve_followers" in form,
+                federate_as_note="federate_as_note" in form,
+                show_follows="show_follows" in form,
+            )
+            if icon is not None:
+                actor.icon_url = icon
+                changed = True
+            actor.timezone = values["timezone"] or None
+    except InvalidInput as exc:
+        field = "avatar" if exc.field in ("file", "alt_text") else exc.field
+        actor = await require_role(session, visitor.user, slug, (Role.OWNER,))  # reloaded
+        return _page(request, visitor, actor, values, {field: exc.message})
+    if changed:
+        await request.app.state.federator.actor_updated(session, actor)
+    await session.commit()
+    return see_other(f"/admin/{slug}/settings?done=saved")
