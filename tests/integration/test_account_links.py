@@ -195,3 +195,48 @@ async def test_reset_link_from_the_command_line_opens_once_and_ends_sessions(
             "admin@node.example",
             "brand new words",
         )
+
+
+async def test_reset_link_is_mailed_through_the_configured_smtp_server(
+    tmp_path: Path, database_url: str
+) -> None:
+    from smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    try:
+        data_dir = tmp_path / "node"
+        init = await _cli(
+            data_dir,
+            database_url,
+            "init",
+            "--domain",
+            "node.example",
+            "--association",
+            "assoc",
+            "--name",
+            "Assoc",
+            "--admin-email",
+            "admin@node.example",
+            "--admin-password",
+            PASSWORD,
+        )
+        assert init.exit_code == 0, init.output
+        no_server = await _cli(
+            data_dir, database_url, "users", "reset-link", "admin@node.example", "--send"
+        )
+        assert no_server.exit_code == 2 and "needs MIGRANTNET_SMTP_HOST" in no_server.output
+        config = data_dir / "migrantnet.env"
+        config.write_text(
+            config.read_text()
+            + f"MIGRANTNET_SMTP_HOST=127.0.0.1\nMIGRANTNET_SMTP_PORT={sink.port}\n"
+            + "MIGRANTNET_SMTP_STARTTLS=false\n"
+        )
+        sent = await _cli(
+            data_dir, database_url, "users", "reset-link", "admin@node.example", "--send"
+        )
+        assert sent.exit_code == 0, sent.output
+        url = sent.output.strip().splitlines()[-1]
+        assert len(sink.messages) == 1
+        assert "To: admin@node.example" in sink.messages[0] and url in sink.messages[0]
+    finally:
+        sink.stop()
