@@ -13,6 +13,7 @@ reset link or a correct password afterwards clears it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import re
@@ -32,8 +33,17 @@ SEEN_EVERY = timedelta(minutes=5)  # `last_seen_at` is written at most this ofte
 FREE_FAILURES = 4
 FIRST_WAIT = timedelta(seconds=30)
 MAX_WAIT = timedelta(minutes=15)
-# Verifying against this keeps an unknown e-mail as slow as a known one (no account probing).
-_DUMMY_HASH = hash_password("not a password of anyone here")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps an unknown e-mail as slow as a known one (no account
+    probing); made on first use, not at import (Argon2 takes a while and 64 MB)."""
+    return hash_password("not a password of anyone here")
+
+
+def _verify_unknown(password: str) -> None:
+    verify_password(_dummy_hash(), password)
 
 
 class SignInRefused(ContentError):
@@ -111,7 +121,7 @@ async def check_password(
     now = now or datetime.now(UTC)
     user = await session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        await asyncio.to_thread(verify_password, _DUMMY_HASH, password)
+        await asyncio.to_thread(_verify_unknown, password)
         raise SignInRefused("wrong e-mail or password")
     failures = await session.get(SignInFailures, user.id)
     if failures is not None:

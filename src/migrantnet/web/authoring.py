@@ -10,7 +10,6 @@ form, with the message beside the field and everything typed kept.
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -46,16 +45,17 @@ from migrantnet.web.drafts import (
 from migrantnet.web.form_fields import (
     HINTS,
     LABELS,
+    load_zone_names,
     option_label,
     service_field,
     validation_errors,
+    zone_names,
 )
 from migrantnet.web.forms import read_form
 from migrantnet.web.rendering import render, see_other
 from migrantnet.web.sessions import SignedInDep, Visitor
 
 router = APIRouter(include_in_schema=False)
-ZONES = tuple(sorted(available_timezones()))
 LIST_SIZE = 50
 
 
@@ -116,7 +116,7 @@ def _compose(
             "previews": draft.previews() if preview else {},
             "when": when,
             "media": media or [],
-            "zones": ZONES if draft.kind == Kind.EVENT else (),
+            "zones": zone_names() if draft.kind == Kind.EVENT else (),
             "language_names": {code: language_name(code, language) for code in draft.languages},
             "directions": {code: text_direction(code) for code in draft.languages},
             "suggested": [
@@ -224,6 +224,7 @@ async def compose(
 ) -> Response:
     assert visitor.user is not None
     actor = await require_role(session, visitor.user, slug, PUBLISH_ROLES)
+    await load_zone_names()
     draft = new_draft(_kind(kind), _language(request))
     if draft.kind == Kind.EVENT:
         draft.values.setdefault("timezone", actor.timezone or "UTC")
@@ -242,6 +243,7 @@ async def publish(
     form = await read_form(request, visitor)
     assert visitor.user is not None
     actor = await require_role(session, visitor.user, slug, PUBLISH_ROLES)
+    await load_zone_names()
     draft, errors, preview, done = await _submit(
         request, visitor, session, settings, actor, _kind(kind), form, None
     )
@@ -278,6 +280,7 @@ async def edit_form(
     uris: UrisDep,
 ) -> Response:
     actor, obj = await _own_object(session, uris, visitor, slug, public_id, PUBLISH_ROLES)
+    await load_zone_names()
     details = await load_details(session, obj, actor)
     draft = draft_of(details, uris)
     return _compose(
@@ -303,6 +306,7 @@ async def edit(
 ) -> Response:
     form = await read_form(request, visitor)
     actor, obj = await _own_object(session, uris, visitor, slug, public_id, PUBLISH_ROLES)
+    await load_zone_names()
     draft, errors, preview, done = await _submit(
         request, visitor, session, settings, actor, Kind(obj.kind), form, obj
     )

@@ -8,12 +8,15 @@ field name -> message, shown beside the field.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import types
 import typing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
@@ -214,6 +217,17 @@ HINTS = {
     "starts": "The time where the event happens.",
     "online_url": "For an online event or a stream.",
 }
+
+
+@functools.cache
+def zone_names() -> tuple[str, ...]:
+    """Every IANA zone, for the searchable list of time zones (read once, when first shown)."""
+    return tuple(sorted(available_timezones()))
+
+
+async def load_zone_names() -> tuple[str, ...]:
+    """`zone_names()` read in a thread the first time, so no request waits on the disk."""
+    return await asyncio.to_thread(zone_names)
 
 
 def option_label(value: str) -> str:

@@ -6,8 +6,6 @@ A change is sent to the followers as an Update of the actor, as `associations up
 
 from __future__ import annotations
 
-from zoneinfo import available_timezones
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
@@ -23,12 +21,12 @@ from migrantnet.content.storage import MEDIA_URL_PREFIX, LocalStorage
 from migrantnet.models import Actor, Role
 from migrantnet.web.auth import require_role
 from migrantnet.web.deps import SessionDep, SettingsDep
+from migrantnet.web.form_fields import load_zone_names, zone_names
 from migrantnet.web.forms import read_form, text_field
 from migrantnet.web.rendering import render, see_other
 from migrantnet.web.sessions import SignedInDep, Visitor
 
 router = APIRouter(include_in_schema=False)
-ZONES = tuple(sorted(available_timezones()))
 MAX_SUMMARY = 2000
 
 
@@ -56,7 +54,7 @@ def _page(
             "association": actor,
             "values": values,
             "errors": errors or {},
-            "zones": ZONES,
+            "zones": zone_names(),
             "done": done,
         },
         status_code=422 if errors else 200,
@@ -69,6 +67,7 @@ async def settings_form(
 ) -> Response:
     assert visitor.user is not None
     actor = await require_role(session, visitor.user, slug, (Role.OWNER,))
+    await load_zone_names()
     return _page(request, visitor, actor, _values(actor), done=done == "saved")
 
 
@@ -111,6 +110,7 @@ async def save_settings(
     form = await read_form(request, visitor)
     assert visitor.user is not None
     actor = await require_role(session, visitor.user, slug, (Role.OWNER,))
+    await load_zone_names()
     values = {
         "name": text_field(form, "name"),
         "summary": text_field(form, "summary"),
