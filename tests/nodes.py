@@ -119,7 +119,8 @@ class Node:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
+        # Generous: on a loaded machine importing the app alone can take half a minute.
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"node {self.name} exited:\n{self.log_path.read_text()}")
