@@ -26,7 +26,7 @@ from migrantnet.content.errors import InvalidInput
 from migrantnet.content.mail import MailFailed, mail_configured, send_mail
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, Membership, Role, User
-from migrantnet.web.api.kinds import KINDS
+from migrantnet.web.api.kinds import KIND_API
 from migrantnet.web.auth import READ_ROLES, require_role
 from migrantnet.web.deps import SessionDep, SettingsDep
 from migrantnet.web.forms import read_form, text_field
@@ -93,7 +93,7 @@ async def association_dashboard(
             "role": role,
             "can_publish": visitor.user.is_admin or role in ("admin", "editor"),
             "can_manage": role == "admin",
-            "kinds": [(spec.kind, spec.kind.capitalize()) for spec in KINDS],
+            "kinds": [(kind, kind.capitalize()) for kind in KIND_API],
             "network": True,
             "cosign": True,
         },

@@ -207,11 +207,9 @@ async def _submit(
     try:
         async with session.begin_nested():
             if obj is None:
-                data = spec.to_input(body, draft.visibility)
-                done = await spec.publish(session, uris, federator, actor, data)
+                done = await spec.publish(session, uris, federator, actor, body, draft.visibility)
             else:
-                data = spec.to_input(body, obj.visibility)
-                done = await spec.edit(session, federator, actor, obj, data)
+                done = await spec.edit(session, federator, actor, obj, body)
     except InvalidInput as exc:
         return draft, {service_field(exc.field): exc.message}, False, None
     await session.commit()

@@ -19,9 +19,9 @@ from migrantnet.content.events import describe_when_where
 from migrantnet.content.html import html_to_text
 from migrantnet.content.languages import check_language
 from migrantnet.content.markdown import render_markdown
-from migrantnet.models import ContentObject, Kind
+from migrantnet.models import ContentObject, Event, Kind
 from migrantnet.uris import Uris
-from migrantnet.web.api.kinds import KINDS, KindApi
+from migrantnet.web.api.kinds import KIND_API, KindApi
 from migrantnet.web.api.render import object_out
 from migrantnet.web.form_fields import FormField, field_values, fields_of, values_for_form
 
@@ -35,7 +35,7 @@ MAX_LANGUAGES = 12
 
 
 def kind_api(kind: str) -> KindApi[Any, Any] | None:
-    return next((spec for spec in KINDS if spec.kind == kind), None)
+    return KIND_API.get(kind)
 
 
 def language_name(code: str, interface: str = "en") -> str:
@@ -185,8 +185,8 @@ def draft_of(details: ObjectDetails, uris: Uris) -> Draft:
     draft.values = values_for_form(draft.fields, data)
     for lang, text in out.texts.items():
         summary = text.summary or ""
-        event = details.event
-        if event is not None and summary == describe_when_where(event, lang):
+        event = details.row if kind == Kind.EVENT else None
+        if isinstance(event, Event) and summary == describe_when_where(event, lang):
             summary = ""  # written by the node from the date: it follows an edit
         draft.texts[lang] = {
             "title": text.title or "",
