@@ -64,8 +64,9 @@ def test_first_hour(
     # It is on the public page, in both languages.
     page.get_by_role("link", name="For the right to stay").click()
     expect(page.locator("h1")).to_contain_text("For the right to stay")
-    expect(page.locator("main")).to_contain_text("من أجل الحق في البقاء")
     declaration_url = page.url
+    page.get_by_role("link", name="العربية").click()  # shown in English, linked in Arabic
+    expect(page.locator("main")).to_contain_text("من أجل الحق في البقاء")
 
     # An event in Buenos Aires, its time in words before publishing.
     page.goto(f"{alpha.base_url}/admin/alpha_assoc/new/event")
