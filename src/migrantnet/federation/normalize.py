@@ -21,6 +21,7 @@ __all__ = [
     "PUBLIC_ALIASES",
     "addresses",
     "as_list",
+    "bounded",
     "first_id",
     "get_prop",
     "ids",
@@ -48,6 +49,18 @@ def as_list(value: Any) -> list[Any]:
     if isinstance(value, list | tuple):
         return list(value)
     return [value]
+
+
+# A peer's list is read only this far: enough for any honest object (Mastodon sends at most a
+# few dozen tags, 4 to 16 attachments), and it keeps every loop over a peer's list short.
+MAX_LIST_ITEMS = 256
+
+
+def bounded(value: Any, limit: int = MAX_LIST_ITEMS) -> list[Any]:
+    """``as_list`` cut to its first ``limit`` items: what we loop over when a peer sends a list."""
+    if isinstance(value, list | tuple):
+        return list(value[:limit])
+    return as_list(value)
 
 
 _UNSAFE_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
@@ -182,8 +195,8 @@ def type_names(doc: Any) -> list[str]:
     """The document's types as bare names (``as:Note`` and full IRIs → ``Note``)."""
     if not isinstance(doc, Mapping):
         return []
-    names: list[str] = []
-    for raw in as_list(doc.get("type", doc.get("@type"))):
+    names: dict[str, None] = {}
+    for raw in bounded(doc.get("type", doc.get("@type")), 16):
         if not isinstance(raw, str) or not raw.strip():
             continue
         name = raw.strip()
@@ -191,9 +204,9 @@ def type_names(doc: Any) -> list[str]:
             name = re.split(r"[#/]", name.rstrip("/#"))[-1]
         elif ":" in name:
             name = name.split(":", 1)[1]
-        if name and name not in names:
-            names.append(name)
-    return names
+        if name:
+            names.setdefault(name, None)
+    return list(names)
 
 
 _SIMPLE_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
@@ -221,7 +234,7 @@ def get_prop(doc: Mapping[str, Any], name: str) -> Any:
 
 
 def _context_language(doc: Mapping[str, Any]) -> str | None:
-    for entry in as_list(doc.get("@context")):
+    for entry in bounded(doc.get("@context"), 16):
         if isinstance(entry, Mapping):
             lang = entry.get("@language")
             if isinstance(lang, str) and lang.strip():
@@ -236,7 +249,7 @@ def _declared_language(doc: Mapping[str, Any]) -> str | None:
     ``language``/``inLanguage`` code or an ``@language`` in the context.
     """
     for key in ("language", "inLanguage"):
-        for item in as_list(get_prop(doc, key)):
+        for item in bounded(get_prop(doc, key), 16):
             code = item.get("identifier") if isinstance(item, Mapping) else item
             if isinstance(code, str) and _looks_like_language(code):
                 return code.strip()

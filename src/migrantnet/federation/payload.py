@@ -1,18 +1,27 @@
 """Decoding peers' JSON into values our databases can hold, for inboxes and fetches alike.
 
-Python's json accepts `NaN` and `Infinity`, which are not JSON and which PostgreSQL's jsonb
-refuses; JSON's `\\u0000` is valid but no text column holds a NUL. Both would turn a peer's
-oddity into our error, so they are settled here, at the border.
+Python's json accepts `NaN` and `Infinity`, which are not JSON, and makes `1e400` an
+infinity; PostgreSQL's jsonb refuses all three. JSON's `\\u0000` is valid but no text column
+holds a NUL. Each would turn a peer's oddity into our error, so they are settled here, at the
+border.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 
 def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # `1e400` is valid JSON, but an infinity for Python
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
 
 
 def _without_nul(value: Any) -> Any:
@@ -28,6 +37,7 @@ def _without_nul(value: Any) -> Any:
 def decode_json(body: bytes | str) -> Any:
     """Parse JSON strictly (no NaN/Infinity) and drop NUL characters; raises ValueError."""
     try:
-        return _without_nul(json.loads(body, parse_constant=_refuse_constant))
+        doc = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+        return _without_nul(doc)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None

@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 
 from migrantnet.content.html import is_blank_html, sanitize_html
 from migrantnet.federation.normalize import (
-    as_list,
+    bounded,
     first_id,
     get_prop,
     ids,
@@ -139,7 +139,7 @@ def _shared_inbox(doc: Mapping[str, Any]) -> str | None:
 def _icon_url(value: Any, base: str) -> str | None:
     """Pick the avatar: a URL string, an Image, or a list of sizes (largest wins)."""
     best: tuple[int, int, str] | None = None
-    for position, item in enumerate(as_list(value)):
+    for position, item in enumerate(bounded(value, 64)):
         url = _image_url(item, base)
         if url is None:
             continue
@@ -173,7 +173,7 @@ def _public_key(doc: Mapping[str, Any], ap_id: str) -> tuple[str | None, str | N
     one document vouch for another actor's signatures.
     """
     ownerless: tuple[str | None, str | None] | None = None
-    for key in as_list(doc.get("publicKey")):
+    for key in bounded(doc.get("publicKey"), 16):
         if not isinstance(key, Mapping):
             continue
         pem = key.get("publicKeyPem")

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from migrantnet.federation.normalize import (
     as_list,
+    bounded,
     get_prop,
     is_http_uri,
     link_url,
@@ -27,6 +28,10 @@ from migrantnet.federation.normalize import (
     type_names,
 )
 from migrantnet.federation.parse.errors import ParseError
+
+# How much of a peer's lists is read (the rest is ignored): places and links are few in truth.
+MAX_LOCATIONS = 16
+MAX_ATTACHMENTS = 64
 
 __all__ = ["ParsedEvent", "ParsedPlace", "parse_event", "parse_location"]
 
@@ -84,16 +89,13 @@ def parse_event(doc: Mapping[str, Any]) -> ParsedEvent:
     if end is not None and end < start:
         end = None  # an end before the start is a sender bug, not information
     places, online = parse_location(get_prop(doc, "location"))
-    online_urls = list(online)
-    for url in _website_links(doc):
-        if url not in online_urls:
-            online_urls.append(url)
+    online_urls = tuple(dict.fromkeys((*online, *_website_links(doc))))
     return ParsedEvent(
         start=start,
         end=end,
         timezone=valid_timezone(get_prop(doc, "timezone")),
         places=places,
-        online_urls=tuple(online_urls),
+        online_urls=online_urls,
         status=_status(doc),
         join_mode=_lower_word(get_prop(doc, "joinMode")),
         external_participation_url=_participation_url(get_prop(doc, "externalParticipationUrl")),
@@ -109,7 +111,7 @@ def parse_location(value: Any) -> tuple[tuple[ParsedPlace, ...], tuple[str, ...]
     """
     places: list[ParsedPlace] = []
     online: list[str] = []
-    for item in as_list(value):
+    for item in bounded(value, MAX_LOCATIONS):
         if isinstance(item, str):
             text = item.strip()
             if is_http_uri(text):
@@ -222,7 +224,7 @@ def _coordinates(item: Mapping[str, Any]) -> tuple[float | None, float | None]:
 def _website_links(doc: Mapping[str, Any]) -> list[str]:
     """Mobilizon puts the online address in an attachment Link named "Website"."""
     urls: list[str] = []
-    for item in as_list(doc.get("attachment")):
+    for item in bounded(doc.get("attachment"), MAX_ATTACHMENTS):
         if not isinstance(item, Mapping) or "Link" not in type_names(item):
             continue
         name = item.get("name")
@@ -261,7 +263,7 @@ def valid_timezone(value: Any) -> str | None:
 
 def _status(doc: Mapping[str, Any]) -> str:
     for key in ("eventStatus", "status"):
-        for raw in as_list(get_prop(doc, key)):
+        for raw in bounded(get_prop(doc, key), 16):
             if isinstance(raw, Mapping):
                 raw = raw.get("id") or raw.get("name")
             if isinstance(raw, str) and raw.strip():
@@ -285,7 +287,7 @@ def _participation_url(value: Any) -> str | None:
 
 
 def _category(value: Any) -> str | None:
-    for item in as_list(value):
+    for item in bounded(value, 16):
         if isinstance(item, Mapping):
             item = item.get("name") or item.get("identifier")
         text = plain_text(item)

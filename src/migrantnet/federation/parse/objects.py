@@ -21,7 +21,7 @@ from migrantnet.content.html import is_blank_html, sanitize_html
 from migrantnet.federation.normalize import (
     PUBLIC,
     addresses,
-    as_list,
+    bounded,
     first_id,
     get_prop,
     is_http_uri,
@@ -158,7 +158,7 @@ def _author(value: Any) -> str | None:
     typed personal actor wins over an untyped id, which wins over a Group.
     """
     best: tuple[int, str] | None = None
-    for item in as_list(value):
+    for item in bounded(value):
         found = first_id(item)
         if found is None:
             continue
@@ -178,27 +178,31 @@ def _author(value: Any) -> str | None:
 
 def _audience(doc: Mapping[str, Any]) -> tuple[str, ...]:
     """Groups the object belongs to: ``audience`` plus Groups in ``attributedTo``."""
-    found = [a for a in addresses(get_prop(doc, "audience")) if a != PUBLIC]
-    for item in as_list(doc.get("attributedTo")):
+    found = dict.fromkeys(a for a in addresses(bounded(get_prop(doc, "audience"))) if a != PUBLIC)
+    for item in bounded(doc.get("attributedTo")):
         if isinstance(item, Mapping) and "Group" in type_names(item):
             group = first_id(item)
-            if group and group not in found:
-                found.append(group)
+            if group:
+                found.setdefault(group, None)
     return tuple(found)
 
 
 _TAG_TYPES = ("Hashtag", "Mention", "Emoji")
+# Items read from `tag` and `attachment`; the rest is ignored (de-duplicated through a dict, so
+# the work is linear in what is read: a quadratic check once froze the event loop for 46 s).
+MAX_TAGS = 256
+MAX_ATTACHMENTS = 64
 
 
 def _tags(doc: Mapping[str, Any], base: str) -> tuple[ParsedTag, ...]:
     raw = doc.get("tag")
     if raw is None:
         raw = doc.get("tags")  # Prismo
-    result: list[ParsedTag] = []
-    for item in as_list(raw):
+    result: dict[ParsedTag, None] = {}
+    for item in bounded(raw, MAX_TAGS):
         tag = _tag(item, base) if isinstance(item, Mapping) else None
-        if tag is not None and tag not in result:
-            result.append(tag)
+        if tag is not None:
+            result.setdefault(tag, None)
     return tuple(result)
 
 
@@ -229,15 +233,15 @@ def _absolute(value: Any, base: str) -> str | None:
 
 
 def _attachments(doc: Mapping[str, Any], kind: str) -> tuple[ParsedAttachment, ...]:
-    result: list[ParsedAttachment] = []
-    for item in as_list(doc.get("attachment")):
+    result: dict[ParsedAttachment, None] = {}
+    for item in bounded(doc.get("attachment"), MAX_ATTACHMENTS):
         attachment = _attachment(item) if isinstance(item, Mapping) else None
-        if attachment is not None and attachment not in result:
-            result.append(attachment)
+        if attachment is not None:
+            result.setdefault(attachment, None)
     if not result and kind in _MEDIA_TYPES:
         media = _own_media(doc, _MEDIA_TYPES[kind])
         if media is not None:
-            result.append(media)
+            result.setdefault(media, None)
     return tuple(result)
 
 
@@ -260,7 +264,7 @@ def _attachment(item: Mapping[str, Any]) -> ParsedAttachment | None:
 
 
 def _nested_media_type(value: Any) -> str | None:
-    for item in as_list(value):
+    for item in bounded(value):
         if isinstance(item, Mapping):
             found = media_type_of(item)
             if found:
@@ -272,7 +276,7 @@ def _own_media(doc: Mapping[str, Any], prefix: str) -> ParsedAttachment | None:
     """An Image/Audio/Video object carries its media in ``url``; take the
     largest rendition of the matching media type as its attachment."""
     best: tuple[int, ParsedAttachment] | None = None
-    for item in as_list(doc.get("url")):
+    for item in bounded(doc.get("url")):
         if not isinstance(item, Mapping):
             continue
         media_type = media_type_of(item)

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from migrantnet.federation.normalize import as_list, first_id, ids, plain_text, type_names
-from migrantnet.federation.parse.objects import ParsedObject
+from migrantnet.federation.normalize import bounded, first_id, ids, plain_text, type_names
+from migrantnet.federation.parse.objects import MAX_ATTACHMENTS, ParsedObject
 
 _MEDIA_KINDS = {"Video": "video", "Audio": "audio"}  # a resource kind for others' media
 
@@ -33,12 +33,12 @@ def word(value: Any) -> str | None:
 
 
 def words(value: Any) -> list[str]:
-    result: list[str] = []
-    for item in as_list(value):
+    result: dict[str, None] = {}
+    for item in bounded(value):
         text = plain_text(item) if isinstance(item, str) else None
-        if text and text not in result:
-            result.append(text)
-    return result
+        if text:
+            result.setdefault(text, None)
+    return list(result)
 
 
 def date_of(value: Any) -> date | None:
@@ -81,7 +81,7 @@ def declaration_fields(doc: Mapping[str, Any], obj: ParsedObject) -> dict[str, A
 def resource_fields(doc: Mapping[str, Any], obj: ParsedObject) -> dict[str, Any]:
     audience = prop(doc, "resourceAudience") or doc.get("mn:audience")
     links = []
-    for item in as_list(doc.get("attachment")):
+    for item in bounded(doc.get("attachment"), MAX_ATTACHMENTS):
         if isinstance(item, Mapping) and "Link" in type_names(item):
             url = first_id({"type": "Link", "href": item.get("href") or item.get("url")})
             if url:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from migrantnet.federation.normalize import as_list, is_http_uri
+from migrantnet.federation.normalize import bounded, is_http_uri
 
 __all__ = ["WebFingerResult", "parse_webfinger"]
 
@@ -30,7 +30,7 @@ def parse_webfinger(jrd: Mapping[str, Any]) -> WebFingerResult:
     no ``actor_url`` (old GNU social), and the caller decides what that means."""
     if not isinstance(jrd, Mapping):
         return WebFingerResult(None, None, None, None, ())
-    links = [link for link in as_list(jrd.get("links")) if isinstance(link, Mapping)]
+    links = [link for link in bounded(jrd.get("links")) if isinstance(link, Mapping)]
     subject = jrd.get("subject")
     return WebFingerResult(
         subject=subject.strip() if isinstance(subject, str) and subject.strip() else None,
@@ -88,8 +88,8 @@ def _subscribe_template(links: list[Mapping[str, Any]]) -> str | None:
 
 def _aliases(value: Any) -> list[str]:
     """Aliases that are URIs (``https:``, ``acct:``); bare handles are dropped."""
-    result: list[str] = []
-    for item in as_list(value):
+    result: dict[str, None] = {}
+    for item in bounded(value):
         if not isinstance(item, str) or not item.strip():
             continue
         alias = item.strip()
@@ -98,6 +98,6 @@ def _aliases(value: Any) -> list[str]:
         except ValueError:
             continue
         usable = (scheme in ("http", "https") and is_http_uri(alias)) or scheme == "acct"
-        if usable and alias not in result:
-            result.append(alias)
-    return result
+        if usable:
+            result.setdefault(alias, None)
+    return list(result)
