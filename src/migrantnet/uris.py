@@ -6,9 +6,10 @@ federation does; it knows nothing but the node's base URL.
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 NODE_ACTOR_PATH = "/actor"
 SHARED_INBOX_PATH = "/inbox"
@@ -70,8 +71,53 @@ class Uris:
         return f"{actor_ap_id}#main-key"
 
     def is_local(self, url: str) -> bool:
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.netloc}" == self.base_url
+        """True for a URL on this node, however it is spelled: any case, a trailing dot, the
+        default port written out or left out, http for https, `localhost` for `127.0.0.1`.
+
+        A literal comparison once let a follower whose inbox was `https://NODE.EXAMPLE/inbox`
+        make the node deliver to itself and overwrite its own objects.
+        """
+        theirs = _origin(url)
+        return theirs is not None and theirs == _origin(self.base_url)
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, int] | None:
+    """(host, port) in one spelling; the scheme only decides the default port, and 80/443 of
+    the same host count as one (a reverse proxy answers both)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except (ValueError, AttributeError):
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        return None
+    host = _canonical_host(parts)
+    if host is None:
+        return None
+    port = port or DEFAULT_PORTS[scheme]
+    return host, 443 if port == 80 else port
+
+
+def _canonical_host(parts: SplitResult) -> str | None:
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        return None
+    try:
+        host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
+    if host == "localhost" or host.endswith(".localhost"):
+        return "loopback"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    address = getattr(address, "ipv4_mapped", None) or address
+    return "loopback" if address.is_loopback else str(address)
 
 
 def new_public_id() -> str:

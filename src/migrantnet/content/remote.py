@@ -55,12 +55,13 @@ async def find_object(session: AsyncSession, ap_id: str) -> ContentObject | None
 async def store_remote_object(
     session: AsyncSession, actor: Actor, data: RemoteObjectData
 ) -> ContentObject | None:
-    """Insert or update; returns None when the object was deleted before (a late Create), or
-    its id is longer than any we keep."""
-    if len(data.ap_id) > 2048:
+    """Insert or update; returns None when the object was deleted before (a late Create), is
+    one of ours (a peer's copy never overwrites the author's original), or its id is longer
+    than any we keep."""
+    if len(data.ap_id) > 2048 or actor.local:
         return None
     obj = await find_object(session, data.ap_id)
-    if obj is not None and (obj.deleted_at is not None or obj.actor_id != actor.id):
+    if obj is not None and (obj.local or obj.deleted_at is not None or obj.actor_id != actor.id):
         return None
     if obj is None:
         obj = ContentObject(ap_id=data.ap_id, actor_id=actor.id, local=False)

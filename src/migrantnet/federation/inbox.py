@@ -48,8 +48,8 @@ def decode_activity(content_type: str | None, body: bytes) -> dict[str, Any]:
         raise UnsupportedMediaType(f"content type {content_type!r} is not ActivityStreams JSON")
     try:
         doc = decode_json(body)
-    except ValueError:
-        raise BadActivity("body is not valid JSON") from None
+    except ValueError as exc:
+        raise BadActivity(f"body is not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(doc, dict):
         raise BadActivity("body is not a JSON object")
     return doc
@@ -80,6 +80,9 @@ async def receive(
         raise BadActivity(f"not an activity: {exc}") from None
     if len(parsed.actor) > MAX_ID_LENGTH or len(parsed.ap_id or "") > MAX_ID_LENGTH:
         raise BadActivity(f"ids longer than {MAX_ID_LENGTH} characters are not accepted")
+    if fed.uris.is_local(parsed.actor):
+        # Our own actors never deliver to us over HTTP; such a request is a loop or a forgery.
+        raise NotAllowed("activities of this node's own actors are not accepted from outside")
     actor_host = host_of(parsed.actor)
     health = await session.get(DomainHealth, actor_host)
     if health is not None and health.blocked:
