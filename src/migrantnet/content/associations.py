@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import AlreadyExists, InvalidInput, NotFound
+from migrantnet.content.html import sanitize_html
 from migrantnet.content.keys import generate_key_pair
 from migrantnet.models import Actor, ActorType
 from migrantnet.uris import Uris
@@ -64,6 +65,12 @@ def _local_actor(uris: Uris, slug: str, kind: ActorType, username: str, name: st
     )
 
 
+def _clean_summary(summary: str | None) -> str | None:
+    """The presentation is HTML shown as is on the association's page: sanitised here, on
+    every way in (creating once skipped it, and `<script>` went to the page)."""
+    return sanitize_html(summary) if summary is not None else None
+
+
 async def create_association(
     session: AsyncSession,
     uris: Uris,
@@ -80,7 +87,7 @@ async def create_association(
     if await session.scalar(select(Actor.id).where(Actor.slug == slug)) is not None:
         raise AlreadyExists(f"an association named {slug!r} already exists")
     actor = _local_actor(uris, slug, kind, slug, name)
-    actor.summary = summary
+    actor.summary = _clean_summary(summary)
     actor.manually_approves_followers = manually_approves_followers
     session.add(actor)
     await session.flush()
@@ -147,7 +154,7 @@ async def update_association(
     """Change what was given; True when anything changed (followers are then sent an Update)."""
     changes = {
         "name": check_name(name) if name is not None else None,
-        "summary": summary,
+        "summary": _clean_summary(summary),
         "manually_approves_followers": manually_approves_followers,
         "federate_as_note": federate_as_note,
         "show_follows": show_follows,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime, format_time
@@ -19,6 +18,7 @@ from migrantnet.content import peer_values
 from migrantnet.content.choices import check_choice
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.languages import check_countries, country_name
+from migrantnet.content.links import is_http_url
 from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
 from migrantnet.content.publishing import Federator
 from migrantnet.content.texts import Texts, TextsInput
@@ -69,10 +69,25 @@ def _instant(value: datetime, zone: ZoneInfo) -> datetime:
 def _http_url(value: str | None, field_name: str) -> str | None:
     if not value:
         return None
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_http_url(value.strip()):
         raise InvalidInput(field_name, f"{value!r} is not an http(s) link")
     return value.strip()
+
+
+MAX_ORGANIZERS = 50
+
+
+def check_organizers(values: list[str]) -> list[str]:
+    """Organizers are actor ids, shown as links: only http(s) URLs, each once, at most 50."""
+    if len(values) > MAX_ORGANIZERS:
+        raise InvalidInput("organizers", f"at most {MAX_ORGANIZERS} organizers")
+    result: dict[str, None] = {}
+    for value in values:
+        url = _http_url(value, "organizers")
+        if url is None:
+            raise InvalidInput("organizers", f"{value!r} is not an http(s) link to an actor")
+        result.setdefault(url, None)
+    return list(result)
 
 
 def _check_place(place: PlaceInput | None) -> PlaceInput | None:
@@ -104,6 +119,7 @@ class CheckedEvent:
     place: PlaceInput | None
     online_url: str | None
     status: EventStatus
+    organizers: list[str]
 
 
 def check_event(data: EventInput) -> CheckedEvent:
@@ -116,7 +132,10 @@ def check_event(data: EventInput) -> CheckedEvent:
     online = _http_url(data.online_url, "online_url")
     if place is None and online is None:
         raise InvalidInput("place", "an event needs a place or an online link")
-    return CheckedEvent(starts, ends, zone, place, online, check_status(data.status))
+    status = check_status(data.status)
+    return CheckedEvent(
+        starts, ends, zone, place, online, status, check_organizers(data.organizers)
+    )
 
 
 def describe_when_where(event: Event, language: str) -> str:
@@ -176,7 +195,7 @@ def _apply(event: Event, data: EventInput) -> None:
     event.latitude = place.latitude
     event.longitude = place.longitude
     event.online_url = checked.online_url
-    event.organizers = list(dict.fromkeys(data.organizers))
+    event.organizers = checked.organizers
 
 
 def _finish(obj: ContentObject, event: Event, texts: Texts, actor: Actor) -> None:
@@ -228,7 +247,7 @@ def store_remote(row: Event, data: RemoteEventData) -> None:
         lat = lon = None
     row.latitude, row.longitude = lat, lon
     row.online_url = data.online_url if data.online_url and len(data.online_url) <= 2048 else None
-    row.organizers = [item for item in data.organizers if isinstance(item, str)][:50]
+    row.organizers = [item for item in data.organizers if is_http_url(item)][:50]
 
 
 EVENT = KindSpec(

@@ -21,6 +21,7 @@ from migrantnet.models import (
     Actor,
     ContentObject,
 )
+from migrantnet.web.hrefs import safe_href
 from migrantnet.web.i18n import capitalised
 
 EXCERPT_LENGTH = 240
@@ -96,6 +97,9 @@ class ActorLink:
     url: str
     handle: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", safe_href(self.url))
+
 
 def actor_link(actor: Actor) -> ActorLink:
     url = f"/@{actor.slug}" if actor.local and actor.slug else actor.url or actor.ap_id
@@ -107,6 +111,9 @@ def actor_link(actor: Actor) -> ActorLink:
 class LinkView:
     url: str
     text: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", safe_href(self.url))
 
 
 @dataclass(frozen=True, slots=True)
