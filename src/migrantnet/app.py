@@ -38,7 +38,10 @@ from migrantnet.web import (
     pages,
     settings_pages,
 )
+from migrantnet.web.body_limit import BodyLimit
 from migrantnet.web.errors import install_error_handlers
+from migrantnet.web.origin import PinnedOrigin
+from migrantnet.web.security_headers import SecurityHeaders
 
 logger = logging.getLogger("migrantnet.app")
 WEB_DIR = Path(__file__).parent / "web"
@@ -88,6 +91,14 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.state.templates.env.globals.setdefault("_", _untranslated)
     app.state.secret = settings.session_key or _ephemeral_key()
     install_error_handlers(app, extra=[*FEDERATION_ERRORS, (ActorUnavailable, 502)])
+    # Outermost last: the origin is pinned before anything reads it, bodies capped before read.
+    app.add_middleware(
+        BodyLimit,
+        json_max=settings.request_max_bytes,
+        upload_max=max(settings.media_max_bytes, settings.image_max_bytes),
+    )
+    app.add_middleware(SecurityHeaders, https=settings.https)
+    app.add_middleware(PinnedOrigin, domain=settings.domain, scheme=settings.scheme)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(discovery.router)
     app.include_router(federation_routes.router)

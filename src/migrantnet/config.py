@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     delivery_backoff_scale: float = Field(
         default=1.0, gt=0, description="multiplies retry delays; tests shrink it"
     )
+    request_max_bytes: int = Field(
+        default=MEGABYTE,
+        ge=64 * 1024,
+        le=64 * MEGABYTE,
+        description="largest request body other than an upload, read before any parsing",
+    )
     unavailable_after_days: int = Field(default=7, ge=1, le=365)
     media_max_bytes: int = Field(
         default=20 * MEGABYTE,

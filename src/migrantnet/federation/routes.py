@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from migrantnet.content.associations import get_association, get_node_actor
 from migrantnet.content.errors import NotFound
 from migrantnet.federation.context import AS_CONTEXT
-from migrantnet.federation.deps import FederationDep
+from migrantnet.federation.deps import FederationDep, MaxIdCursor
 from migrantnet.federation.errors import PayloadTooLarge
 from migrantnet.federation.inbox import MAX_BODY_BYTES, receive
 from migrantnet.federation.inbox_processing import process_activity
@@ -121,7 +121,7 @@ def _collection(ap_id: str, total: int, items: list[Any] | None = None) -> dict[
 
 @router.get("/@{slug}/outbox")
 async def outbox(
-    slug: str, fed: FederationDep, page: bool = False, max_id: int | None = None
+    slug: str, fed: FederationDep, page: bool = False, max_id: MaxIdCursor = None
 ) -> Response:
     """Pages embed whole `Create{object}` items: Gancio backfills from the first page and does
     not dereference bare ids."""

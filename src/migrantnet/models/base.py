@@ -10,6 +10,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
+# Row ids are 32-bit integers on PostgreSQL (`SERIAL`): a cursor past this is nobody's row, and
+# handing it to the database is an error there (and an OverflowError past 2**63 on SQLite).
+MAX_ROW_ID = 2**31 - 1
+
 # Stable constraint names keep migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

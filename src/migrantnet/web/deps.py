@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.config import Settings
 from migrantnet.db import Database
+from migrantnet.models.base import MAX_ROW_ID
 from migrantnet.uris import Uris
 
 
@@ -35,6 +36,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+# `?before=` cursors of list pages: a row id, range-checked before it reaches SQL (422).
+BeforeCursor = Annotated[
+    int | None, Query(ge=1, le=MAX_ROW_ID, description="Show items older than this id.")
+]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -9,7 +9,7 @@ from migrantnet.content.network import events_of, network_objects, outgoing_foll
 from migrantnet.models import Event
 from migrantnet.web.api.responses import errors
 from migrantnet.web.api.schemas import FollowItem, NetworkEvent, NetworkItem
-from migrantnet.web.deps import SessionDep
+from migrantnet.web.deps import BeforeCursor, SessionDep
 
 router = APIRouter()
 
@@ -20,7 +20,7 @@ router = APIRouter()
     summary="What the association's network published",
     responses=errors(404),
 )
-async def network(slug: str, session: SessionDep, before: int | None = None) -> list[NetworkItem]:
+async def network(slug: str, session: SessionDep, before: BeforeCursor = None) -> list[NetworkItem]:
     """What the actors this association follows have published (public and unlisted)."""
     association = await get_association(session, slug)
     rows = await network_objects(session, association, before=before)
