@@ -394,7 +394,7 @@ async def test_nul_characters_and_non_json_constants_never_reach_the_database(
     body = json.dumps(activity).replace('"Like"', '"Like", "score": NaN').encode()
     refused = await remote_actor.signed_post(app_client, INBOX, body)
     assert refused.status_code == 400
-    assert refused.json() == {"error": "body is not valid JSON"}
+    assert refused.json() == {"error": "body is not valid JSON: NaN is not valid JSON"}
     assert await count(db, InboxActivity, InboxActivity.ap_id == activity["id"]) == 0
 
 
