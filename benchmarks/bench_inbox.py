@@ -302,7 +302,13 @@ def main() -> int:
         node = Node(
             "bench",
             Path(tmp),
-            extra_env={"MIGRANTNET_LOG_LEVEL": "WARNING", "MIGRANTNET_WORKER_POLL_SECONDS": "1"},
+            extra_env={
+                "MIGRANTNET_LOG_LEVEL": "WARNING",
+                "MIGRANTNET_WORKER_POLL_SECONDS": "1",
+                # One actor sends everything: lift the per-actor and per-domain limits.
+                "MIGRANTNET_INBOX_ACTOR_PER_MINUTE": "1000000",
+                "MIGRANTNET_INBOX_DOMAIN_PER_MINUTE": "1000000",
+            },
         )
         rows: InboxRows | None = None
         try:

@@ -88,6 +88,34 @@ class Settings(BaseSettings):
         le=64 * MEGABYTE,
         description="largest request body other than an upload, read before any parsing",
     )
+    inbox_actor_per_minute: int = Field(
+        default=60,
+        ge=1,
+        le=1_000_000,
+        description="verified deliveries one remote actor may make per minute (then 429)",
+    )
+    inbox_domain_per_minute: int = Field(
+        default=600,
+        ge=1,
+        le=1_000_000,
+        description="verified deliveries one remote domain may make per minute (then 429)",
+    )
+    inbox_key_fetches_per_minute: int = Field(
+        default=60, ge=1, le=1_000_000, description="fetches of unknown keys per key host"
+    )
+    inbox_failed_key_minutes: float = Field(
+        default=10,
+        ge=0,
+        le=1440,
+        description="how long a key that could not be fetched is not fetched again",
+    )
+    inbox_retention_days: float = Field(
+        default=7,
+        ge=0,
+        le=3650,
+        description="after this, the payload of an applied or ignored inbox activity is dropped"
+        " (its id stays, so a replay is still recognised); 0: as soon as it is applied",
+    )
     unavailable_after_days: int = Field(default=7, ge=1, le=365)
     media_max_bytes: int = Field(
         default=20 * MEGABYTE,

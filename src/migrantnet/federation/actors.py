@@ -38,8 +38,13 @@ async def node_signer(session: AsyncSession, fed: Federation) -> Signer | None:
 
 
 async def fetch_actor_document(session: AsyncSession, fed: Federation, url: str) -> ParsedActor:
+    return await fetch_actor_signed(fed, url, await node_signer(session, fed))
+
+
+async def fetch_actor_signed(fed: Federation, url: str, sign: Signer | None) -> ParsedActor:
+    """Fetch and parse an actor; no database session is involved (none is held meanwhile)."""
     try:
-        doc = await fed.client.get_json(url, sign=await node_signer(session, fed))
+        doc = await fed.client.get_json(url, sign=sign)
     except FetchError as exc:
         raise ActorUnavailable(f"could not fetch actor {url}: {exc}") from exc
     try:

@@ -33,7 +33,25 @@ class UnsupportedMediaType(FederationError):
     status = 415
 
 
+class RateLimited(FederationError):
+    """Too many deliveries from one actor or domain: 429, with `Retry-After` in seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 FEDERATION_ERRORS: list[tuple[type[Exception], int]] = [
     (kind, kind.status)
-    for kind in (BadActivity, Unauthenticated, NotAllowed, PayloadTooLarge, UnsupportedMediaType)
+    for kind in (
+        BadActivity,
+        Unauthenticated,
+        NotAllowed,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        RateLimited,
+    )
 ]

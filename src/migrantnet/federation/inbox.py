@@ -1,7 +1,8 @@
 """Receiving activities: verify, check, store once, answer 202. Applying them comes later.
 
 Order matters: blocked domains are refused before any key is fetched; the signature is checked
-before anything is stored; a repeated activity id changes nothing.
+before anything is stored (a fetched key too); a verified sender over its rate limit gets 429;
+a repeated activity id changes nothing. No database connection is held across a network call.
 """
 
 from __future__ import annotations
@@ -15,20 +16,19 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.federation.actors import host_of
+from migrantnet.federation.actors import ActorUnavailable, host_of, store_actor
 from migrantnet.federation.context import is_activity_json
 from migrantnet.federation.errors import (
     BadActivity,
-    FederationError,
     NotAllowed,
     PayloadTooLarge,
     Unauthenticated,
     UnsupportedMediaType,
 )
 from migrantnet.federation.httpsig import SignatureError, verify_request
-from migrantnet.federation.keys import key_lookup_for
+from migrantnet.federation.keys import KeyResolver
 from migrantnet.federation.normalize import first_id
-from migrantnet.federation.parse import ParseError, parse_activity
+from migrantnet.federation.parse import ParsedActor, ParseError, parse_activity
 from migrantnet.federation.payload import decode_json
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
@@ -64,7 +64,6 @@ def activity_key(doc: Mapping[str, Any], body: bytes) -> str:
 
 
 async def receive(
-    session: AsyncSession,
     fed: Federation,
     *,
     method: str,
@@ -72,7 +71,13 @@ async def receive(
     headers: Mapping[str, str],
     body: bytes,
 ) -> tuple[int | None, bool]:
-    """Verify and store one delivered activity. Returns (stored row id or None, duplicate)."""
+    """Verify and store one delivered activity. Returns (stored row id or None, duplicate).
+
+    Three steps, and a database connection only in the first and the last, each short: read
+    what we know (blocked domain, known actor), verify the signature (which may fetch the key
+    over the network: no connection is held then), store. A slow or silent key host thus
+    costs a waiting task, never a pooled connection.
+    """
     doc = decode_activity(headers.get("content-type"), body)
     try:
         parsed = parse_activity(doc)
@@ -84,61 +89,79 @@ async def receive(
         # Our own actors never deliver to us over HTTP; such a request is a loop or a forgery.
         raise NotAllowed("activities of this node's own actors are not accepted from outside")
     actor_host = host_of(parsed.actor)
-    health = await session.get(DomainHealth, actor_host)
-    if health is not None and health.blocked:
-        raise NotAllowed(f"{actor_host} is blocked on this node")
 
-    if parsed.type == "Delete" and parsed.object_id == parsed.actor:
-        known = await session.scalar(select(Actor.id).where(Actor.ap_id == parsed.actor))
-        if known is None:
-            # An account deletion from an actor we never knew: nothing to undo, key gone.
-            return None, True
-    try:
-        await _authenticate(session, fed, method, url, headers, body, parsed.actor)
-        _check_origin(doc, parsed.type, parsed.actor)
-    except FederationError:
-        await session.rollback()  # nothing a refused request caused may stay (fetched keys)
-        raise
+    async with fed.db.session() as session:
+        health = await session.get(DomainHealth, actor_host)
+        if health is not None and health.blocked:
+            raise NotAllowed(f"{actor_host} is blocked on this node")
+        if parsed.type == "Delete" and parsed.object_id == parsed.actor:
+            known = await session.scalar(select(Actor.id).where(Actor.ap_id == parsed.actor))
+            if known is None:
+                # An account deletion from an actor we never knew: nothing to undo, key gone.
+                return None, True
+
+    resolver = await _authenticate(fed, method, url, headers, body, parsed.actor)
+    _check_origin(doc, parsed.type, parsed.actor)
+    fed.inbox_guard.admit(parsed.actor, actor_host)
 
     key = activity_key(doc, body)
-    row = InboxActivity(
-        ap_id=key,
-        type=parsed.type[:64],
-        actor_ap_id=parsed.actor,
-        payload=doc,
-        received_at=fed.now(),
-    )
-    session.add(row)
-    try:
-        await session.flush()
-    except IntegrityError:
-        await session.rollback()
-        log_event(logger, "inbox_duplicate", type=parsed.type, domain=actor_host)
-        return None, True
-    await _mark_alive(session, fed, actor_host)
-    await session.commit()
+    async with fed.db.session() as session:
+        if resolver.fetched is not None:
+            await _store_signer(session, fed, resolver.fetched)
+        row = InboxActivity(
+            ap_id=key,
+            type=parsed.type[:64],
+            actor_ap_id=parsed.actor,
+            payload=doc,
+            received_at=fed.now(),
+        )
+        session.add(row)
+        try:
+            await session.flush()
+        except IntegrityError:
+            await session.rollback()
+            log_event(logger, "inbox_duplicate", type=parsed.type, domain=actor_host)
+            return None, True
+        await _mark_alive(session, fed, actor_host)
+        await session.commit()
     log_event(logger, "inbox_received", type=parsed.type, domain=actor_host)
     return row.id, False
 
 
 async def _authenticate(
-    session: AsyncSession,
     fed: Federation,
     method: str,
     url: str,
     headers: Mapping[str, str],
     body: bytes,
     actor: str,
-) -> None:
+) -> KeyResolver:
+    resolver = KeyResolver(fed)
     try:
         verified = await verify_request(
-            method, url, headers, body, key_lookup=key_lookup_for(session, fed), now=fed.now()
+            method, url, headers, body, key_lookup=resolver, now=fed.now()
         )
     except SignatureError as exc:
+        if resolver.rate_limited is not None:
+            raise resolver.rate_limited from None
         log_event(logger, "signature_refused", domain=host_of(actor), reason=exc.reason)
         raise Unauthenticated(exc.reason) from None
     if verified.owner != actor:
         raise Unauthenticated(f"signed by {verified.owner} but the activity's actor is {actor}")
+    return resolver
+
+
+async def _store_signer(session: AsyncSession, fed: Federation, parsed: ParsedActor) -> None:
+    """Keep the actor whose key was fetched, now that its signature has been checked. Two
+    first deliveries of one actor at once both fetch it: the second finds it stored."""
+    try:
+        await store_actor(session, parsed, fed.now())
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+    except ActorUnavailable as exc:  # unusable for storage (an id too long): apply it anyway
+        await session.rollback()
+        log_event(logger, "signer_not_stored", domain=host_of(parsed.ap_id), reason=str(exc))
 
 
 def _check_origin(doc: Mapping[str, Any], kind: str, actor: str) -> None:

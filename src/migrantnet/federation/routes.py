@@ -60,15 +60,13 @@ async def _accept_delivery(
     request: Request, fed: Federation, background: BackgroundTasks
 ) -> Response:
     body = await read_body(request)
-    async with fed.db.session() as session:
-        row_id, _duplicate = await receive(
-            session,
-            fed,
-            method=request.method,
-            url=external_url(request, fed),
-            headers=request.headers,
-            body=body,
-        )
+    row_id, _duplicate = await receive(
+        fed,
+        method=request.method,
+        url=external_url(request, fed),
+        headers=request.headers,
+        body=body,
+    )
     if row_id is not None:
         background.add_task(process_activity, fed, row_id)
     return JSONResponse({"status": "accepted"}, status_code=202)

@@ -14,6 +14,7 @@ from migrantnet.config import Settings
 from migrantnet.db import Database
 from migrantnet.federation.fetch import FetchPolicy, SafeClient, Signer
 from migrantnet.federation.httpsig import load_private_key, sign_request
+from migrantnet.federation.inbox_guard import InboxGuard
 from migrantnet.federation.rendered import RenderedCache
 from migrantnet.models import Actor
 from migrantnet.uris import Uris
@@ -33,6 +34,12 @@ class Federation:
             db,
             entries=settings.render_cache_entries,
             check_seconds=settings.render_cache_check_seconds,
+        )
+        self.inbox_guard = InboxGuard(
+            actor_per_minute=settings.inbox_actor_per_minute,
+            domain_per_minute=settings.inbox_domain_per_minute,
+            key_fetches_per_minute=settings.inbox_key_fetches_per_minute,
+            failed_key_seconds=settings.inbox_failed_key_minutes * 60,
         )
         # Set when work is queued in this process, so an in-process worker starts at once.
         self.wakeup = asyncio.Event()

@@ -57,7 +57,11 @@ def install_error_handlers(app: FastAPI, extra: list[tuple[type[Exception], int]
 
     async def on_domain_error(request: Request, exc: Exception) -> Response:
         status = next(code for kind, code in mapping if isinstance(exc, kind))
-        return error_response(request, status, str(exc))
+        response = error_response(request, status, str(exc))
+        headers = getattr(exc, "headers", None)  # e.g. Retry-After of a 429
+        if isinstance(headers, dict):
+            response.headers.update(headers)
+        return response
 
     for kind, _ in mapping:
         app.add_exception_handler(kind, on_domain_error)
