@@ -105,7 +105,7 @@ async def receive(
     fed.inbox_guard.admit(parsed.actor, actor_host)
 
     key = activity_key(doc, body)
-    async with fed.db.session() as session:
+    async with fed.db.session(write=True) as session:
         if resolver.fetched is not None:
             await _store_signer(session, fed, resolver.fetched)
         row = InboxActivity(

@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +31,7 @@ from migrantnet.federation.fetch import (
     Signer,
 )
 from migrantnet.federation.inbox_processing import process_backlog
+from migrantnet.federation.inbox_retention import trim_inbox
 from migrantnet.federation.service import Federation, signer_for
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, Delivery, DeliveryState, DomainHealth, OutboxActivity
@@ -37,6 +39,7 @@ from migrantnet.models import Actor, Delivery, DeliveryState, DomainHealth, Outb
 logger = logging.getLogger("migrantnet.federation.worker")
 
 LEASE = timedelta(seconds=90)
+TRIM_EVERY_SECONDS = 600
 CLIENTS = 4  # several small pools: httpx's pool slows as one pool's concurrency grows
 RECORD_EVERY = 32  # outcomes written per transaction
 
@@ -65,6 +68,7 @@ class DeliveryWorker:
         self.batch_size = settings.delivery_concurrency * 4
         self.concurrency = asyncio.Semaphore(settings.delivery_concurrency)
         self.per_host = settings.delivery_per_host
+        self.next_trim = 0.0  # monotonic time of the next inbox retention sweep
         self.host_limits: dict[str, asyncio.Semaphore] = {}
         policy = FetchPolicy(
             allow_private_addresses=fed.policy.allow_private_addresses,
@@ -108,8 +112,12 @@ class DeliveryWorker:
 
         The batch is loaded in three queries, sent concurrently (signed at send time), and its
         outcomes recorded a chunk at a time, each chunk in one transaction: the database cost
-        per delivery stays a fraction of the signature's."""
+        per delivery stays a fraction of the signature's. Every few minutes, inbox payloads
+        past their retention time are dropped first."""
         await process_backlog(self.fed)
+        if self.next_trim <= time.monotonic():
+            self.next_trim = time.monotonic() + TRIM_EVERY_SECONDS
+            await trim_inbox(self.fed)
         async with self.fed.db.session(write=True) as session:
             ids = await self.claim(session)
         if not ids:

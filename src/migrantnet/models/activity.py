@@ -22,7 +22,8 @@ class InboxActivity(Base):
     ap_id: Mapped[str] = mapped_column(String(2048), unique=True)
     type: Mapped[str] = mapped_column(String(64))
     actor_ap_id: Mapped[str] = mapped_column(String(2048), index=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # None once applied or ignored and past the retention time (federation/inbox_retention.py).
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     state: Mapped[str] = mapped_column(String(16), default=InboxState.RECEIVED, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
