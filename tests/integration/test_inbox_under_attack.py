@@ -17,6 +17,7 @@ from federation_peer import INBOX, RemoteActor, count
 from migrantnet.app import create_app
 from migrantnet.config import Settings, load_settings
 from migrantnet.db import Database
+from migrantnet.federation.inbox_guard import InboxGuard
 from migrantnet.models import Actor, InboxActivity
 
 MakeRemoteActor = Callable[..., RemoteActor]
@@ -52,6 +53,15 @@ class Node:
 async def node(settings: Settings, db: Database) -> AsyncIterator[Node]:
     app = create_app(settings, run_worker=False)
     async with app.router.lifespan_context(app):
+        # The limits on a clock that stands still: what a test sends in a few (loaded) seconds
+        # must not be refilled meanwhile, or the counts would depend on the machine's speed.
+        app.state.federation.inbox_guard = InboxGuard(
+            actor_per_minute=settings.inbox_actor_per_minute,
+            domain_per_minute=settings.inbox_domain_per_minute,
+            key_fetches_per_minute=settings.inbox_key_fetches_per_minute,
+            failed_key_seconds=settings.inbox_failed_key_minutes * 60,
+            clock=lambda: 1000.0,
+        )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=settings.base_url) as client:
             yield Node(client, app.state.db)
