@@ -1,7 +1,7 @@
 """inbox payloads may be dropped after the retention time (ids kept for de-duplication)
 
 Revision ID: 0005_hardening
-Revises: 0002
+Revises: 0003_perf
 Create Date: 2026-12-01 21:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0005_hardening"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003_perf"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
