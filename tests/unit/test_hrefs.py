@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from migrantnet.web.hrefs import safe_href
-from migrantnet.web.views.object_page import FileView
+from migrantnet.web.views.kind_pages import FileView
 from migrantnet.web.views.parts import ActorLink, LinkView
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import InvalidInput
 from migrantnet.models import Actor, ActorCount, ActorType, ContentObject, Visibility
+from migrantnet.models.base import MAX_ROW_ID
 from migrantnet.models.counts import split_objects_count_name
 
 _CURSOR_RE = re.compile(r"^(-?\d{1,19})_(\d{1,19})$")
@@ -46,6 +47,8 @@ class Cursor:
         if match is None:
             raise InvalidInput("before", f"{value!r} is not a page position from this site")
         micros, object_id = int(match[1]), int(match[2])
+        if not 0 < object_id <= MAX_ROW_ID:  # past it, a database error rather than no row
+            raise InvalidInput("before", f"{value!r} is out of range")
         try:
             published = _EPOCH + timedelta(microseconds=micros)
         except OverflowError:

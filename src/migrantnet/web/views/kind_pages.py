@@ -22,6 +22,7 @@ from migrantnet.models import (
     Resource,
     Struggle,
 )
+from migrantnet.web.hrefs import safe_href
 from migrantnet.web.i18n import language_name
 from migrantnet.web.views.parts import (
     ActorLink,
@@ -94,6 +95,9 @@ class FileView:
     name: str
     info: str | None  # "application/pdf, 120 KB"
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", safe_href(self.url))
+
 
 @dataclass(frozen=True, slots=True)
 class ResourceView:
@@ -152,7 +156,7 @@ def event_view(context: PageContext, event: Event) -> EventView:
         utc_start=_utc_moment(utc_start),
         utc_end=_utc_moment(utc_end),
         place=place,
-        online_url=event.online_url,
+        online_url=safe_href(event.online_url) or None,
         organizers=tuple(
             actor_link(known[ap_id])
             if ap_id in known
