@@ -1,7 +1,7 @@
 """inbox payloads may be dropped after the retention time (ids kept for de-duplication)
 
 Revision ID: 0005_hardening
-Revises: 0003_perf
+Revises: 0004_accounts
 Create Date: 2026-12-01 21:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0005_hardening"
-down_revision: str | None = "0003_perf"
+down_revision: str | None = "0004_accounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
