@@ -36,6 +36,7 @@ class Node:
     process: subprocess.Popen[bytes] | None = None
     database_url: str = ""
     _cleanup: Callable[[], None] | None = None
+    _token: str | None = None
 
     @property
     def domain(self) -> str:
@@ -95,10 +96,22 @@ class Node:
             "--name",
             name or association.replace("_", " ").title(),
             "--admin-email",
-            f"admin@{self.name}.example",
+            self.admin_email,
             "--admin-password",
             "a long test password",
         )
+
+    @property
+    def admin_email(self) -> str:
+        return f"admin@{self.name}.example"
+
+    def auth(self) -> dict[str, str]:
+        """Headers of the admin's API token (made once with `migrantnet tokens create`): the
+        routes that name followers or follows answer only to a role on the association."""
+        if self._token is None:
+            created = self.cli("tokens", "create", "--email", self.admin_email, "--name", "tests")
+            self._token = created.stdout.strip().splitlines()[-1]
+        return {"Authorization": f"Bearer {self._token}"}
 
     def start(self, *, worker: bool = True) -> None:
         log = self.log_path.open("ab")

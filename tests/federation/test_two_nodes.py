@@ -29,11 +29,13 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float = 20.0) -> Any:
 
 
 def following(node: Node, slug: str) -> list[dict[str, Any]]:
-    return httpx.get(f"{node.base_url}/api/v1/associations/{slug}/following", timeout=5).json()
+    url = f"{node.base_url}/api/v1/associations/{slug}/following"
+    return httpx.get(url, headers=node.auth(), timeout=5).json()
 
 
 def network(node: Node, slug: str) -> list[dict[str, Any]]:
-    return httpx.get(f"{node.base_url}/api/v1/associations/{slug}/network", timeout=5).json()
+    url = f"{node.base_url}/api/v1/associations/{slug}/network"
+    return httpx.get(url, headers=node.auth(), timeout=5).json()
 
 
 def total(node: Node, path: str) -> int:

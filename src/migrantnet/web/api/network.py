@@ -1,14 +1,19 @@
-"""Public reads: what an association's network published, and whom it follows."""
+"""What an association's network published, and whom it follows: for its members only.
+
+Both answers name the accounts an association follows (the network's items carry their
+authors), and a follow list is what a state actor looks for; so both need a token with a role
+on the association, whatever `show_follows` says (the public view is the AP collection).
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from migrantnet.content.associations import get_association
 from migrantnet.content.network import events_of, network_objects, outgoing_follows
 from migrantnet.models import Event
 from migrantnet.web.api.responses import errors
 from migrantnet.web.api.schemas import FollowItem, NetworkEvent, NetworkItem
+from migrantnet.web.auth import READ_ROLES, CurrentUser, require_role
 from migrantnet.web.deps import BeforeCursor, SessionDep
 
 router = APIRouter()
@@ -18,11 +23,14 @@ router = APIRouter()
     "/associations/{slug}/network",
     response_model=list[NetworkItem],
     summary="What the association's network published",
-    responses=errors(404),
+    responses=errors(401, 403, 404),
 )
-async def network(slug: str, session: SessionDep, before: BeforeCursor = None) -> list[NetworkItem]:
-    """What the actors this association follows have published (public and unlisted)."""
-    association = await get_association(session, slug)
+async def network(
+    slug: str, session: SessionDep, user: CurrentUser, before: BeforeCursor = None
+) -> list[NetworkItem]:
+    """What the actors this association follows have published (public and unlisted).
+    Needs a role (owner, editor, moderator) on the association."""
+    association = await require_role(session, user, slug, READ_ROLES)
     rows = await network_objects(session, association, before=before)
     events = await events_of(session, [obj.id for obj, _ in rows])
     return [
@@ -63,11 +71,12 @@ def _network_event(event: Event | None) -> NetworkEvent | None:
     "/associations/{slug}/following",
     response_model=list[FollowItem],
     summary="Whom the association follows",
-    responses=errors(404),
+    responses=errors(401, 403, 404),
 )
-async def following(slug: str, session: SessionDep) -> list[FollowItem]:
-    """Accounts this association follows or asked to follow, with the state of each request."""
-    association = await get_association(session, slug)
+async def following(slug: str, session: SessionDep, user: CurrentUser) -> list[FollowItem]:
+    """Accounts this association follows or asked to follow, with the state of each request.
+    Needs a role (owner, editor, moderator) on the association."""
+    association = await require_role(session, user, slug, READ_ROLES)
     return [
         FollowItem(
             actor=actor.ap_id, handle=f"@{actor.username}@{actor.domain}", state=follow.state
