@@ -280,7 +280,8 @@ def read_config_file(path: Path) -> dict[str, str]:
 
 
 def write_config_file(path: Path, values: dict[str, str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)  # the data directory: keys, database
     lines = ["# Written by `migrantnet init`; environment variables take precedence."]
     lines += [f"{ENV_PREFIX}{key.upper()}={value}" for key, value in values.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -13,8 +13,11 @@ both are the same engine.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -36,6 +39,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
+
+
+def create_private_sqlite_file(database: str) -> None:
+    """Create the data directory 0700 and the SQLite file 0600 before SQLite opens it.
+
+    The file holds the associations' private keys and the password hashes; SQLite would create
+    it with the umask's mode (often world-readable), and gives its `-wal` and `-shm` files the
+    mode of the database file. Existing files and directories are left as the operator set them.
+    """
+    path = Path(database)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def install_sqlite_pragmas(engine: Engine) -> None:
@@ -66,9 +83,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
-            from pathlib import Path
-
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            create_private_sqlite_file(database)
     else:
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_async_engine(url, **kwargs)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pikepdf
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
@@ -43,6 +44,17 @@ from migrantnet.models import (
 from migrantnet.uris import Uris
 
 API = "/api/v1/associations"
+
+
+def one_page_pdf() -> bytes:
+    """A real PDF: uploads are rewritten by pikepdf, which refuses what is not one."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
 AS_JSON = {"Accept": "application/activity+json"}
 FOLLOWER_INBOX = "https://peer.example/users/amina/inbox"
 MAX_UPLOAD = 100_000
@@ -809,7 +821,7 @@ async def test_uploads_are_attached_to_a_declaration_and_federated(
 ) -> None:
     pdf = await app_client.post(
         f"{API}/{node.slug}/media",
-        files={"file": ("declaration.pdf", b"%PDF-1.4\n%test\n", "application/pdf")},
+        files={"file": ("declaration.pdf", one_page_pdf(), "application/pdf")},
         data={"alt_text": "The signed declaration"},
         headers=node.auth(),
     )

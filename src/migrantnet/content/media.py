@@ -9,7 +9,9 @@ refused for now: their containers can be recognised by magic numbers, but they c
 Images are decoded and re-encoded: the EXIF orientation is applied, then every piece of
 metadata (EXIF with GPS, XMP, ICC profiles, comments, text chunks) is dropped; JPEG stays JPEG,
 PNG stays PNG, WebP stays WebP, GIF becomes a PNG of its first frame. Each image gets a WebP
-preview of at most 400 pixels a side. PDF files are stored as they are.
+preview of at most 400 pixels a side. PDF documents are rewritten without their document
+information and XMP metadata (`metadata`). What was removed is kept on the row
+(`removed_metadata`: field names, never their values) so the author can be told.
 
 Files are written only once everything is valid. If the row cannot be written, the files are
 deleted at once; if the transaction later ends without a commit, they are deleted then (see
@@ -31,6 +33,7 @@ from sqlalchemy import event, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import Forbidden, InvalidInput, NotFound
+from migrantnet.content.metadata import UnreadablePdf, clean_pdf, image_metadata
 from migrantnet.content.storage import Storage
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ContentObject, Media
@@ -138,6 +141,7 @@ class _Prepared:
     width: int | None = None
     height: int | None = None
     preview: bytes | None = None
+    removed: list[str] = field(default_factory=list)
 
 
 async def store_upload(
@@ -172,7 +176,11 @@ async def store_upload(
                 f"{name} is {_format_size(size)}; documents may be at most "
                 f"{_format_size(limits.max_bytes)}",
             )
-        prepared = _Prepared(data=data, format=PDF)
+        try:
+            cleaned_pdf = await asyncio.to_thread(clean_pdf, data)
+        except UnreadablePdf as exc:
+            raise InvalidInput("file", f"{name} is not a valid PDF document: {exc}") from None
+        prepared = _Prepared(data=cleaned_pdf.data, format=PDF, removed=cleaned_pdf.removed)
     else:
         prepared = await asyncio.to_thread(
             _prepare_image, data, name, claimed, limits, alt is not None
@@ -199,6 +207,7 @@ async def store_upload(
             width=prepared.width,
             height=prepared.height,
             alt_text=alt,
+            removed_metadata=prepared.removed,
         )
         session.add(media)
         await session.flush()
@@ -264,6 +273,7 @@ def _prepare_image(
                 "file", f"{name} is not a valid {source.noun}: the file is damaged or incomplete"
             ) from None
         target = _STORED_AS[source]
+        removed = image_metadata(image)
         cleaned = _clean(_upright(image), target)
         encoded = _encode(cleaned, target)
         preview = _preview(cleaned)
@@ -273,6 +283,7 @@ def _prepare_image(
             width=cleaned.width,
             height=cleaned.height,
             preview=preview,
+            removed=removed,
         )
 
 

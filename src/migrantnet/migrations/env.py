@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import context
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from migrantnet.db import install_sqlite_pragmas
+from migrantnet.db import create_private_sqlite_file, install_sqlite_pragmas
 from migrantnet.models import Base
 
 config = context.config
@@ -20,7 +18,7 @@ def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url") or ""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        create_private_sqlite_file(parsed.database)
     connectable = config.attributes.get("connection")
     if connectable is not None:
         _run(connectable)

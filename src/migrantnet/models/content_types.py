@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from migrantnet.models.base import Base, JSONType, utcnow
@@ -142,6 +142,11 @@ class Media(Base):
     width: Mapped[int | None]
     height: Mapped[int | None]
     alt_text: Mapped[str | None] = mapped_column(String(1500))
+    # Names of the metadata fields removed from the upload (never their values), to tell the
+    # author: "Author", "GPS position", "XMP metadata"...
+    removed_metadata: Mapped[list[str]] = mapped_column(
+        JSONType, default=list, server_default=text("'[]'")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_media_object", "object_id"),)

@@ -8,6 +8,7 @@ import zlib
 from pathlib import Path
 
 import httpx
+import pikepdf
 import pytest
 from PIL import ExifTags, Image, ImageCms, PngImagePlugin
 from sqlalchemy import func, select
@@ -31,7 +32,18 @@ from migrantnet.models import Actor, Media
 from migrantnet.uris import Uris
 
 MB = 1024 * 1024
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def _pdf_bytes() -> bytes:
+    """A one-page PDF without metadata: cleaning it changes no field."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+PDF_BYTES = _pdf_bytes()
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -363,7 +375,9 @@ async def test_image_over_our_pixel_limit_is_refused(
 # --- documents ---------------------------------------------------------------------------------
 
 
-async def test_pdf_is_stored_as_is(session, storage, actor, limits) -> None:
+async def test_pdf_without_metadata_is_stored_unchanged_in_content(
+    session, storage, actor, limits
+) -> None:
     media = await upload(
         session,
         storage,
@@ -378,7 +392,9 @@ async def test_pdf_is_stored_as_is(session, storage, actor, limits) -> None:
     assert media.storage_key.endswith(".pdf")
     assert media.preview_key is None
     assert (media.width, media.height, media.alt_text) == (None, None, None)
-    assert await storage.open(media.storage_key) == PDF_BYTES
+    assert media.removed_metadata == []
+    stored = pikepdf.open(io.BytesIO(await storage.open(media.storage_key)))
+    assert len(stored.pages) == 1 and "/Info" not in stored.trailer
 
 
 # --- all or nothing ----------------------------------------------------------------------------
@@ -524,7 +540,7 @@ async def test_media_route_serves_with_safe_headers(
     assert document.headers["content-type"] == "application/pdf"
     assert document.headers["content-disposition"].startswith("inline")
     assert document.headers["x-content-type-options"] == "nosniff"
-    assert document.content == PDF_BYTES
+    assert document.content == await storage.open(pdf.storage_key)
 
     head = await app_client.head(storage.url_path(pdf.storage_key))
     assert head.status_code == 200

@@ -97,8 +97,10 @@ async def upload_media(
 ) -> MediaOut:
     """Store a JPEG, PNG, WebP or GIF image (with its alt text) or a PDF document.
 
-    Images lose every piece of metadata (GPS position, device) and get a preview. Owners and
-    editors. The upload is not attached to anything yet.
+    Images lose every piece of metadata (GPS position, device) and get a preview; PDF
+    documents lose their document information (Author, Creator...) and XMP metadata.
+    `removed_metadata` names what was removed. Owners and editors. The upload is not attached
+    to anything yet.
     """
     async with session.begin():
         actor = await require_role(session, user, slug, PUBLISH_ROLES)

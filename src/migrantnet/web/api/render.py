@@ -28,6 +28,7 @@ def media_out(media: Media, uris: Uris) -> MediaOut:
         width=media.width,
         height=media.height,
         alt_text=media.alt_text,
+        removed_metadata=list(media.removed_metadata or []),
     )
 
 

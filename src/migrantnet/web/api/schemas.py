@@ -231,6 +231,11 @@ class MediaOut(BaseModel):
     width: int | None
     height: int | None
     alt_text: str | None
+    removed_metadata: list[str] = Field(
+        description="Metadata found in the upload and removed (field names, not values): "
+        "for a PDF its document information (Author, Creator...) and XMP; for an image EXIF "
+        "with any GPS position, XMP, colour profile, comments."
+    )
 
 
 class ObjectOut(BaseModel):
