@@ -29,6 +29,7 @@ from migrantnet.uris import Uris
 from migrantnet.web import (
     account_pages,
     admin_pages,
+    agenda_pages,
     api,
     association_pages,
     authoring,
@@ -107,6 +108,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.include_router(association_pages.router)
     app.include_router(api.build_router())
     app.include_router(pages.router)
+    app.include_router(agenda_pages.router)
     app.include_router(account_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(authoring.router)

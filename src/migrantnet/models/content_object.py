@@ -70,6 +70,9 @@ class Interaction(Base):
     object_ap_id: Mapped[str] = mapped_column(String(2048), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # What the actors we follow shared (the agenda's announced events), without a scan.
+    __table_args__ = (Index("ix_interactions_actor_type", "actor_id", "type"),)
+
 
 class Report(Base):
     """A `Flag` from a peer: kept for the node's moderators, never acted on automatically."""

@@ -52,7 +52,7 @@ class Event(Base):
     object_id: Mapped[int] = mapped_column(
         ForeignKey("objects.id", ondelete="CASCADE"), primary_key=True
     )
-    starts_at: Mapped[datetime] = mapped_column(index=True)
+    starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     timezone: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=EventStatus.CONFIRMED)
@@ -66,6 +66,14 @@ class Event(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     online_url: Mapped[str | None] = mapped_column(String(2048))
     organizers: Mapped[list[str]] = mapped_column(JSONType, default=list)
+
+    __table_args__ = (
+        # The agenda walks events in start order from a moment (keyset on start and id), and
+        # finds those already under way by their end (`content/agenda.py`). The pair replaces
+        # the index on `starts_at` alone, which PostgreSQL could not walk in (start, id) order.
+        Index("ix_events_agenda", "starts_at", "object_id"),
+        Index("ix_events_ends_at", "ends_at"),
+    )
 
 
 class Struggle(Base):

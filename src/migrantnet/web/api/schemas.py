@@ -294,3 +294,36 @@ class FollowItem(BaseModel):
     actor: str
     handle: str
     state: str
+
+
+class AgendaOrigin(BaseModel):
+    actor: str = Field(description="Id of the actor that published the event.")
+    name: str | None
+    handle: str | None = Field(description="user@host, when the actor has one.")
+    server: str = Field(description="Host the event comes from.")
+    local: bool = Field(description="Published on this node.")
+
+
+class AgendaEvent(BaseModel):
+    id: str = Field(description="The event's ActivityPub id (each event appears once).")
+    url: str
+    name: dict[str, Any] = Field(description="Title per language.")
+    primary_language: str | None
+    tags: list[str] = Field(description="Hashtags, without #.")
+    starts: datetime = Field(description="With the offset of the event's own zone.")
+    ends: datetime
+    timezone: str = Field(description="The event's IANA zone.")
+    status: str = Field(description="confirmed, tentative or cancelled.")
+    place: PlaceOut | None
+    online_url: str | None
+    organizers: list[str]
+    origin: AgendaOrigin
+
+
+class AgendaOut(BaseModel):
+    under_way: list[AgendaEvent] = Field(
+        description="Started before the range's start and not yet ended (first page only)."
+    )
+    events: list[AgendaEvent] = Field(description="Starting in the range, in start order.")
+    next: str | None = Field(description="`after` for the next page; null on the last one.")
+    notice: str | None = Field(description="Set when the date range was shortened.")

@@ -1,0 +1,334 @@
+"""The node's agenda: its associations' events and those of every actor they follow.
+
+One list for the whole node, from every source at once: the public events of our own
+associations, the public events of actors an association of ours follows (migrantnet nodes,
+Mobilizon groups, Gancio nodes, any server that sends `Event`s), and events those actors
+shared with us (`Announce`). Each object is one row of `objects`, so an event that arrives
+by two ways is listed once. The agenda names where each event comes from (its author and
+server), never which of our associations follows whom: follow lists stay private.
+
+Upcoming pages walk `ix_events_agenda` in start order from a moment, paged by keyset on
+(start, id); events already under way at that moment come from `ix_events_ends_at` and head
+the first page. A date range is capped (`MAX_RANGE`) so a request for a century costs what a
+year does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Result, Select, String, and_, cast, func, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.content.errors import InvalidInput
+from migrantnet.models import (
+    Actor,
+    ActorType,
+    ContentObject,
+    Event,
+    Follow,
+    FollowState,
+    Interaction,
+    Kind,
+    Visibility,
+)
+from migrantnet.models.base import MAX_ROW_ID
+
+MAX_RANGE = timedelta(days=366)
+MAX_PAGE = 100
+MONTH_LIMIT = 1000  # events shown in one month's calendar
+MODES = ("online", "in_person")
+_TAG_RE = re.compile(r"^#?(\w{1,100})$")
+_LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+_CURSOR_RE = re.compile(r"^(-?\d{1,19})_(\d{1,19})$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+RANGE_CAPPED = "A range of at most 366 days is shown: it was shortened."
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaFilter:
+    """What a reader narrowed the agenda to; every field optional, all of them checked."""
+
+    starts_from: datetime | None = None  # aware; events that end at or after it
+    until: datetime | None = None  # aware; events that start before it
+    tag: str | None = None  # a hashtag, without `#`, lower-cased
+    mode: str | None = None  # "online" | "in_person" (a hybrid event is both)
+    language: str | None = None  # BCP 47; "fr" also matches "fr-CA"
+    organiser: str | None = None  # an actor's id: its events and those it co-organises
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedRange:
+    starts_from: datetime
+    until: datetime | None
+    capped: bool  # the range asked for was longer than MAX_RANGE
+
+
+def check_range(
+    starts_from: datetime | None, until: datetime | None, now: datetime
+) -> CheckedRange:
+    """From `now` by default; an end before the start is refused, a range longer than
+    `MAX_RANGE` is cut to it (`capped` says so, for the reader)."""
+    start = starts_from or now
+    if until is None:
+        return CheckedRange(start, None, False)
+    if until <= start:
+        raise InvalidInput("to", "the end of the range must come after its start")
+    if until - start > MAX_RANGE:
+        return CheckedRange(start, start + MAX_RANGE, True)
+    return CheckedRange(start, until, False)
+
+
+def check_tag(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    match = _TAG_RE.match(value.strip())
+    if match is None:
+        raise InvalidInput("tag", f"{value!r} is not a hashtag")
+    return match.group(1).lower()
+
+
+def check_mode(value: str | None) -> str | None:
+    if not value:
+        return None
+    if value not in MODES:
+        raise InvalidInput("mode", "choose online or in_person")
+    return value
+
+
+def check_language_filter(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    if not _LANGUAGE_RE.match(value.strip()):
+        raise InvalidInput("language", f"{value!r} is not a language code such as fr or ar")
+    return value.strip().lower()
+
+
+def check_organiser(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if not value.startswith(("https://", "http://")) or len(value) > 2048:
+        raise InvalidInput("organiser", "give the address (id) of an organiser")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaCursor:
+    """Where an upcoming page ends: the start and id of its last event."""
+
+    starts_at: datetime
+    object_id: int
+
+    def encode(self) -> str:
+        micros = (self.starts_at - _EPOCH) // timedelta(microseconds=1)
+        return f"{micros}_{self.object_id}"
+
+    @classmethod
+    def parse(cls, value: str) -> AgendaCursor:
+        match = _CURSOR_RE.match(value)
+        if match is None:
+            raise InvalidInput("after", f"{value!r} is not a page position from this site")
+        micros, object_id = int(match[1]), int(match[2])
+        if not 0 < object_id <= MAX_ROW_ID:
+            raise InvalidInput("after", f"{value!r} is out of range")
+        try:
+            starts = _EPOCH + timedelta(microseconds=micros)
+        except OverflowError:
+            raise InvalidInput("after", f"{value!r} is out of range") from None
+        return cls(starts, object_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaEntry:
+    """One event of the agenda with its object and its author (the provenance)."""
+
+    event: Event
+    obj: ContentObject
+    author: Actor
+
+    @property
+    def local(self) -> bool:
+        return self.obj.local
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaPage:
+    under_way: list[AgendaEntry]  # started before the range's start, not yet ended
+    entries: list[AgendaEntry]  # starting in the range, in start order
+    next_cursor: AgendaCursor | None
+
+
+def _associations() -> Select[tuple[int]]:
+    return select(Actor.id).where(
+        Actor.local.is_(True),
+        Actor.slug.is_not(None),
+        Actor.deleted_at.is_(None),
+        Actor.type != ActorType.APPLICATION,
+    )
+
+
+def _sources() -> object:
+    """Ours, followed by one of ours, or shared with us by an actor one of ours follows."""
+    followed = select(Follow.followed_id).where(
+        Follow.follower_id.in_(_associations()), Follow.state == FollowState.ACCEPTED
+    )
+    announced = select(Interaction.object_ap_id).where(
+        Interaction.type == "Announce", Interaction.actor_id.in_(followed)
+    )
+    return or_(
+        and_(ContentObject.local.is_(True), ContentObject.actor_id.in_(_associations())),
+        and_(
+            ContentObject.local.is_(False),
+            or_(ContentObject.actor_id.in_(followed), ContentObject.ap_id.in_(announced)),
+        ),
+    )
+
+
+def _json_text_like(column: object, needle: str, dialect: str) -> object:
+    """`needle` (a JSON string value) inside a JSON column, on both databases: SQLite keeps
+    the JSON text as Python wrote it (non-ASCII escaped), PostgreSQL writes it out from JSONB."""
+    literal = json.dumps(needle, ensure_ascii=dialect == "sqlite")
+    escaped = literal.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(cast(column, String)).like(f"%{escaped.lower()}%", escape="\\")
+
+
+def base_query(filters: AgendaFilter, dialect: str) -> Select[tuple[Event, ContentObject, Actor]]:
+    """Public, live events of the agenda's sources with the filters applied; no order yet."""
+    query = (
+        select(Event, ContentObject, Actor)
+        .join(ContentObject, ContentObject.id == Event.object_id)
+        .join(Actor, Actor.id == ContentObject.actor_id)
+        .where(
+            ContentObject.kind == Kind.EVENT,
+            ContentObject.visibility == Visibility.PUBLIC,
+            ContentObject.deleted_at.is_(None),
+            Actor.deleted_at.is_(None),
+            _sources(),
+        )
+    )
+    if filters.tag is not None:
+        query = query.where(
+            or_(
+                _json_text_like(ContentObject.tags, f"#{filters.tag}", dialect),
+                _json_text_like(ContentObject.tags, filters.tag, dialect),
+            )
+        )
+    if filters.mode == "online":
+        query = query.where(Event.online_url.is_not(None))
+    elif filters.mode == "in_person":
+        query = query.where(
+            or_(
+                Event.place_name.is_not(None),
+                Event.street.is_not(None),
+                Event.locality.is_not(None),
+                Event.country.is_not(None),
+                Event.latitude.is_not(None),
+            )
+        )
+    if filters.language is not None:
+        query = query.where(
+            or_(
+                func.lower(ContentObject.primary_language) == filters.language,
+                func.lower(ContentObject.primary_language).like(f"{filters.language}-%"),
+            )
+        )
+    if filters.organiser is not None:
+        query = query.where(
+            or_(
+                Actor.ap_id == filters.organiser,
+                _json_text_like(Event.organizers, filters.organiser, dialect),
+            )
+        )
+    return query
+
+
+def upcoming_query(
+    filters: AgendaFilter,
+    starts_from: datetime,
+    until: datetime | None,
+    after: AgendaCursor | None,
+    limit: int,
+    dialect: str,
+) -> Select[tuple[Event, ContentObject, Actor]]:
+    """Events starting at or after `starts_from` (and before `until`), in start order."""
+    query = base_query(filters, dialect).where(Event.starts_at >= starts_from)
+    if until is not None:
+        query = query.where(Event.starts_at < until)
+    if after is not None:
+        query = query.where(
+            tuple_(Event.starts_at, Event.object_id) > tuple_(after.starts_at, after.object_id)
+        )
+    return query.order_by(Event.starts_at, Event.object_id).limit(limit)
+
+
+def under_way_query(
+    filters: AgendaFilter, moment: datetime, limit: int, dialect: str
+) -> Select[tuple[Event, ContentObject, Actor]]:
+    """Events that started before `moment` and end after it: a camp, a week of action."""
+    query = base_query(filters, dialect).where(Event.ends_at > moment, Event.starts_at < moment)
+    return query.order_by(Event.starts_at, Event.object_id).limit(limit)
+
+
+def _entries(rows: Result[tuple[Event, ContentObject, Actor]]) -> list[AgendaEntry]:
+    return [AgendaEntry(event, obj, author) for event, obj, author in rows]
+
+
+async def agenda_page(
+    session: AsyncSession,
+    filters: AgendaFilter,
+    now: datetime,
+    *,
+    after: AgendaCursor | None = None,
+    limit: int = 30,
+) -> AgendaPage:
+    """One page of the agenda from `filters.starts_from` (now by default): two queries
+    whatever the page holds. Past events are not in it; cancelled ones are, with their status."""
+    limit = max(1, min(limit, MAX_PAGE))
+    dialect = session.get_bind().dialect.name
+    start = filters.starts_from or now
+    under_way: list[AgendaEntry] = []
+    if after is None:
+        under_way = _entries(await session.execute(under_way_query(filters, start, limit, dialect)))
+    rows = _entries(
+        await session.execute(
+            upcoming_query(filters, start, filters.until, after, limit + 1, dialect)
+        )
+    )
+    page = rows[:limit]
+    cursor = None
+    if len(rows) > limit:
+        cursor = AgendaCursor(page[-1].event.starts_at, page[-1].event.object_id)
+    return AgendaPage(under_way, page, cursor)
+
+
+async def month_entries(
+    session: AsyncSession, filters: AgendaFilter, starts: datetime, ends: datetime
+) -> tuple[list[AgendaEntry], bool]:
+    """Events overlapping [starts, ends) in start order, at most `MONTH_LIMIT`; the flag says
+    whether more were left out."""
+    dialect = session.get_bind().dialect.name
+    query = (
+        base_query(filters, dialect)
+        .where(Event.starts_at < ends, Event.ends_at > starts)
+        .order_by(Event.starts_at, Event.object_id)
+        .limit(MONTH_LIMIT + 1)
+    )
+    rows = _entries(await session.execute(query))
+    return rows[:MONTH_LIMIT], len(rows) > MONTH_LIMIT
+
+
+__all__ = [
+    "MAX_RANGE",
+    "RANGE_CAPPED",
+    "AgendaCursor",
+    "AgendaEntry",
+    "AgendaFilter",
+    "AgendaPage",
+    "agenda_page",
+    "check_range",
+    "month_entries",
+]

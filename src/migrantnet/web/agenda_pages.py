@@ -1,0 +1,191 @@
+"""The agenda's pages: upcoming events by day (`/agenda`) and a month (`/agenda/month/Y-M`).
+
+No JavaScript: filters are a GET form, the reader's zone is a field of it (remembered in a
+cookie), pages and months are links. A wrong filter is said on the page, beside the form.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from migrantnet.config import Settings
+from migrantnet.content.agenda import (
+    RANGE_CAPPED,
+    AgendaCursor,
+    AgendaFilter,
+    agenda_page,
+    month_entries,
+)
+from migrantnet.content.errors import InvalidInput, NotFound
+from migrantnet.web.agenda_query import TZ_COOKIE, AgendaRequest, read_agenda_request
+from migrantnet.web.agenda_query import UTC as UTC_ZONE
+from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep
+from migrantnet.web.i18n import text_direction, wanted_languages
+from migrantnet.web.views.agenda import days_view, month_bounds, month_view
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 30
+UI_LANGUAGES = ("en", "fr", "es", "it", "ar")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+TZ_COOKIE_AGE = 365 * 24 * 3600
+
+
+def ui_language(wanted: list[str]) -> str:
+    """The language of the page's own words and dates: the first the reader wants that we
+    have, else English."""
+    for language in wanted:
+        base = language.split("-")[0]
+        if base in UI_LANGUAGES:
+            return base
+    return "en"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _common(request: Request, settings: Settings) -> tuple[list[str], str, dict[str, Any]]:
+    wanted = wanted_languages(
+        request.headers.get("accept-language"), request.query_params.get("lang")
+    )
+    language = ui_language(wanted)
+    context = {"domain": settings.domain, "lang": language, "dir": text_direction(language)}
+    return wanted, language, context
+
+
+def _finish(response: Response, asked: AgendaRequest | None, settings: Settings) -> Response:
+    if asked is not None and asked.zone_chosen:
+        response.set_cookie(
+            TZ_COOKIE,
+            asked.zone_chosen,
+            max_age=TZ_COOKIE_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=settings.https,
+        )
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+def _read(request: Request) -> tuple[AgendaRequest | None, str | None]:
+    try:
+        return read_agenda_request(request, _now()), None
+    except InvalidInput as exc:
+        return None, str(exc)
+
+
+@router.get("/agenda", response_class=HTMLResponse)
+async def agenda(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    after: str | None = None,
+) -> Response:
+    wanted, language, context = _common(request, settings)
+    asked, error = _read(request)
+    cursor = None
+    if asked is not None and after:
+        try:
+            cursor = AgendaCursor.parse(after)
+        except InvalidInput as exc:
+            asked, error = None, str(exc)
+    if asked is None:
+        response = templates.TemplateResponse(
+            request,
+            "agenda/upcoming.html",
+            {
+                **context,
+                **_form_context(request, None),
+                "error": error,
+                "days": (),
+                "under_way": (),
+                "next_url": None,
+            },
+            status_code=422,
+        )
+        return _finish(response, None, settings)
+    page = await agenda_page(session, asked.filters, _now(), after=cursor, limit=PAGE_SIZE)
+    zone = asked.reader_zone
+    next_url = None
+    if page.next_cursor is not None:
+        next_url = "/agenda" + asked.query(after=page.next_cursor.encode())
+    response = templates.TemplateResponse(
+        request,
+        "agenda/upcoming.html",
+        {
+            **context,
+            **_form_context(request, asked),
+            "error": None,
+            "notice": RANGE_CAPPED if asked.capped else None,
+            "under_way": days_view(page.under_way, zone, wanted, language),
+            "days": days_view(page.entries, zone, wanted, language),
+            "next_url": next_url,
+            "paged": cursor is not None,
+        },
+    )
+    return _finish(response, asked, settings)
+
+
+def _form_context(request: Request, asked: AgendaRequest | None) -> dict[str, Any]:
+    params = asked.params if asked is not None else dict(request.query_params)
+    zone = asked.reader_zone if asked is not None else UTC_ZONE
+    today = _now().astimezone(zone)
+    return {
+        "values": params,
+        "reader_zone": zone.key,
+        "this_month": f"{today.year:04}-{today.month:02}",
+        "month_query": asked.query() if asked is not None else "",
+    }
+
+
+@router.get("/agenda/month/{month}", response_class=HTMLResponse)
+async def agenda_month(
+    month: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+) -> Response:
+    match = _MONTH_RE.match(month)
+    if match is None or not 1 <= int(match[2]) <= 12 or not 1 <= int(match[1]) <= 9998:
+        raise NotFound(f"{month!r} is not a month such as 2026-12")
+    year, number = int(match[1]), int(match[2])
+    wanted, language, context = _common(request, settings)
+    asked, error = _read(request)
+    zone = asked.reader_zone if asked is not None else UTC_ZONE
+    starts, ends = month_bounds(year, number, zone)
+    filters = asked.filters if asked is not None else AgendaFilter()
+    # the month is the range: `from` and `to` do not apply here
+    month_filters = AgendaFilter(
+        tag=filters.tag,
+        mode=filters.mode,
+        language=filters.language,
+        organiser=filters.organiser,
+    )
+    entries, truncated = ([], False)
+    if asked is not None:
+        entries, truncated = await month_entries(session, month_filters, starts, ends)
+    view = month_view(year, number, entries, zone, wanted, language, _now().astimezone(zone).date())
+    query = ""
+    if asked is not None:
+        query = asked.query(**{"from": "", "to": ""})
+    response = templates.TemplateResponse(
+        request,
+        "agenda/month.html",
+        {
+            **context,
+            **_form_context(request, asked),
+            "month": view,
+            "month_query": query,
+            "error": error,
+            "truncated": truncated,
+        },
+        status_code=200 if asked is not None else 422,
+    )
+    return _finish(response, asked, settings)

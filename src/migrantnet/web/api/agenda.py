@@ -1,0 +1,98 @@
+"""The node's agenda as JSON: the same events, filters and pages as `/agenda`.
+
+Public: it holds only public events, and names each event's author, never which of our
+associations follows it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Query, Request
+
+from migrantnet.content.agenda import RANGE_CAPPED, AgendaCursor, AgendaEntry, agenda_page
+from migrantnet.content.formatting import zone
+from migrantnet.web.agenda_query import read_agenda_request
+from migrantnet.web.api.responses import errors
+from migrantnet.web.api.schemas import AgendaEvent, AgendaOrigin, AgendaOut, PlaceOut
+from migrantnet.web.deps import SessionDep
+
+router = APIRouter()
+
+
+def agenda_event(entry: AgendaEntry) -> AgendaEvent:
+    event, obj, author = entry.event, entry.obj, entry.author
+    where = zone(event.timezone)
+    place = None
+    if any((event.place_name, event.street, event.locality, event.country, event.latitude)):
+        place = PlaceOut(
+            name=event.place_name,
+            street=event.street,
+            locality=event.locality,
+            region=event.region,
+            postal_code=event.postal_code,
+            country=event.country,
+            latitude=event.latitude,
+            longitude=event.longitude,
+        )
+    return AgendaEvent(
+        id=obj.ap_id,
+        url=obj.url or obj.ap_id,
+        name=obj.name_map,
+        primary_language=obj.primary_language,
+        tags=[
+            str(tag.get("name", "")).lstrip("#")
+            for tag in obj.tags
+            if tag.get("type") == "Hashtag" and tag.get("name")
+        ],
+        starts=event.starts_at.astimezone(where),
+        ends=event.ends_at.astimezone(where),
+        timezone=event.timezone,
+        status=event.status,
+        place=place,
+        online_url=event.online_url,
+        organizers=event.organizers,
+        origin=AgendaOrigin(
+            actor=author.ap_id,
+            name=author.name,
+            handle=f"{author.username}@{author.domain}" if author.username else None,
+            server=urlsplit(obj.ap_id).hostname or author.domain,
+            local=obj.local,
+        ),
+    )
+
+
+@router.get(
+    "/agenda",
+    response_model=AgendaOut,
+    summary="The node's agenda",
+    responses=errors(422),
+)
+async def agenda(
+    request: Request,
+    session: SessionDep,
+    from_: Annotated[str | None, Query(alias="from", description="First day, YYYY-MM-DD.")] = None,
+    to: Annotated[str | None, Query(description="Last day, included; at most 366 days.")] = None,
+    tag: Annotated[str | None, Query(description="A hashtag, with or without #.")] = None,
+    mode: Annotated[str | None, Query(description="online or in_person.")] = None,
+    language: Annotated[str | None, Query(description="fr also matches fr-CA.")] = None,
+    organiser: Annotated[str | None, Query(description="An organiser's id.")] = None,
+    tz: Annotated[str | None, Query(description="Zone the days are read in; UTC.")] = None,
+    after: Annotated[str | None, Query(description="`next` of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 30,
+) -> AgendaOut:
+    """Upcoming public events of this node's associations and of the actors they follow,
+    in start order; past events are left out, cancelled ones kept with their status. A
+    range longer than 366 days is shortened, and `notice` says so."""
+    now = datetime.now(UTC)
+    asked = read_agenda_request(request, now)
+    cursor = AgendaCursor.parse(after) if after else None
+    page = await agenda_page(session, asked.filters, now, after=cursor, limit=limit)
+    return AgendaOut(
+        under_way=[agenda_event(entry) for entry in page.under_way],
+        events=[agenda_event(entry) for entry in page.entries],
+        next=page.next_cursor.encode() if page.next_cursor else None,
+        notice=RANGE_CAPPED if asked.capped else None,
+    )

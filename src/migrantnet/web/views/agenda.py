@@ -1,0 +1,231 @@
+"""The agenda's view models: events grouped by day, a month's grid, in two zones.
+
+Each event is shown at its own wall-clock time in its own zone ("18:00 Europe/Rome") and,
+when the reader chose another zone, at the reader's time too; days are the reader's days.
+Both come from the UTC instant through `zoneinfo`, so a daylight-saving change between
+now and the event moves nothing.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from migrantnet.content.agenda import AgendaEntry
+from migrantnet.content.formatting import datetime_text, zone, zone_label
+from migrantnet.content.languages import country_name
+from migrantnet.models import EventStatus
+from migrantnet.web.hrefs import safe_href
+from migrantnet.web.i18n import pick_language, text_direction
+from migrantnet.web.views.parts import ActorLink, Badge, Moment, actor_link, label
+
+DAY_PATTERN = "EEEE d MMMM y"
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaEventView:
+    url: str
+    title: str
+    title_language: str
+    title_direction: str
+    cancelled: bool
+    status: Badge | None  # shown when not confirmed
+    event_start: Moment  # in the event's zone
+    event_end: Moment
+    event_zone: str  # "Europe/Rome (CET, UTC+01:00)"
+    reader_start: Moment | None  # in the reader's zone, when it differs from the event's
+    reader_end: Moment | None
+    reader_zone: str | None
+    place: str | None
+    online: bool
+    clock: str  # the start's time of day in the reader's zone ("18:30"), for the month grid
+    author: ActorLink
+    origin: str  # the server it comes from ("" for this node)
+    local: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DayView:
+    heading: str
+    iso: str
+    events: tuple[AgendaEventView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CellView:
+    day: int | None  # None: a day of the neighbouring month
+    iso: str
+    label: str  # "Friday 18 December 2026": for screen readers, and on narrow screens
+    today: bool
+    events: tuple[AgendaEventView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthView:
+    heading: str
+    weekdays: tuple[str, ...]
+    weeks: tuple[tuple[CellView, ...], ...]
+    previous: str  # "2026-11"
+    next: str
+
+
+def _span(
+    starts: datetime, ends: datetime, where: ZoneInfo, language: str
+) -> tuple[Moment, Moment]:
+    start = Moment(
+        datetime_text(starts, f"{DAY_PATTERN}, HH:mm", where, language),
+        starts.astimezone(where).isoformat(timespec="minutes"),
+    )
+    same_day = starts.astimezone(where).date() == ends.astimezone(where).date()
+    pattern = "HH:mm" if same_day else f"{DAY_PATTERN}, HH:mm"
+    end = Moment(
+        datetime_text(ends, pattern, where, language),
+        ends.astimezone(where).isoformat(timespec="minutes"),
+    )
+    return start, end
+
+
+def _place(entry: AgendaEntry, language: str) -> str | None:
+    event = entry.event
+    parts = [
+        event.place_name,
+        event.locality,
+        country_name(event.country, language) if event.country else None,
+    ]
+    text = ", ".join(p for p in parts if p)
+    return text or None
+
+
+def event_view(
+    entry: AgendaEntry, reader_zone: ZoneInfo, wanted: list[str], language: str
+) -> AgendaEventView:
+    obj, event = entry.obj, entry.event
+    title_language = pick_language(obj.name_map, wanted, obj.primary_language) or ""
+    title = obj.name_map.get(title_language) if title_language else None
+    where = zone(event.timezone)
+    event_start, event_end = _span(event.starts_at, event.ends_at, where, language)
+    reader_start = reader_end = None
+    reader_label = None
+    if reader_zone.key != where.key:
+        reader_start, reader_end = _span(event.starts_at, event.ends_at, reader_zone, language)
+        reader_label = zone_label(reader_zone.key, event.starts_at.astimezone(reader_zone))
+    host = urlsplit(obj.ap_id).hostname or ""
+    return AgendaEventView(
+        url=safe_href(obj.url or obj.ap_id),
+        title=title or host,
+        title_language=title_language,
+        title_direction=text_direction(title_language),
+        cancelled=event.status == EventStatus.CANCELLED,
+        status=(
+            Badge(label(event.status), event.status)
+            if event.status != EventStatus.CONFIRMED
+            else None
+        ),
+        event_start=event_start,
+        event_end=event_end,
+        event_zone=zone_label(event.timezone, event.starts_at.astimezone(where)),
+        reader_start=reader_start,
+        reader_end=reader_end,
+        reader_zone=reader_label,
+        place=_place(entry, language),
+        online=event.online_url is not None,
+        clock=datetime_text(event.starts_at, "HH:mm", reader_zone, language),
+        author=actor_link(entry.author),
+        origin="" if entry.local else host,
+        local=entry.local,
+    )
+
+
+def days_view(
+    entries: list[AgendaEntry], reader_zone: ZoneInfo, wanted: list[str], language: str
+) -> tuple[DayView, ...]:
+    """Entries (in start order) grouped under the reader's day of their start."""
+    days: dict[date, list[AgendaEventView]] = {}
+    for entry in entries:
+        day = entry.event.starts_at.astimezone(reader_zone).date()
+        days.setdefault(day, []).append(event_view(entry, reader_zone, wanted, language))
+    return tuple(
+        DayView(
+            heading=datetime_text(
+                datetime.combine(day, time(12), reader_zone), DAY_PATTERN, reader_zone, language
+            ),
+            iso=day.isoformat(),
+            events=tuple(views),
+        )
+        for day, views in days.items()
+    )
+
+
+def month_bounds(year: int, month: int, reader_zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The month's first instant and the next month's, in the reader's zone."""
+    first = datetime(year, month, 1, tzinfo=reader_zone)
+    following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=reader_zone)
+    return first, following
+
+
+def month_view(
+    year: int,
+    month: int,
+    entries: list[AgendaEntry],
+    reader_zone: ZoneInfo,
+    wanted: list[str],
+    language: str,
+    today: date,
+) -> MonthView:
+    """Weeks from Monday; an event is shown on every day of the month it covers."""
+    by_day: dict[date, list[AgendaEventView]] = {}
+    last_day = calendar.monthrange(year, month)[1]
+    first, last = date(year, month, 1), date(year, month, last_day)
+    for entry in entries:
+        view = event_view(entry, reader_zone, wanted, language)
+        start = max(entry.event.starts_at.astimezone(reader_zone).date(), first)
+        # an event ending at midnight does not cover the next day
+        ends = entry.event.ends_at.astimezone(reader_zone) - timedelta(microseconds=1)
+        end = min(max(ends.date(), start), last)
+        day = start
+        while day <= end:
+            by_day.setdefault(day, []).append(view)
+            day += timedelta(days=1)
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        weeks.append(
+            tuple(
+                CellView(
+                    day=d.day if d.month == month else None,
+                    iso=d.isoformat(),
+                    label=datetime_text(
+                        datetime.combine(d, time(12), reader_zone),
+                        DAY_PATTERN,
+                        reader_zone,
+                        language,
+                    ),
+                    today=d == today,
+                    events=tuple(by_day.get(d, ())) if d.month == month else (),
+                )
+                for d in week
+            )
+        )
+    monday = date(2024, 1, 1)  # a Monday
+    noon = time(12)
+    weekdays = tuple(
+        datetime_text(
+            datetime.combine(monday + timedelta(days=n), noon, reader_zone),
+            "EEEE",
+            reader_zone,
+            language,
+        )
+        for n in range(7)
+    )
+    middle = datetime(year, month, 15, 12, tzinfo=reader_zone)
+    previous = first - timedelta(days=1)
+    following = last + timedelta(days=1)
+    return MonthView(
+        heading=datetime_text(middle, "LLLL y", reader_zone, language),
+        weekdays=weekdays,
+        weeks=tuple(weeks),
+        previous=f"{previous.year:04}-{previous.month:02}",
+        next=f"{following.year:04}-{following.month:02}",
+    )
