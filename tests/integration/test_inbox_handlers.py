@@ -37,6 +37,7 @@ from migrantnet.models import (
     OutboxActivity,
     Report,
 )
+from migrantnet.models.lifecycle import advance
 from migrantnet.uris import Uris
 
 MakeRemoteActor = Callable[..., RemoteActor]
@@ -64,7 +65,7 @@ async def we_follow(
         assert local is not None
         follow = await follow_remote(session, fed, local, peer.actor_id)
         if accepted:
-            follow.state = FollowState.ACCEPTED  # the Accept round trip is tested on its own
+            advance(follow, FollowState.ACCEPTED)  # the Accept round trip is tested on its own
         await session.commit()
         return follow
 
@@ -325,6 +326,27 @@ async def test_block_records_it_and_ends_follows(
     assert {f.state for f in await rows(db, Follow)} == {FollowState.UNDONE}
     async with db.session() as session:
         assert await follower_inboxes(session, association) == []
+
+
+async def test_block_leaves_a_refused_follow_refused(
+    app_client: httpx.AsyncClient,
+    db: Database,
+    fed: Federation,
+    association: Actor,
+    remote_actor: RemoteActor,
+) -> None:
+    """Rejected -> undone is not a move the lifecycle allows: the Block ends live follows only."""
+    follow = await we_follow(db, fed, association, remote_actor, accepted=False)
+    async with db.session() as session, session.begin():
+        row = await session.get(Follow, follow.id)
+        assert row is not None
+        advance(row, FollowState.REJECTED)
+
+    block = remote_actor.activity("Block", association.ap_id)
+    done = await deliver(db, app_client, remote_actor, block)
+
+    assert done.state == InboxState.DONE
+    assert [f.state for f in await rows(db, Follow)] == [FollowState.REJECTED]
 
 
 async def test_flag_is_kept_as_a_report(

@@ -838,3 +838,37 @@ async def test_run_wakes_for_new_work_and_stops_promptly(
         with pytest.raises(RuntimeError, match="closed"):
             await client.request("POST", sink.url("/users/alice/inbox"), content=b"{}")
     assert len(sink.posts()) == 1
+
+
+async def test_our_own_error_is_counted_and_ends_dead_without_blaming_the_host(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    """A key of ours that no longer loads (a damaged row) fails the attempt: recorded with the
+    reason and backed off like any failure, dead after the last attempt, instead of coming back
+    every lease forever; the peer's domain health is not marked down for our fault."""
+    await add_follower(db, association, sink.url("/users/alice/inbox"))
+    worker = make_worker(delivery_max_attempts=2, delivery_backoff_scale=0.001)
+    await publish(worker.fed, association)
+    async with db.session() as session, session.begin():
+        actor = await session.get(Actor, association.id)
+        assert actor is not None
+        actor.private_key_pem = "-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----\n"
+
+    assert await worker.process_batch() == 1
+    delivery = await one(db, Delivery)
+    assert (delivery.state, delivery.attempts) == (DeliveryState.QUEUED, 1)
+    assert delivery.last_error is not None and delivery.last_error.startswith("internal error")
+    assert delivery.locked_until is None and delivery.next_attempt_at is not None
+
+    await make_due(db)
+    assert await worker.process_batch() == 1
+    delivery = await one(db, Delivery)
+    assert (delivery.state, delivery.attempts) == (DeliveryState.DEAD, 2)
+    assert sink.posts() == []
+    health = await db_health(db, sink.domain)
+    assert health is None or health.failure_days == []
+
+
+async def db_health(db: Database, domain: str) -> DomainHealth | None:
+    async with db.session() as session:
+        return await session.get(DomainHealth, domain)

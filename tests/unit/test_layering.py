@@ -58,3 +58,26 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
         "from migrantnet.web.pages import router\nimport migrantnet.federation.httpsig\n"
     )
     assert imports_of(bad) == {"web", "federation"}
+
+
+def test_rows_change_state_only_through_the_lifecycle() -> None:
+    """`advance` checks each move against the declared table; an assignment elsewhere could
+    make one the design forbids (a refused follow marked undone by a Block, once)."""
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "lifecycle.py" or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else [node.target]
+                if isinstance(node, ast.AugAssign | ast.AnnAssign)
+                else []
+            )
+            offenders += [
+                f"{path.relative_to(PACKAGE)}:{node.lineno}"
+                for target in targets
+                if isinstance(target, ast.Attribute) and target.attr == "state"
+            ]
+    assert not offenders, f"use models.lifecycle.advance: {offenders}"

@@ -19,7 +19,7 @@ from migrantnet.federation.serialize.activities import (
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, Follow, FollowState
-from migrantnet.models.lifecycle import check_transition
+from migrantnet.models.lifecycle import advance
 
 logger = logging.getLogger("migrantnet.federation.follows")
 
@@ -29,8 +29,7 @@ def follow_document(follow: Follow, follower: Actor, followed: Actor) -> dict[st
 
 
 def set_state(follow: Follow, state: FollowState) -> None:
-    check_transition(follow.state, state)
-    follow.state = state
+    advance(follow, state)
 
 
 async def _answer_follow(
@@ -71,12 +70,16 @@ async def follow_remote(
     if follow is not None and follow.state in (FollowState.PENDING, FollowState.ACCEPTED):
         return follow
     if follow is None:
-        follow = Follow(follower_id=follower.id, followed_id=target.id, ap_id=fed.uris.activity())
+        follow = Follow(
+            follower_id=follower.id,
+            followed_id=target.id,
+            ap_id=fed.uris.activity(),
+            state=FollowState.PENDING,
+        )
         session.add(follow)
     else:
         set_state(follow, FollowState.PENDING)
         follow.ap_id = fed.uris.activity()
-    follow.state = FollowState.PENDING
     await session.flush()
     await queue_activity(
         session, fed, follower, follow_document(follow, follower, target), [target.inbox_url]

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 __all__ = [
     "KeyLookup",
+    "KeyUnavailable",
     "PublicKey",
     "SignatureError",
     "VerifiedSignature",
@@ -64,6 +65,11 @@ class SignatureError(Exception):
         self.reason = reason
 
 
+class KeyUnavailable(Exception):
+    """Raised by a key lookup when the key cannot be had (its server is down, refuses, or
+    answers nonsense): the signature is refused. Any other error of a lookup is a bug."""
+
+
 @dataclass(frozen=True, slots=True)
 class PublicKey:
     """A remote actor's public key as returned by the key lookup."""
@@ -82,8 +88,9 @@ class VerifiedSignature:
     scheme: Literal["cavage", "rfc9421"]
 
 
-#: ``key_lookup(key_id, refresh)``: the key for ``key_id`` or None if there is none;
-#: ``refresh=True`` asks to bypass caches (the remote key may have been rotated).
+#: ``key_lookup(key_id, refresh)``: the key for ``key_id`` or None if there is none, or
+#: `KeyUnavailable` when it cannot be had; ``refresh=True`` asks to bypass caches (the remote
+#: key may have been rotated).
 KeyLookup = Callable[[str, bool], Awaitable[PublicKey | None]]
 
 
@@ -226,10 +233,22 @@ async def verify_with_key_rotation(
 
 
 async def _lookup(key_lookup: KeyLookup, key_id: str, *, refresh: bool) -> PublicKey | None:
+    """A key that cannot be had (`KeyUnavailable`) refuses the signature; any other error
+    is ours, not the peer's, and goes up with its traceback instead of becoming a 401."""
     try:
         return await key_lookup(key_id, refresh)
+    except KeyUnavailable as exc:
+        raise SignatureError(f"key {key_id} could not be fetched: {exc}") from exc
     except Exception as exc:
-        raise SignatureError(f"key {key_id} could not be fetched") from exc
+        raise _LookupBug(exc) from exc
+
+
+class _LookupBug(Exception):
+    """Carries a key lookup's own error past the net that turns parser errors into refusals."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(repr(error))
+        self.error = error
 
 
 # ---------------------------------------------------------------------------
@@ -338,6 +357,8 @@ async def verify_request(
         return await _verify_cavage(method, url, lowered, body, key_lookup=key_lookup, now=now)
     except SignatureError:
         raise
+    except _LookupBug as bug:
+        raise bug.error from None
     except Exception as exc:  # a parser bug must not become a 500
         raise SignatureError("malformed signed request") from exc
 

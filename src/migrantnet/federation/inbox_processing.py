@@ -18,6 +18,7 @@ from migrantnet.federation.parse import ParseError, parse_activity
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import InboxActivity, InboxState
+from migrantnet.models.lifecycle import advance
 
 logger = logging.getLogger("migrantnet.federation.inbox")
 
@@ -46,14 +47,14 @@ async def process_activity(fed: Federation, activity_id: int) -> InboxState | No
             row = await session.get(InboxActivity, activity_id)
             assert row is not None
             state = await _apply(fed, session, row)
-            row.state = state
+            advance(row, state)
             row.processed_at = fed.now()
     except Exception as exc:
         logger.exception("inbox_processing_failed")
         async with fed.db.session() as session, session.begin():
             row = await session.get(InboxActivity, activity_id)
             if row is not None:
-                row.state = InboxState.FAILED
+                advance(row, InboxState.FAILED)
                 row.error = f"{type(exc).__name__}: {exc}"[:2000]
                 row.processed_at = fed.now()
         return InboxState.FAILED

@@ -27,7 +27,7 @@ from migrantnet.federation.actors import (
 )
 from migrantnet.federation.errors import RateLimited
 from migrantnet.federation.fetch import FetchError, Signer
-from migrantnet.federation.httpsig import PublicKey
+from migrantnet.federation.httpsig import KeyUnavailable, PublicKey
 from migrantnet.federation.normalize import first_id
 from migrantnet.federation.parse import ParsedActor, ParseError, parse_actor
 from migrantnet.federation.service import Federation, signer_for
@@ -64,23 +64,24 @@ class KeyResolver:
                 return None
         guard = self.fed.inbox_guard
         if guard.failed_keys.recently_failed(key_id):
-            raise ActorUnavailable(f"fetching key {key_id} failed recently; not yet again")
+            raise KeyUnavailable("fetching it failed recently; not yet again")
         wait = guard.key_hosts.take(host_of(key_id))
         if wait:
             self.rate_limited = RateLimited(
                 f"too many unknown keys from {host_of(key_id)}", max(1, math.ceil(wait))
             )
-            raise self.rate_limited
+            raise KeyUnavailable(str(self.rate_limited))
         try:
             parsed = await fetch_key_owner(self.fed, key_id, await self._signer())
-        except ActorUnavailable:
+        except ActorUnavailable as exc:
             guard.failed_keys.remember(key_id)
             log_event(logger, "key_fetch_failed", domain=host_of(key_id))
-            raise
+            raise KeyUnavailable(str(exc)) from exc
         guard.failed_keys.forget(key_id)
         log_event(logger, "key_fetched", domain=host_of(key_id), refresh=refresh)
         self.fetched = parsed
-        assert parsed.public_key_id is not None and parsed.public_key_pem is not None
+        if parsed.public_key_id is None or parsed.public_key_pem is None:
+            raise KeyUnavailable(f"actor {parsed.ap_id} has no usable key")
         return PublicKey(
             key_id=parsed.public_key_id, owner=parsed.ap_id, public_key_pem=parsed.public_key_pem
         )

@@ -35,6 +35,7 @@ from migrantnet.federation.inbox_retention import trim_inbox
 from migrantnet.federation.service import Federation, signer_for
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, Delivery, DeliveryState, DomainHealth, OutboxActivity
+from migrantnet.models.lifecycle import advance
 
 logger = logging.getLogger("migrantnet.federation.worker")
 
@@ -59,6 +60,7 @@ class Outcome:
     status: int | None
     error: str | None
     retry_after: float | None
+    bug: bool = False  # our own error while sending: counted, but not held against the host
 
 
 class DeliveryWorker:
@@ -122,13 +124,10 @@ class DeliveryWorker:
             ids = await self.claim(session)
         if not ids:
             return 0
-        jobs = await self._load(ids)
-        pending: list[Outcome] = []
+        jobs, pending = await self._load(ids)
 
         async def send(job: Job) -> None:
-            outcome = await self._send_limited(job)
-            if outcome is not None:
-                pending.append(outcome)
+            pending.append(await self._send_limited(job))
             if len(pending) >= RECORD_EVERY:
                 chunk = pending[:]
                 pending.clear()
@@ -139,7 +138,7 @@ class DeliveryWorker:
             await self._record_safely(pending)
         return len(ids)
 
-    async def _load(self, ids: list[int]) -> list[Job]:
+    async def _load(self, ids: list[int]) -> tuple[list[Job], list[Outcome]]:
         async with self.fed.db.session() as session:
             deliveries = list(
                 await session.scalars(
@@ -160,7 +159,9 @@ class DeliveryWorker:
                 row.id: row
                 for row in await session.scalars(select(Actor).where(Actor.id.in_(actor_ids)))
             }
-        jobs, orphans = [], []
+        jobs: list[Job] = []
+        orphans: list[int] = []
+        broken: list[Outcome] = []
         bodies: dict[int, bytes] = {}
         for delivery in deliveries:
             activity = activities.get(delivery.activity_id)
@@ -170,14 +171,16 @@ class DeliveryWorker:
                 continue
             if activity.id not in bodies:
                 bodies[activity.id] = json.dumps(activity.payload, ensure_ascii=False).encode()
-            jobs.append(
-                Job(
-                    delivery.id,
-                    delivery.inbox_url,
-                    delivery.domain,
-                    bodies[activity.id],
-                    self._signer(actor),
+            try:
+                sign = self._signer(actor)
+            except Exception as exc:  # a key of ours that does not load: our fault, counted
+                logger.exception("delivery_bug")
+                broken.append(
+                    Outcome(delivery.id, None, f"internal error: {exc!r}", None, bug=True)
                 )
+                continue
+            jobs.append(
+                Job(delivery.id, delivery.inbox_url, delivery.domain, bodies[activity.id], sign)
             )
         if orphans:
             async with self.fed.db.session(write=True) as session, session.begin():
@@ -186,7 +189,7 @@ class DeliveryWorker:
                     .where(Delivery.id.in_(orphans))
                     .values(state=DeliveryState.CANCELLED, locked_until=None)
                 )
-        return jobs
+        return jobs, broken
 
     def _signer(self, actor: Actor) -> Signer:
         """One parsed key per actor (parsing a PEM costs a good part of a signature); a new
@@ -197,7 +200,7 @@ class DeliveryWorker:
             self._signers[actor.id] = kept
         return kept[1]
 
-    async def _send_limited(self, job: Job) -> Outcome | None:
+    async def _send_limited(self, job: Job) -> Outcome:
         # The host's limit first: jobs waiting for a busy host do not hold the others' slots.
         limit = self.host_limits.setdefault(job.domain, asyncio.Semaphore(self.per_host))
         async with limit, self.concurrency:
@@ -214,9 +217,11 @@ class DeliveryWorker:
                 return Outcome(job.delivery_id, exc.status, str(exc), exc.retry_after)
             except FetchError as exc:
                 return Outcome(job.delivery_id, None, str(exc), None)
-            except Exception:
-                logger.exception("delivery_bug")  # ours, not the peer's: the lease expires
-                return None
+            except Exception as exc:
+                # Ours, not the peer's: recorded and counted like a failed attempt (so it backs
+                # off and ends dead instead of coming back with every lease), host left alone.
+                logger.exception("delivery_bug")
+                return Outcome(job.delivery_id, None, f"internal error: {exc!r}", None, bug=True)
 
     async def _record_safely(self, outcomes: list[Outcome]) -> None:
         try:
@@ -309,20 +314,21 @@ def _apply_outcome(
     delivery.last_error = outcome.error[:2000] if outcome.error else None
     delivery.locked_until = None
     if status is not None and 200 <= status < 300:
-        delivery.state = DeliveryState.SENT
+        advance(delivery, DeliveryState.SENT)
         health.record_success(now)
         result = "sent"
     elif status is not None and 400 <= status < 500 and status not in RETRYABLE_4XX:
-        delivery.state = DeliveryState.FAILED  # the peer refused it for good
+        advance(delivery, DeliveryState.FAILED)  # the peer refused it for good
         health.record_success(now)  # it answered: the host is alive
         result = "refused"
     elif status == 501:
-        delivery.state = DeliveryState.FAILED
+        advance(delivery, DeliveryState.FAILED)
         result = "refused"
     else:
-        health.record_failure(now.date(), settings.unavailable_after_days)
+        if not outcome.bug:
+            health.record_failure(now.date(), settings.unavailable_after_days)
         if delivery.attempts >= settings.delivery_max_attempts:
-            delivery.state = DeliveryState.DEAD
+            advance(delivery, DeliveryState.DEAD)
             result = "dead"
         else:
             delivery.next_attempt_at = next_attempt(

@@ -1,12 +1,15 @@
 """Declared states of the things that move, with the transitions allowed between them.
 
-Keeping them in one place (as Takahē does) means a handler cannot invent a transition: it asks
-`check_transition` and gets an `InvalidTransition` for a move the design does not allow.
+Keeping them in one place (as Takahē does) means a handler cannot invent a transition: rows
+change state through `advance`, which raises `InvalidTransition` for a move the design does not
+allow (a test checks that no other code assigns `.state`). Bulk SQL updates of many rows say
+the state they move from in their WHERE clause, which is the same check done by the database.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Protocol
 
 
 class FollowState(StrEnum):
@@ -74,3 +77,22 @@ def check_transition(current: StrEnum | str, new: StrEnum) -> None:
         return
     if new not in TRANSITIONS[kind][current_state]:
         raise InvalidTransition(f"{kind.__name__}: {current_state} -> {new} is not allowed")
+
+
+class Stateful(Protocol):
+    state: str
+
+
+def advance(row: Stateful, new: StrEnum) -> None:
+    """Move `row` to `new` if the lifecycle allows it; the one way a row's state changes."""
+    check_transition(row.state, new)
+    row.state = new
+
+
+def may_advance(row: Stateful, new: StrEnum) -> bool:
+    """Whether `advance(row, new)` would be allowed (for moves that apply to some rows only)."""
+    try:
+        check_transition(row.state, new)
+    except InvalidTransition:
+        return False
+    return True

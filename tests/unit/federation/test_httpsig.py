@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from migrantnet.federation.httpsig import (
+    KeyUnavailable,
     PublicKey,
     SignatureError,
     VerifiedSignature,
@@ -334,9 +335,19 @@ async def test_unknown_key_refused(keys: Keys) -> None:
     assert lookup.calls == [(KEY_ID, False)]
 
 
-async def test_lookup_error_refused(keys: Keys) -> None:
-    lookup = FakeLookup(keys.public_pem, error=httpx.ConnectError("boom"))
-    await refused(keys, post_headers(keys), "could not be fetched", lookup=lookup)
+async def test_unavailable_key_refused(keys: Keys) -> None:
+    lookup = FakeLookup(keys.public_pem, error=KeyUnavailable("its server is down"))
+    await refused(
+        keys, post_headers(keys), "could not be fetched: its server is down", lookup=lookup
+    )
+
+
+async def test_a_bug_in_the_lookup_is_not_a_refused_signature(keys: Keys) -> None:
+    """Our own error goes up (logged with its traceback, a 500) instead of telling the peer
+    its signature is wrong."""
+    lookup = FakeLookup(keys.public_pem, error=KeyError("a bug of ours"))
+    with pytest.raises(KeyError):
+        await verify(keys, post_headers(keys), lookup=lookup)
 
 
 async def test_wrong_key_refused(keys: Keys, other_keys: Keys) -> None:

@@ -22,6 +22,7 @@ from migrantnet.models import (
     Interaction,
     Report,
 )
+from migrantnet.models.lifecycle import advance, may_advance
 
 logger = logging.getLogger("migrantnet.federation.handlers")
 
@@ -87,8 +88,9 @@ async def handle_block(inbound: Inbound) -> InboxState:
             )
         )
     )
-    for follow in follows:
-        follow.state = FollowState.UNDONE
+    for follow in follows:  # a refused follow stays refused; the others end
+        if may_advance(follow, FollowState.UNDONE):
+            advance(follow, FollowState.UNDONE)
     return InboxState.DONE
 
 
