@@ -11,8 +11,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.middleware.gzip import GZipMiddleware
 
 from migrantnet import __version__
 from migrantnet.config import Settings
@@ -31,18 +31,22 @@ from migrantnet.web import (
     admin_pages,
     agenda_pages,
     api,
+    api_docs,
     association_pages,
     authoring,
     cosign_pages,
     media,
     network_pages,
     pages,
+    robots,
     settings_pages,
 )
 from migrantnet.web.body_limit import BodyLimit
+from migrantnet.web.compression import EXCLUDED_TYPES, LEVEL, MINIMUM_SIZE
 from migrantnet.web.errors import install_error_handlers
 from migrantnet.web.origin import PinnedOrigin
 from migrantnet.web.security_headers import SecurityHeaders
+from migrantnet.web.static_assets import HashedStaticFiles
 
 logger = logging.getLogger("migrantnet.app")
 WEB_DIR = Path(__file__).parent / "web"
@@ -82,7 +86,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
         title="migrantnet",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served from the node's own files: web/api_docs.py
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
@@ -90,6 +94,9 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.state.uris = Uris(settings.base_url)
     app.state.templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
     app.state.templates.env.globals.setdefault("_", _untranslated)
+    app.state.static = HashedStaticFiles(WEB_DIR / "static")
+    app.state.templates.env.globals["static"] = app.state.static.url
+    app.state.templates.env.globals["node_noindex"] = not settings.search_engines
     app.state.secret = settings.session_key or _ephemeral_key()
     install_error_handlers(app, extra=[*FEDERATION_ERRORS, (ActorUnavailable, 502)])
     # Outermost last: the origin is pinned before anything reads it, bodies capped before read.
@@ -100,8 +107,17 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     )
     app.add_middleware(SecurityHeaders, https=settings.https)
     app.add_middleware(PinnedOrigin, domain=settings.domain, scheme=settings.scheme)
-    app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+    # Outermost: it compresses the body every other layer made, and leaves their headers.
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=MINIMUM_SIZE,
+        compresslevel=LEVEL,
+        exclude_content_types=EXCLUDED_TYPES,
+    )
+    app.mount("/static", app.state.static, name="static")
     app.include_router(discovery.router)
+    app.include_router(robots.router)
+    app.include_router(api_docs.router)
     app.include_router(federation_routes.router)
     app.include_router(cosign_routes.router)
     app.include_router(media.router)

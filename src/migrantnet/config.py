@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     allow_private_addresses: bool = Field(
         default=False, description="let remote fetches reach private and loopback addresses"
     )
+    search_engines: bool = Field(
+        default=True,
+        description="false: robots.txt disallows everything and every page says noindex",
+    )
     log_level: str = Field(default="INFO")
     inprocess_worker: bool = Field(
         default=True, description="`serve` also runs the delivery worker in its own process"

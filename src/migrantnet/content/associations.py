@@ -150,6 +150,7 @@ async def update_association(
     manually_approves_followers: bool | None = None,
     federate_as_note: bool | None = None,
     show_follows: bool | None = None,
+    discoverable: bool | None = None,
 ) -> bool:
     """Change what was given; True when anything changed (followers are then sent an Update)."""
     changes = {
@@ -158,6 +159,7 @@ async def update_association(
         "manually_approves_followers": manually_approves_followers,
         "federate_as_note": federate_as_note,
         "show_follows": show_follows,
+        "discoverable": discoverable,
     }
     changed = False
     for attribute, value in changes.items():

@@ -84,10 +84,11 @@ async def association_page(
             "kind_heading": KIND_VIEWS[kind].plural if kind is not None else None,
             "paged": kind is not None and before is not None,
             "domain": settings.domain,
+            "noindex": not actor.discoverable,
         },
     )
     response.headers["Vary"] = "Accept, Accept-Language"
-    return response
+    return _robots(response, actor)
 
 
 @router.get("/@{slug}/objects/{public_id}")
@@ -130,9 +131,18 @@ async def object_page(
             "actor": actor_view(actor, settings.domain),
             "object": object_page_view(details, wanted, await _related(session, details)),
             "domain": settings.domain,
+            "noindex": not actor.discoverable,
         },
     )
     response.headers["Vary"] = "Accept, Accept-Language"
+    return _robots(response, actor)
+
+
+def _robots(response: Response, actor: Actor) -> Response:
+    """An association that chose not to be indexed says so in the header too (for crawlers
+    that read no HTML)."""
+    if not actor.discoverable:
+        response.headers["X-Robots-Tag"] = "noindex"
     return response
 
 

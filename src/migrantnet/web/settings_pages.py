@@ -1,5 +1,6 @@
 """An association's settings, for its admins: name, presentation, avatar, time zone, and
-the federation choices (approve followers by hand, federate as notes, show follows).
+the federation choices (approve followers by hand, federate as notes, show follows), and
+whether search engines may index its pages (`discoverable`, sent to peers as `indexable`).
 
 A change is sent to the followers as an Update of the actor, as `associations update` does.
 """
@@ -131,6 +132,7 @@ async def save_settings(
                 manually_approves_followers="approve_followers" in form,
                 federate_as_note="federate_as_note" in form,
                 show_follows="show_follows" in form,
+                discoverable="discoverable" in form,
             )
             if icon is not None:
                 actor.icon_url = icon
