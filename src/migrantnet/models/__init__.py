@@ -5,7 +5,13 @@ from migrantnet.models.account import AccountLink, LinkPurpose, SignInFailures, 
 from migrantnet.models.activity import InboxActivity, OutboxActivity
 from migrantnet.models.actor import Actor, ActorBlock, ActorType
 from migrantnet.models.base import Base, utcnow
-from migrantnet.models.content_object import ContentObject, Interaction, Report, Visibility
+from migrantnet.models.content_object import (
+    ContentObject,
+    Interaction,
+    Report,
+    ReportState,
+    Visibility,
+)
 from migrantnet.models.content_types import (
     Cosignature,
     Declaration,
@@ -23,6 +29,7 @@ from migrantnet.models.counts import ActorCount, NodeCounter
 from migrantnet.models.delivery import Delivery, DomainHealth
 from migrantnet.models.follow import Follow
 from migrantnet.models.lifecycle import DeliveryState, FollowState, InboxState
+from migrantnet.models.moderation import Block, BlockKind, ModerationAction
 from migrantnet.models.token import ApiToken
 from migrantnet.models.user import Membership, Role, User
 
@@ -34,6 +41,8 @@ __all__ = [
     "ActorType",
     "ApiToken",
     "Base",
+    "Block",
+    "BlockKind",
     "ContentObject",
     "Cosignature",
     "Declaration",
@@ -51,11 +60,13 @@ __all__ = [
     "LinkPurpose",
     "Media",
     "Membership",
+    "ModerationAction",
     "NodeCounter",
     "OutboxActivity",
     "Outcome",
     "Practice",
     "Report",
+    "ReportState",
     "Resource",
     "Role",
     "SignInFailures",

@@ -74,6 +74,12 @@ class Interaction(Base):
     __table_args__ = (Index("ix_interactions_actor_type", "actor_id", "type"),)
 
 
+class ReportState(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"  # acted on (the moderator says how in the audit trail)
+    DISMISSED = "dismissed"  # nothing to do
+
+
 class Report(Base):
     """A `Flag` from a peer: kept for the node's moderators, never acted on automatically."""
 
@@ -85,4 +91,11 @@ class Report(Base):
     target_ap_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
     content: Mapped[str | None] = mapped_column(String(10000))
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(
+        String(16), default=ReportState.OPEN, server_default=ReportState.OPEN.value, index=True
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    # When a moderator sent the report on to the server of the reported account (a `Flag`).
+    forwarded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

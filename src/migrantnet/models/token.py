@@ -19,3 +19,5 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
+    # None: until revoked. A token past this instant is refused, as a revoked one.
+    expires_at: Mapped[datetime | None]
