@@ -21,6 +21,7 @@ from migrantnet.federation import cosign_routes, discovery
 from migrantnet.federation import routes as federation_routes
 from migrantnet.federation.actors import ActorUnavailable
 from migrantnet.federation.errors import FEDERATION_ERRORS
+from migrantnet.federation.fetch_gate import FetchGate
 from migrantnet.federation.publisher import ActivityPubFederator
 from migrantnet.federation.service import Federation
 from migrantnet.federation.worker import DeliveryWorker
@@ -36,6 +37,7 @@ from migrantnet.web import (
     authoring,
     cosign_pages,
     media,
+    moderation_pages,
     network_pages,
     pages,
     robots,
@@ -100,6 +102,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.state.secret = settings.session_key or _ephemeral_key()
     install_error_handlers(app, extra=[*FEDERATION_ERRORS, (ActorUnavailable, 502)])
     # Outermost last: the origin is pinned before anything reads it, bodies capped before read.
+    app.add_middleware(FetchGate, authorized_fetch=settings.authorized_fetch)
     app.add_middleware(
         BodyLimit,
         json_max=settings.request_max_bytes,
@@ -126,6 +129,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.include_router(pages.router)
     app.include_router(agenda_pages.router)
     app.include_router(account_pages.router)
+    app.include_router(moderation_pages.router)  # before `/admin/{slug}`
     app.include_router(admin_pages.router)
     app.include_router(authoring.router)
     app.include_router(network_pages.router)

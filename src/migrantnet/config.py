@@ -121,6 +121,11 @@ class Settings(BaseSettings):
         " (its id stays, so a replay is still recognised); 0: as soon as it is applied",
     )
     unavailable_after_days: int = Field(default=7, ge=1, le=365)
+    authorized_fetch: bool = Field(
+        default=False,
+        description="serve ActivityPub objects and collections only to signed requests from"
+        " hosts that are not blocked (actor documents stay readable, for their keys)",
+    )
     media_max_bytes: int = Field(
         default=20 * MEGABYTE,
         ge=1024,

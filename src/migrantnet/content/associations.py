@@ -15,7 +15,9 @@ from migrantnet.uris import Uris
 
 # Mastodon can mention only usernames of this shape, so slugs stay within it.
 SLUG_RE = re.compile(r"^[a-z0-9_]{1,30}$")
-RESERVED_SLUGS = frozenset({"actor", "relay", "admin", "api", "inbox", "static", "well_known"})
+RESERVED_SLUGS = frozenset(
+    {"actor", "relay", "admin", "api", "inbox", "static", "well_known", "moderation"}
+)
 
 
 def check_slug(slug: str) -> str:

@@ -21,6 +21,8 @@ from migrantnet.federation.service import Federation
 from migrantnet.models import (
     Actor,
     ActorBlock,
+    Block,
+    BlockKind,
     Delivery,
     DeliveryState,
     Follow,
@@ -85,7 +87,10 @@ async def queue_activity(
         session.add(activity)
         await session.flush()
     now = fed.now()
-    for inbox in sorted(set(inboxes)):
+    refused = await blocked_inboxes(
+        session, set(inboxes), allow_accounts=payload["type"] == "Block"
+    )
+    for inbox in sorted(set(inboxes) - refused):
         if fed.uris.is_local(inbox):
             continue  # local followers read our database; no HTTP to ourselves
         session.add(
@@ -100,6 +105,28 @@ async def queue_activity(
     await session.flush()
     wake_worker_after_commit(session, fed)
     return activity
+
+
+async def blocked_inboxes(
+    session: AsyncSession, inboxes: set[str], *, allow_accounts: bool = False
+) -> set[str]:
+    """The inboxes of `inboxes` that nothing may be delivered to: on a blocked host, or the
+    own inbox of a blocked account (a `Block` itself still goes to that account)."""
+    domains = {urlsplit(inbox).netloc.lower() for inbox in inboxes}
+    if not inboxes:
+        return set()
+    rows = list(
+        await session.execute(select(Block.kind, Block.target).where(Block.domain.in_(domains)))
+    )
+    if not rows:
+        return set()
+    blocked_hosts = {target for kind, target in rows if kind == BlockKind.DOMAIN}
+    refused = {inbox for inbox in inboxes if urlsplit(inbox).netloc.lower() in blocked_hosts}
+    accounts = [target for kind, target in rows if kind == BlockKind.ACCOUNT]
+    if accounts and not allow_accounts:
+        own = await session.scalars(select(Actor.inbox_url).where(Actor.ap_id.in_(accounts)))
+        refused |= inboxes & set(own)
+    return refused
 
 
 def wake_worker_after_commit(session: AsyncSession, fed: Federation) -> None:

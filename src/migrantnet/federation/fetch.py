@@ -37,7 +37,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -68,7 +68,9 @@ __all__ = [
     "FetchResponse",
     "FetchTimeout",
     "FetchedDocument",
+    "Guard",
     "HTTPStatusError",
+    "HostBlocked",
     "PinnedNetworkBackend",
     "ResponseTooLarge",
     "SafeClient",
@@ -87,6 +89,9 @@ WEBFINGER_JSON_TYPES: tuple[str, ...] = ("application/jrd+json", "application/js
 
 #: ``sign(method, url, headers, body) -> headers to send``.
 Signer = Callable[[str, str, dict[str, str], bytes | None], dict[str, str]]
+#: ``guard(url)`` raises :class:`FetchError` (say :class:`HostBlocked`) for a URL that must
+#: not be contacted at all; called before every hop, redirects included.
+Guard = Callable[[str], Awaitable[None]]
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _METHOD_PRESERVING_REDIRECTS = frozenset({307, 308})
@@ -137,6 +142,10 @@ class TooManyRedirects(FetchError):
 
 class ConnectionFailed(FetchError):
     """Name resolution, connecting, TLS or the HTTP exchange itself failed."""
+
+
+class HostBlocked(FetchError):
+    """This node's moderators blocked the host or the account the URL belongs to."""
 
 
 class HTTPStatusError(FetchError):
@@ -507,8 +516,10 @@ class SafeClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         resolver: Resolver | None = None,
+        guard: Guard | None = None,
     ) -> None:
         self._policy = policy
+        self._guard = guard
         self._resolver: Resolver = resolver if resolver is not None else system_resolver
         if transport is None:
             transport = _PinnedTransport(policy, self._resolver)
@@ -590,6 +601,8 @@ class SafeClient:
         redirects = 0
         while True:
             hop_url = str(current)
+            if self._guard is not None:
+                await self._guard(hop_url)
             await check_destination(current, self._policy, resolver=self._resolver)
             hop_headers = dict(base_headers)
             _set_header(hop_headers, "Host", current.netloc.decode("ascii"))

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.federation.actors import ActorUnavailable, host_of, store_actor
+from migrantnet.federation.blocks import is_blocked
 from migrantnet.federation.context import is_activity_json
 from migrantnet.federation.errors import (
     BadActivity,
@@ -32,7 +33,14 @@ from migrantnet.federation.parse import ParsedActor, ParseError, parse_activity
 from migrantnet.federation.payload import decode_json
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
-from migrantnet.models import Actor, Delivery, DeliveryState, DomainHealth, InboxActivity
+from migrantnet.models import (
+    Actor,
+    BlockKind,
+    Delivery,
+    DeliveryState,
+    DomainHealth,
+    InboxActivity,
+)
 
 logger = logging.getLogger("migrantnet.federation.inbox")
 
@@ -93,7 +101,13 @@ async def receive(
     async with fed.db.session() as session:
         health = await session.get(DomainHealth, actor_host)
         if health is not None and health.blocked:
-            raise NotAllowed(f"{actor_host} is blocked on this node")
+            log_event(logger, "inbox_refused", reason="blocked", domain=actor_host)
+            raise NotAllowed(f"{actor_host} is blocked on this node: nothing of it is accepted")
+        blocked = await is_blocked(session, parsed.actor, actor_host)
+        if blocked is not None:
+            log_event(logger, "inbox_refused", reason="blocked", domain=actor_host)
+            what = actor_host if blocked.kind == BlockKind.DOMAIN else "this account"
+            raise NotAllowed(f"{what} is blocked on this node: nothing of it is accepted")
         if parsed.type == "Delete" and parsed.object_id == parsed.actor:
             known = await session.scalar(select(Actor.id).where(Actor.ap_id == parsed.actor))
             if known is None:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from migrantnet import __version__
 from migrantnet.config import Settings
 from migrantnet.db import Database
+from migrantnet.federation.blocklist import BlockList
 from migrantnet.federation.fetch import FetchPolicy, SafeClient, Signer
 from migrantnet.federation.httpsig import load_private_key, sign_request
 from migrantnet.federation.inbox_guard import InboxGuard
@@ -29,7 +30,9 @@ class Federation:
             allow_private_addresses=settings.allow_private_addresses,
             user_agent=f"migrantnet/{__version__} (+{settings.base_url})",
         )
-        self.client = SafeClient(self.policy)
+        # What moderators blocked is neither fetched nor delivered to (every hop is asked).
+        self.blocklist = BlockList(db, check_seconds=settings.render_cache_check_seconds)
+        self.client = SafeClient(self.policy, guard=self.blocklist.guard)
         self.rendered = RenderedCache(
             db,
             entries=settings.render_cache_entries,

@@ -26,6 +26,7 @@ from migrantnet.federation.delivery import RETRYABLE_4XX, next_attempt
 from migrantnet.federation.fetch import (
     FetchError,
     FetchPolicy,
+    HostBlocked,
     HTTPStatusError,
     SafeClient,
     Signer,
@@ -61,6 +62,7 @@ class Outcome:
     error: str | None
     retry_after: float | None
     bug: bool = False  # our own error while sending: counted, but not held against the host
+    blocked: bool = False  # the host or account was blocked after the job was queued
 
 
 class DeliveryWorker:
@@ -77,7 +79,7 @@ class DeliveryWorker:
             user_agent=fed.policy.user_agent,
             max_connections=max(2, settings.delivery_concurrency // CLIENTS),
         )
-        self.clients = [SafeClient(policy) for _ in range(CLIENTS)]
+        self.clients = [SafeClient(policy, guard=fed.blocklist.guard) for _ in range(CLIENTS)]
         self._next_client = itertools.cycle(self.clients)
         self._signers: dict[int, tuple[str | None, Signer]] = {}
 
@@ -215,6 +217,8 @@ class DeliveryWorker:
                 return Outcome(job.delivery_id, response.status, None, None)
             except HTTPStatusError as exc:
                 return Outcome(job.delivery_id, exc.status, str(exc), exc.retry_after)
+            except HostBlocked as exc:
+                return Outcome(job.delivery_id, None, str(exc), None, blocked=True)
             except FetchError as exc:
                 return Outcome(job.delivery_id, None, str(exc), None)
             except Exception as exc:
@@ -313,7 +317,10 @@ def _apply_outcome(
     delivery.last_status = status
     delivery.last_error = outcome.error[:2000] if outcome.error else None
     delivery.locked_until = None
-    if status is not None and 200 <= status < 300:
+    if outcome.blocked:
+        advance(delivery, DeliveryState.CANCELLED)  # nothing is delivered to what is blocked
+        result = "blocked"
+    elif status is not None and 200 <= status < 300:
         advance(delivery, DeliveryState.SENT)
         health.record_success(now)
         result = "sent"

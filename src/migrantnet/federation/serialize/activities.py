@@ -89,3 +89,29 @@ def delete_activity(
             "deleted": iso(now),
         },
     }
+
+
+def block_activity(ap_id: str, actor_id: str, target_id: str) -> dict[str, Any]:
+    """Mastodon, GoToSocial and Pleroma end follows both ways when they receive this."""
+    return {
+        "@context": AS_CONTEXT,
+        "id": ap_id,
+        "type": "Block",
+        "actor": actor_id,
+        "object": target_id,
+    }
+
+
+def flag_activity(
+    ap_id: str, actor_id: str, target_actor_id: str, object_ids: list[str], content: str
+) -> dict[str, Any]:
+    """A report sent on to the reported account's server, in Mastodon's shape: the account
+    first, then the reported objects; sent by the node actor, so no person is named."""
+    return {
+        "@context": AS_CONTEXT,
+        "id": ap_id,
+        "type": "Flag",
+        "actor": actor_id,
+        "object": [target_actor_id, *[item for item in object_ids if item != target_actor_id]],
+        "content": content,
+    }
