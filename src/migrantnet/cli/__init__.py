@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import typer
 
-from migrantnet.cli import associations, db, follows, node, publishing, tokens, users
+from migrantnet.cli import (
+    associations,
+    db,
+    follows,
+    lookup,
+    moderation,
+    node,
+    publishing,
+    tokens,
+    users,
+)
 
 app = typer.Typer(
     help="migrantnet: a federated ActivityPub node for migrant organisations.",
@@ -27,9 +37,12 @@ app.command()(follows.unfollow)
 app.command()(publishing.post)
 app.add_typer(follows.followers_app, name="followers")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(moderation.blocks_app, name="blocks")
+app.add_typer(moderation.reports_app, name="reports")
 app.command()(publishing.cosign)
 app.command("withdraw-signature")(publishing.withdraw_signature)
 app.command("seed-demo")(node.seed_demo)
+app.command()(lookup.fetch)
 
 
 def main() -> None:

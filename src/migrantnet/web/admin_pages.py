@@ -24,6 +24,7 @@ from migrantnet.content.account_links import (
 from migrantnet.content.associations import list_associations
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.mail import MailFailed, mail_configured, send_mail
+from migrantnet.content.moderation import can_moderate
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, Membership, Role, User
 from migrantnet.web.api.kinds import KIND_API
@@ -65,7 +66,10 @@ async def dashboard(request: Request, visitor: SignedInDep, session: SessionDep)
         request,
         visitor,
         "admin/index.html",
-        {"associations": await my_associations(session, visitor.user)},
+        {
+            "associations": await my_associations(session, visitor.user),
+            "can_moderate": await can_moderate(session, visitor.user),
+        },
     )
 
 

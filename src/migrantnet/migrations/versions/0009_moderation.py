@@ -1,7 +1,7 @@
 """moderation: blocks, the audit trail, report decisions, token expiry
 
-Revision ID: 0008_moderation
-Revises: 0007_safety
+Revision ID: 0009_moderation
+Revises: 0008_agenda
 Create Date: 2026-12-02 00:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from migrantnet.models.base import UTCDateTime
 
-revision: str = "0008_moderation"
-down_revision: str | None = "0007_safety"
+revision: str = "0009_moderation"
+down_revision: str | None = "0008_agenda"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
