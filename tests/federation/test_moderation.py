@@ -1,0 +1,76 @@
+"""Moderation between two real nodes: blocks stop everything both ways, reports arrive and are
+decided, authorized fetch serves only signed and unblocked peers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from nodes import Node
+from test_two_nodes import AP, follow, following, network, total, wait_for
+
+pytestmark = pytest.mark.federation
+
+
+def test_a_domain_block_stops_delivery_and_fetch_both_ways_and_ends_follows(
+    make_node: Callable[..., Node],
+) -> None:
+    a = make_node("a", "alpha")
+    b = make_node("b", "beta")
+    a.start()
+    b.start()
+    follow(a, "alpha", b, "beta")
+    follow(b, "beta", a, "alpha")
+    before = a.cli("post", "alpha", "Before the block").stdout.strip()
+    wait_for("the first note on B", lambda: [i for i in network(b, "beta") if i["id"] == before])
+
+    out = a.cli("blocks", "add", b.domain, "--reason", "harassment").stdout
+    assert f"blocked domain {b.domain}" in out
+    listed = a.cli("blocks", "list").stdout
+    assert f"domain\t{b.domain}\t" in listed and "harassment" in listed
+    # Follows both ways end on A at once, without a word to B.
+    assert [f["state"] for f in following(a, "alpha")] == ["undone"]
+    assert total(a, "/@alpha/followers") == 0
+    assert total(a, "/@alpha/following") == 0
+    assert a.cli("blocks", "add", f"https://{b.domain}/", check=False).returncode == 2
+
+    # Theirs is not accepted: B still counts A as a follower and delivers; A answers 403.
+    from_b = b.cli("post", "beta", "After the block, from B").stdout.strip()
+    wait_for("A's refusal", lambda: "inbox_refused reason=blocked" in a.log())
+    wait_for("B's delivery refused", lambda: "outcome=refused" in b.log() and "status=403" in b.log())
+    assert from_b not in [i["id"] for i in network(a, "alpha")]
+    signed_note = httpx.post(
+        f"{a.base_url}/inbox",
+        content=b"{}",
+        headers={"Content-Type": "application/activity+json"},
+        timeout=5,
+    )
+    assert signed_note.status_code in (400, 401)  # an unsigned empty body is refused anyway
+
+    # Ours is not delivered: A's note reaches nobody on B.
+    created_on_b = b.log().count("inbox_received type=Create")
+    after = a.cli("post", "alpha", "After the block, from A").stdout.strip()
+    time.sleep(1.5)
+    assert b.log().count("inbox_received type=Create") == created_on_b
+    assert after not in [i["id"] for i in network(b, "beta")]
+
+    # Theirs is not fetched: A's safe client refuses B's URLs before connecting.
+    refused = a.cli("fetch", f"{b.base_url}/@beta", check=False)
+    assert refused.returncode == 2 and "blocked by this node's moderators" in refused.stderr
+    # Ours is not served to them: B's signed GETs get 403, for objects and the actor alike.
+    for url in (after, f"{a.base_url}/@alpha", f"{a.base_url}/@alpha/outbox"):
+        denied = b.cli("fetch", url, check=False)
+        assert denied.returncode == 2 and "403" in denied.stderr, (url, denied.stderr)
+    assert "fetch_refused reason=blocked" in a.log()
+    # People are not machines: the HTML page and an unsigned GET still answer.
+    assert httpx.get(after, timeout=5).status_code == 200
+    assert httpx.get(after, headers=AP, timeout=5).status_code == 200
+
+    assert f"unblocked {b.domain}" in a.cli("blocks", "remove", b.domain).stdout
+    assert a.cli("blocks", "list").stdout.strip() == ""
+    assert b.cli("fetch", after).stdout.count(after) >= 1
+    # The follows stay ended: they must be asked for again.
+    assert total(a, "/@alpha/followers") == 0
