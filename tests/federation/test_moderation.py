@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from test_two_nodes import AP, follow, following, network, total, wait_for
 
 from nodes import Node
-from test_two_nodes import AP, follow, following, network, total, wait_for
 
 pytestmark = pytest.mark.federation
 
@@ -40,7 +40,9 @@ def test_a_domain_block_stops_delivery_and_fetch_both_ways_and_ends_follows(
     # Theirs is not accepted: B still counts A as a follower and delivers; A answers 403.
     from_b = b.cli("post", "beta", "After the block, from B").stdout.strip()
     wait_for("A's refusal", lambda: "inbox_refused reason=blocked" in a.log())
-    wait_for("B's delivery refused", lambda: "outcome=refused" in b.log() and "status=403" in b.log())
+    wait_for(
+        "B's delivery refused", lambda: "outcome=refused" in b.log() and "status=403" in b.log()
+    )
     assert from_b not in [i["id"] for i in network(a, "alpha")]
     signed_note = httpx.post(
         f"{a.base_url}/inbox",

@@ -87,7 +87,9 @@ async def test_block_an_account_from_the_page_and_lift_it(
     sent = await one(db, OutboxActivity, OutboxActivity.type == "Block")
     assert sent.payload["actor"] == association.ap_id
     assert sent.payload["object"] == remote_actor.actor_id
-    await one(db, Delivery, Delivery.activity_id == sent.id, Delivery.inbox_url == remote_actor.inbox)
+    await one(
+        db, Delivery, Delivery.activity_id == sent.id, Delivery.inbox_url == remote_actor.inbox
+    )
     assert (await one(db, Report)).state == ReportState.RESOLVED
 
     # Theirs is refused at the inbox with a reason; our signed GET answers are refused too.
@@ -95,7 +97,9 @@ async def test_block_an_account_from_the_page_and_lift_it(
         admin, INBOX, remote_actor.activity("Like", f"{association.ap_id}/objects/x")
     )
     assert refused.status_code == 403
-    assert refused.json() == {"error": "this account is blocked on this node: nothing of it is accepted"}
+    assert refused.json() == {
+        "error": "this account is blocked on this node: nothing of it is accepted"
+    }
     url = f"{admin.base_url}/@tunis_migrants"
     denied = await admin.get("/@tunis_migrants", headers=signed_get(remote_actor, url))
     assert denied.status_code == 403

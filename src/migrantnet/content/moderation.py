@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import Forbidden, InvalidInput, NotFound
 from migrantnet.models import Membership, ModerationAction, Report, ReportState, Role, User
+from migrantnet.models.lifecycle import advance
 
 COMMAND_LINE = "command line"
 MODERATION_ROLES = (Role.OWNER, Role.MODERATOR)
@@ -157,7 +158,7 @@ def decide_report(
     if report.state != ReportState.OPEN:
         raise InvalidInput("report", f"report {report.id} is already {report.state}")
     now = now or datetime.now(UTC)
-    report.state = state
+    advance(report, state)
     report.resolved = True
     report.decided_by_id = moderator.user_id
     report.decided_at = now

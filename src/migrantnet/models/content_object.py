@@ -14,6 +14,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from migrantnet.models.base import Base, JSONType, utcnow
+from migrantnet.models.lifecycle import ReportState
 
 
 class Visibility(StrEnum):
@@ -72,12 +73,6 @@ class Interaction(Base):
 
     # What the actors we follow shared (the agenda's announced events), without a scan.
     __table_args__ = (Index("ix_interactions_actor_type", "actor_id", "type"),)
-
-
-class ReportState(StrEnum):
-    OPEN = "open"
-    RESOLVED = "resolved"  # acted on (the moderator says how in the audit trail)
-    DISMISSED = "dismissed"  # nothing to do
 
 
 class Report(Base):

@@ -35,6 +35,12 @@ class InboxState(StrEnum):
     FAILED = "failed"  # our bug or a peer's broken payload; kept for an operator to look at
 
 
+class ReportState(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"  # acted on (the moderator says how in the audit trail)
+    DISMISSED = "dismissed"  # nothing to do
+
+
 class InvalidTransition(ValueError):
     pass
 
@@ -56,6 +62,11 @@ TRANSITIONS: dict[type[StrEnum], dict[StrEnum, frozenset[StrEnum]]] = {
         DeliveryState.FAILED: frozenset(),
         DeliveryState.DEAD: frozenset(),
         DeliveryState.CANCELLED: frozenset(),
+    },
+    ReportState: {
+        ReportState.OPEN: frozenset({ReportState.RESOLVED, ReportState.DISMISSED}),
+        ReportState.RESOLVED: frozenset(),
+        ReportState.DISMISSED: frozenset(),
     },
     InboxState: {
         InboxState.RECEIVED: frozenset({InboxState.PROCESSING}),
