@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,7 +57,7 @@ class Cursor:
         return cls(published, object_id)
 
 
-def newest_first(query: Select[tuple[ContentObject]], before: Cursor | None, limit: int) -> Select:
+def newest_first(query: Select[Any], before: Cursor | None, limit: int) -> Select:
     """`query` ordered newest first from just below `before`, at most `limit` rows."""
     if before is not None:
         query = query.where(

@@ -315,7 +315,9 @@ def _clean(image: Image.Image, target: _Format) -> Image.Image:
         takes = _PNG_MODES
     if image.mode not in takes:
         image = image.convert("RGB" if target is JPEG or not _has_alpha(image) else "RGBA")
-    kept = {"transparency": image.info["transparency"]} if "transparency" in image.info else {}
+    kept: dict[str | tuple[int, int], Any] = (
+        {"transparency": image.info["transparency"]} if "transparency" in image.info else {}
+    )
     # EXIF, XMP, ICC, comments and text chunks all live in `info`; savers read some of them
     # from there (a JPEG comment, a PNG ICC profile), so nothing else may stay.
     image.info = kept

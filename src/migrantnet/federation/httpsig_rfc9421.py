@@ -77,12 +77,12 @@ def sign_request(
     if body is not None or method.upper() == "POST":
         out["Content-Digest"] = content_digest_header(body or b"")
         covered.append("content-digest")
-    members = [(name, {}) for name in covered]
+    members: list[_Member] = [(name, {}) for name in covered]
     params = {"created": int(now.timestamp()), "keyid": key_id, "alg": ALGORITHM}
     fields = lower_headers(out)
     base = _signature_base(members, params, lambda name: _component(name, method, parts, fields))
     signature = rsa_sha256_sign(private_key, base)
-    out["Signature-Input"] = http_sf.ser({label: (members, params)})
+    out["Signature-Input"] = http_sf.ser({label: (members, params)})  # type: ignore[dict-item]
     out["Signature"] = http_sf.ser({label: (signature, {})})
     return out
 
@@ -139,7 +139,7 @@ def _parse_dictionary(value: str | None, field: str) -> dict[str, _Member]:
         raise SignatureError(f"malformed {field} header") from exc
     if not isinstance(parsed, dict):
         raise SignatureError(f"malformed {field} header")
-    return parsed
+    return parsed  # type: ignore[return-value]  # http_sf types members loosely
 
 
 def _covered_names(members: list[_Member]) -> list[str]:
@@ -233,7 +233,7 @@ def _signature_base(
     """RFC 9421 §2.5: one line per component, then ``@signature-params``."""
     lines = [f'"{name}": {resolve(name)}' for name, _ in members]
     # The signature-params value is the serialized inner list with its parameters.
-    serialized = http_sf.ser({"x": (members, params)})[2:]
+    serialized = http_sf.ser({"x": (members, params)})[2:]  # type: ignore[dict-item]
     lines.append(f'"@signature-params": {serialized}')
     base = "\n".join(lines)
     if "\r" in base or base.count("\n") != len(lines) - 1:

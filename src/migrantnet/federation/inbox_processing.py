@@ -11,6 +11,7 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.federation.actors import ActorUnavailable, get_or_fetch_actor
 from migrantnet.federation.handlers import HANDLERS, Inbound
@@ -62,7 +63,7 @@ async def process_activity(fed: Federation, activity_id: int) -> InboxState | No
     return state
 
 
-async def _apply(fed: Federation, session, row: InboxActivity) -> InboxState:  # type: ignore[no-untyped-def]
+async def _apply(fed: Federation, session: AsyncSession, row: InboxActivity) -> InboxState:
     if row.payload is None:  # trimmed: only ever done or ignored rows, never claimed again
         return InboxState.IGNORED
     try:

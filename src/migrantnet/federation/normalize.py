@@ -13,7 +13,7 @@ import html
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 __all__ = [
@@ -66,7 +66,7 @@ def bounded(value: Any, limit: int = MAX_LIST_ITEMS) -> list[Any]:
 _UNSAFE_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
-def is_http_uri(value: Any) -> bool:
+def is_http_uri(value: Any) -> TypeGuard[str]:
     """True for an absolute http(s) URI with a host and no whitespace.
 
     Only syntax is checked: placeholder hosts from test fixtures pass, bare

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 
 from migrantnet.db import create_private_sqlite_file, install_sqlite_pragmas
 from migrantnet.models import Base
@@ -32,7 +32,7 @@ def run_migrations_online() -> None:
         engine.dispose()
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

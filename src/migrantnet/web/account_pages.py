@@ -220,7 +220,7 @@ async def reset(
     secret = node_secret(request)
     link = await find_link(session, secret, token, LinkPurpose.RESET)
     password = text_field(form, "new_password")
-    context = {"email": link.email, "token": token}
+    context: dict[str, object] = {"email": link.email, "token": token}
     if password != text_field(form, "confirm_password"):
         context["errors"] = {"confirm_password": "does not match the new password"}
         return render(request, visitor, "account/reset.html", context, status_code=422)

@@ -204,10 +204,10 @@ def _files(details: ObjectDetails) -> tuple[FileView, ...]:
         info = ", ".join(part for part in (media.media_type, size_label(media.size)) if part)
         files[url] = FileView(url, name, info or None)
     for attachment in details.obj.attachments:
-        url = attachment.get("url")
-        if isinstance(url, str) and url not in files:
-            name = attachment.get("name") or host_and_path(url).rsplit("/", 1)[-1]
-            files[url] = FileView(url, str(name), attachment.get("mediaType") or None)
+        link = attachment.get("url")
+        if isinstance(link, str) and link not in files:
+            label = str(attachment.get("name") or host_and_path(link).rsplit("/", 1)[-1])
+            files[link] = FileView(link, label, attachment.get("mediaType") or None)
     return tuple(files.values())
 
 
