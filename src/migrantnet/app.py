@@ -46,6 +46,8 @@ from migrantnet.web import (
 from migrantnet.web.body_limit import BodyLimit
 from migrantnet.web.compression import EXCLUDED_TYPES, LEVEL, MINIMUM_SIZE
 from migrantnet.web.errors import install_error_handlers
+from migrantnet.web.interface_language import InterfaceLanguage, install_gettext
+from migrantnet.web.interface_language import router as language_router
 from migrantnet.web.origin import PinnedOrigin
 from migrantnet.web.security_headers import SecurityHeaders
 from migrantnet.web.static_assets import HashedStaticFiles
@@ -95,7 +97,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.state.settings = settings
     app.state.uris = Uris(settings.base_url)
     app.state.templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
-    app.state.templates.env.globals.setdefault("_", _untranslated)
+    install_gettext(app.state.templates.env)
     app.state.static = HashedStaticFiles(WEB_DIR / "static")
     app.state.templates.env.globals["static"] = app.state.static.url
     app.state.templates.env.globals["node_noindex"] = not settings.search_engines
@@ -109,6 +111,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
         upload_max=max(settings.media_max_bytes, settings.image_max_bytes),
     )
     app.add_middleware(SecurityHeaders, https=settings.https)
+    app.add_middleware(InterfaceLanguage)
     app.add_middleware(PinnedOrigin, domain=settings.domain, scheme=settings.scheme)
     # Outermost: it compresses the body every other layer made, and leaves their headers.
     app.add_middleware(
@@ -128,6 +131,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.include_router(api.build_router())
     app.include_router(pages.router)
     app.include_router(agenda_pages.router)
+    app.include_router(language_router)
     app.include_router(account_pages.router)
     app.include_router(moderation_pages.router)  # before `/admin/{slug}`
     app.include_router(admin_pages.router)
@@ -136,11 +140,6 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.include_router(settings_pages.router)
     app.include_router(cosign_pages.router)
     return app
-
-
-def _untranslated(message: str, **values: object) -> str:
-    """`_()` in templates until the gettext catalogues are installed."""
-    return message % values if values else message
 
 
 def _ephemeral_key() -> bytes:

@@ -195,7 +195,7 @@ async def test_a_ten_megabyte_field_is_refused_with_a_message(browser: httpx.Asy
         "/login", data={"email": huge, "password": "p", "csrf_token": token}, headers=HTML
     )
     assert response.status_code == 413
-    assert "this form is too large" in response.text
+    assert "This form is too large" in response.text
     multipart = await browser.post(
         "/login",
         data={"csrf_token": token, "password": "p"},
@@ -203,7 +203,7 @@ async def test_a_ten_megabyte_field_is_refused_with_a_message(browser: httpx.Asy
         headers=HTML,
     )
     assert multipart.status_code == 413
-    assert "this form is too large" in multipart.text
+    assert "This form is too large" in multipart.text
 
 
 async def test_sign_out_ends_the_session_on_the_server(

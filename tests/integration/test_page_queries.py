@@ -216,7 +216,7 @@ async def test_counters_follow_publishing_editing_and_deleting(
     assert nodeinfo["usage"]["localPosts"] == 6
     assert nodeinfo["usage"]["users"]["total"] == 1
     overview = (await client.get("/@tunis_migrants")).text
-    assert '<a href="/@tunis_migrants?kind=note">All notes</a> (2)' in overview
+    assert '<a href="/@tunis_migrants?kind=note">Notes: see all</a> (2)' in overview
 
 
 # --- plans ---------------------------------------------------------------------------------

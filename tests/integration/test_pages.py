@@ -32,7 +32,7 @@ async def test_home_lists_associations(
     page = await app_client.get("/")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-    assert '<a href="/@red_migrante">Red Migrante</a>' in page.text
+    assert '<a href="/@red_migrante" dir="auto">Red Migrante</a>' in page.text
     assert "<main" in page.text
     assert "relay" not in page.text  # the node actor is not an association
 

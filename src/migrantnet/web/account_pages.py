@@ -30,6 +30,7 @@ from migrantnet.content.sessions import (
     start_session,
 )
 from migrantnet.models import Actor, LinkPurpose, Membership, User
+from migrantnet.translations import gettext
 from migrantnet.web.deps import SessionDep, SettingsDep
 from migrantnet.web.forms import read_form, safe_next, text_field
 from migrantnet.web.rendering import render, see_other
@@ -179,7 +180,7 @@ async def account_password(request: Request, visitor: SignedInDep, session: Sess
     assert visitor.user is not None and visitor.web_session is not None
     new_password = text_field(form, "new_password")
     if new_password != text_field(form, "confirm_password"):
-        errors = {"confirm_password": "does not match the new password"}
+        errors = {"confirm_password": gettext("This does not match the new password.")}
         return await _account_page(request, visitor, session, errors=errors, status_code=422)
     try:
         await change_password(
@@ -222,7 +223,7 @@ async def reset(
     password = text_field(form, "new_password")
     context: dict[str, object] = {"email": link.email, "token": token}
     if password != text_field(form, "confirm_password"):
-        context["errors"] = {"confirm_password": "does not match the new password"}
+        context["errors"] = {"confirm_password": gettext("This does not match the new password.")}
         return render(request, visitor, "account/reset.html", context, status_code=422)
     try:
         user = await use_reset_link(session, secret, token, password)
@@ -238,7 +239,7 @@ async def _invitation_context(
     link = await find_link(session, node_secret(request), token, LinkPurpose.INVITE)
     association = await session.get(Actor, link.actor_id)
     if association is None:
-        raise LinkUnusable("this invitation's association no longer exists")
+        raise LinkUnusable(gettext("The association of this invitation no longer exists."))
     return {
         "token": token,
         "email": link.email,
@@ -269,7 +270,7 @@ async def invitation(
     context = await _invitation_context(session, request, token)
     password = text_field(form, "password")
     if not context["has_account"] and password != text_field(form, "confirm_password"):
-        context["errors"] = {"confirm_password": "does not match the password"}
+        context["errors"] = {"confirm_password": gettext("This does not match the password.")}
         return render(request, visitor, "account/invite.html", context, status_code=422)
     try:
         user, association = await accept_invitation(session, node_secret(request), token, password)

@@ -22,11 +22,12 @@ from migrantnet.federation.responses import ActivityJSONResponse
 from migrantnet.federation.serialize.actor import actor_to_ap
 from migrantnet.federation.serialize.objects import object_to_ap
 from migrantnet.models import Actor, ContentObject, Event, Kind, Visibility
+from migrantnet.translations import gettext
 from migrantnet.uris import Uris
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep, UrisDep
 from migrantnet.web.i18n import accepted_languages, wanted_languages
 from migrantnet.web.views.items import item_view, section_view
-from migrantnet.web.views.kinds import KIND_VIEWS, kind_order
+from migrantnet.web.views.kinds import KIND_VIEWS, kind_order, kind_plural
 from migrantnet.web.views.object_page import object_page_view
 from migrantnet.web.views.parts import Related, actor_view
 
@@ -81,7 +82,7 @@ async def association_page(
             "actor": actor_view(actor, settings.domain),
             "sections": sections,
             "kind": kind,
-            "kind_heading": KIND_VIEWS[kind].plural if kind is not None else None,
+            "kind_heading": kind_plural(kind) if kind is not None else None,
             "paged": kind is not None and before is not None,
             "domain": settings.domain,
             "noindex": not actor.discoverable,
@@ -115,7 +116,7 @@ async def object_page(
             "error.html",
             {
                 "status": 410,
-                "message": "This was deleted by its author.",
+                "message": gettext("This was deleted by its author."),
                 "domain": settings.domain,
             },
             status_code=410,

@@ -26,6 +26,7 @@ from migrantnet.content.media import MediaLimits, store_upload
 from migrantnet.content.objects import delete_object, get_local_object
 from migrantnet.content.storage import LocalStorage
 from migrantnet.models import Actor, ContentObject, Kind, Media, Visibility
+from migrantnet.translations import interface_language
 from migrantnet.web.api.render import public_id_of
 from migrantnet.web.auth import DELETE_ROLES, PUBLISH_ROLES, require_role
 from migrantnet.web.deps import SessionDep, SettingsDep, UrisDep
@@ -67,8 +68,7 @@ def _kind(kind: str) -> Kind:
 
 def _language(request: Request) -> str:
     """The editor's interface language, for dates in words and language names."""
-    chosen = getattr(request.state, "interface", None)
-    return str(getattr(chosen, "language", None) or "en")
+    return interface_language()
 
 
 def _when_in_words(draft: Draft, language: str) -> tuple[tuple[str, str] | None, str | None]:

@@ -19,6 +19,7 @@ from migrantnet.federation.cosign import cosign_declaration, withdraw_cosignatur
 from migrantnet.federation.fetch import FetchError
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, ContentObject, Cosignature
+from migrantnet.translations import N_, gettext
 from migrantnet.web.admin_pages import my_associations
 from migrantnet.web.auth import PUBLISH_ROLES, require_role
 from migrantnet.web.deps import SessionDep
@@ -28,7 +29,7 @@ from migrantnet.web.rendering import render, see_other
 from migrantnet.web.sessions import SignedInDep, Visitor
 
 router = APIRouter(include_in_schema=False)
-DONE = {"signed": "Signed. The authors' node is told.", "withdrawn": "Signature withdrawn."}
+DONE = {"signed": N_("Signed. The authors' node is told."), "withdrawn": N_("Signature withdrawn.")}
 
 
 async def _signed(session: AsyncSession, actor: Actor) -> list[tuple[ContentObject, str]]:
@@ -94,7 +95,9 @@ async def cosign(
     fed: Federation = request.app.state.federation
     try:
         if not url.startswith(("http://", "https://")):
-            raise ContentError("give the address of the declaration, starting with https://")
+            raise ContentError(
+                gettext("Give the address of the declaration, starting with https://")
+            )
         async with session.begin_nested():
             await cosign_declaration(session, fed, actor, url)
     except (ContentError, ActorUnavailable, FetchError) as exc:

@@ -20,6 +20,7 @@ from migrantnet.content.html import html_to_text
 from migrantnet.content.languages import check_language
 from migrantnet.content.markdown import render_markdown
 from migrantnet.models import ContentObject, Event, Kind
+from migrantnet.translations import gettext
 from migrantnet.uris import Uris
 from migrantnet.web.api.kinds import KIND_API, KindApi
 from migrantnet.web.api.render import object_out
@@ -147,9 +148,14 @@ def add_language(draft: Draft, code: str) -> None:
     """Add an empty column for another language (`InvalidInput` for an unknown code)."""
     language = check_language(code, "new_language")
     if language in draft.languages:
-        raise InvalidInput("new_language", f"{language_name(language)} is already there")
+        raise InvalidInput(
+            "new_language",
+            gettext("%(language)s is already there.", language=language_name(language)),
+        )
     if len(draft.languages) >= MAX_LANGUAGES:
-        raise InvalidInput("new_language", f"at most {MAX_LANGUAGES} languages")
+        raise InvalidInput(
+            "new_language", gettext("At most %(count)s languages.", count=MAX_LANGUAGES)
+        )
     draft.languages.append(language)
     draft.texts[language] = {}
     if not draft.primary:

@@ -6,7 +6,9 @@ traceback, never shown to the client.
 
 from __future__ import annotations
 
+import html
 import logging
+from http import HTTPStatus
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -18,7 +20,9 @@ from migrantnet.content.account_links import LinkUnusable
 from migrantnet.content.errors import AlreadyExists, ContentError, Forbidden, InvalidInput, NotFound
 from migrantnet.content.sessions import SignInRefused, SignInThrottled
 from migrantnet.logs import log_event
+from migrantnet.translations import N_, gettext, use_language
 from migrantnet.web.forms import CsrfRefused, FormTooLarge
+from migrantnet.web.interface_language import language_of_scope
 from migrantnet.web.sessions import SignInRequired
 
 logger = logging.getLogger("migrantnet.web")
@@ -35,6 +39,24 @@ STATUS_OF: list[tuple[type[Exception], int]] = [
     (InvalidInput, 422),
     (ContentError, 400),
 ]
+
+
+# What a person is told instead of HTTP's own phrase ("Not Found"), by status.
+STATUS_MESSAGES = {
+    404: N_("There is no page at this address."),
+    405: N_("This address does not accept this kind of request."),
+}
+
+
+def http_message(status: int, detail: str) -> str:
+    """Starlette's default detail is HTTP's English phrase: say it in the reader's words."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = None
+    if detail == phrase:
+        return gettext(STATUS_MESSAGES.get(status, N_("This request could not be answered.")))
+    return detail
 
 
 def wants_html(request: Request) -> bool:
@@ -68,7 +90,9 @@ def install_error_handlers(app: FastAPI, extra: list[tuple[type[Exception], int]
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        response = error_response(request, exc.status_code, str(exc.detail))
+        detail = str(exc.detail)
+        message = http_message(exc.status_code, detail) if wants_html(request) else detail
+        response = error_response(request, exc.status_code, message)
         if exc.headers:
             response.headers.update(exc.headers)
         return response
@@ -83,8 +107,10 @@ def install_error_handlers(app: FastAPI, extra: list[tuple[type[Exception], int]
         log_event(logger, "unhandled_error", logging.ERROR, path=request.url.path)
         logger.exception("unhandled_error_traceback")
         if wants_html(request):
+            with use_language(language_of_scope(request.scope)):
+                title, text = gettext("Error"), gettext("Something went wrong on our side.")
             return HTMLResponse(
-                "<!doctype html><title>Error</title><p>Something went wrong on our side.</p>",
+                f"<!doctype html><title>{html.escape(title)}</title><p>{html.escape(text)}</p>",
                 status_code=500,
             )
         return JSONResponse({"error": "internal error"}, status_code=500)

@@ -21,6 +21,8 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
+from migrantnet.translations import N_
+
 # Filled in by the multilingual editor, the upload part or the common part of every form.
 COMMON = frozenset({"texts", "text", "primary_language", "media_ids", "visibility"})
 # Names the content services give their errors -> the form's field names.
@@ -178,44 +180,44 @@ def service_field(name: str) -> str:
 
 # The label of each kind field (English msgids, translated in the templates).
 LABELS = {
-    "adopted_on": "Adopted on",
-    "adopted_at_place": "Adopted at (place)",
-    "status": "Status",
-    "countries": "Countries",
-    "topics": "Topics",
-    "started_on": "Started on",
-    "starts": "Starts",
-    "ends": "Ends",
-    "timezone": "Time zone",
-    "place": "Place",
-    "place.name": "Name of the place",
-    "place.street": "Street and number",
-    "place.locality": "Town or city",
-    "place.region": "Region",
-    "place.postal_code": "Postal code",
-    "place.country": "Country",
-    "place.latitude": "Latitude",
-    "place.longitude": "Longitude",
-    "online_url": "Online link",
-    "organizers": "Co-organisers",
-    "struggle_id": "Part of a struggle",
-    "kind": "Type",
-    "languages": "Languages it exists in",
-    "audience": "Audience",
-    "links": "Links",
-    "outcome": "Outcome",
+    "adopted_on": N_("Adopted on"),
+    "adopted_at_place": N_("Adopted at (place)"),
+    "status": N_("Status"),
+    "countries": N_("Countries"),
+    "topics": N_("Topics"),
+    "started_on": N_("Started on"),
+    "starts": N_("Starts"),
+    "ends": N_("Ends"),
+    "timezone": N_("Time zone"),
+    "place": N_("Place"),
+    "place.name": N_("Name of the place"),
+    "place.street": N_("Street and number"),
+    "place.locality": N_("Town or city"),
+    "place.region": N_("Region"),
+    "place.postal_code": N_("Postal code"),
+    "place.country": N_("Country"),
+    "place.latitude": N_("Latitude"),
+    "place.longitude": N_("Longitude"),
+    "online_url": N_("Online link"),
+    "organizers": N_("Co-organisers"),
+    "struggle_id": N_("Part of a struggle"),
+    "kind": N_("Type"),
+    "languages": N_("Languages it exists in"),
+    "audience": N_("Audience"),
+    "links": N_("Links"),
+    "outcome": N_("Outcome"),
 }
 HINTS = {
-    "countries": "Two-letter codes separated by commas, e.g. TN, IT.",
-    "topics": "Separated by commas, e.g. asylum, housing.",
-    "languages": "Codes separated by commas, e.g. fr, ar.",
-    "organizers": "Addresses of other associations' actors, separated by commas.",
-    "struggle_id": "The address of one of our struggles, or of a followed one.",
-    "links": "One per line: the address, then a name.",
-    "place.country": "Two-letter code, e.g. AR.",
-    "timezone": "Start typing a city: America/Argentina/Buenos_Aires, Africa/Tunis…",
-    "starts": "The time where the event happens.",
-    "online_url": "For an online event or a stream.",
+    "countries": N_("Two-letter codes separated by commas, e.g. TN, IT."),
+    "topics": N_("Separated by commas, e.g. asylum, housing."),
+    "languages": N_("Codes separated by commas, e.g. fr, ar."),
+    "organizers": N_("Addresses of other associations' actors, separated by commas."),
+    "struggle_id": N_("The address of one of our struggles, or of a followed one."),
+    "links": N_("One per line: the address, then a name."),
+    "place.country": N_("Two-letter code, e.g. AR."),
+    "timezone": N_("Start typing a city: America/Argentina/Buenos_Aires, Africa/Tunis…"),
+    "starts": N_("The time where the event happens."),
+    "online_url": N_("For an online event or a stream."),
 }
 
 

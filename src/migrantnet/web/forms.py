@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from migrantnet.config import MEGABYTE, Settings
 from migrantnet.content.errors import ContentError
+from migrantnet.translations import gettext
 from migrantnet.web.sessions import Visitor, csrf_matches
 
 FORM_MAX_BYTES = 4 * MEGABYTE  # every language of the longest text, with room to spare
@@ -37,8 +38,11 @@ def _limit(request: Request, settings: Settings) -> int:
 
 def _too_large(limit: int) -> FormTooLarge:
     return FormTooLarge(
-        f"this form is too large: at most {limit // MEGABYTE} MB can be sent at once. "
-        "Go back: what you typed is still in your browser; shorten it and send it again."
+        gettext(
+            "This form is too large: at most %(megabytes)s MB can be sent at once. Go back: "
+            "what you typed is still in your browser; shorten it and send it again.",
+            megabytes=limit // MEGABYTE,
+        )
     )
 
 
@@ -63,8 +67,10 @@ async def read_form(request: Request, visitor: Visitor) -> FormData:
     sent = form.get(CSRF_FIELD)
     if not csrf_matches(visitor, sent if isinstance(sent, str) else None):
         raise CsrfRefused(
-            "this form could not be accepted: it has expired or did not come from this "
-            "site. Go back, reload the page and send it again."
+            gettext(
+                "This form could not be accepted: it has expired or did not come from this "
+                "site. Go back, reload the page and send it again."
+            )
         )
     return form
 

@@ -24,6 +24,7 @@ from migrantnet.federation.follows import (
 )
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, Follow, FollowState, Role
+from migrantnet.translations import N_, gettext
 from migrantnet.web.auth import require_role
 from migrantnet.web.deps import SessionDep
 from migrantnet.web.forms import read_form, text_field
@@ -34,18 +35,18 @@ router = APIRouter(include_in_schema=False)
 ADMIN_ROLES = (Role.OWNER,)
 # What a person is told an actor type is, before following it.
 TYPE_NAMES = {
-    "Person": "a person's account",
-    "Group": "a group",
-    "Organization": "an organisation",
-    "Application": "a server (node)",
-    "Service": "a service or bot",
+    "Person": N_("a person's account"),
+    "Group": N_("a group"),
+    "Organization": N_("an organisation"),
+    "Application": N_("a server (node)"),
+    "Service": N_("a service or bot"),
 }
 DONE = {
-    "followed": "Follow request sent. It shows as accepted once they answer.",
-    "unfollowed": "You no longer follow them.",
-    "approved": "Follow request approved.",
-    "rejected": "Follow request rejected.",
-    "removed": "Follower removed.",
+    "followed": N_("Follow request sent. It shows as accepted once they answer."),
+    "unfollowed": N_("You no longer follow them."),
+    "approved": N_("Follow request approved."),
+    "rejected": N_("Follow request rejected."),
+    "removed": N_("Follower removed."),
 }
 
 
@@ -117,7 +118,7 @@ async def lookup(
     actor = await _admin_of(session, visitor, slug)
     handle = text_field(form, "handle").strip()
     if not handle:
-        errors = {"handle": "give a handle like @name@host or the address of an account"}
+        errors = {"handle": gettext("Give a handle like @name@host or the address of an account.")}
         return await _page(request, visitor, session, actor, errors=errors, status_code=422)
     try:
         target = await resolve_handle(session, _federation(request), handle)
@@ -133,7 +134,7 @@ async def lookup(
         )
     await session.commit()
     if target.local:
-        errors = {"handle": "this account is on this node: no need to follow it"}
+        errors = {"handle": gettext("This account is on this node: no need to follow it.")}
         return await _page(
             request, visitor, session, actor, errors=errors, values={"handle": handle}
         )

@@ -20,6 +20,7 @@ from migrantnet.content.markdown import render_markdown
 from migrantnet.content.media import MediaLimits, store_upload
 from migrantnet.content.storage import MEDIA_URL_PREFIX, LocalStorage
 from migrantnet.models import Actor, Role
+from migrantnet.translations import gettext
 from migrantnet.web.auth import require_role
 from migrantnet.web.deps import SessionDep, SettingsDep
 from migrantnet.web.form_fields import load_zone_names, zone_names
@@ -92,7 +93,9 @@ async def _avatar(
         limits=MediaLimits.from_settings(settings),
     )
     if not media.media_type.startswith("image/"):
-        raise InvalidInput("avatar", "must be an image (JPEG, PNG, WebP or GIF)")
+        raise InvalidInput(
+            "avatar", gettext("The avatar must be an image (JPEG, PNG, WebP or GIF).")
+        )
     return request_url(settings, MEDIA_URL_PREFIX + media.storage_key)
 
 
@@ -119,7 +122,9 @@ async def save_settings(
     }
     try:
         if len(values["summary"]) > MAX_SUMMARY:
-            raise InvalidInput("summary", f"at most {MAX_SUMMARY} characters")
+            raise InvalidInput(
+                "summary", gettext("At most %(count)s characters.", count=MAX_SUMMARY)
+            )
         if values["timezone"]:
             check_timezone(values["timezone"])
         async with session.begin_nested():

@@ -7,8 +7,9 @@ from typing import Any
 
 from migrantnet.content.formatting import iso
 from migrantnet.models import Actor, ContentObject
+from migrantnet.translations import gettext
 from migrantnet.web.i18n import pick_language, text_direction
-from migrantnet.web.views.kinds import kind_view
+from migrantnet.web.views.kinds import kind_plural, kind_view
 from migrantnet.web.views.parts import ItemView, actor_link, instant, text_excerpt
 
 
@@ -35,7 +36,7 @@ def item_view(
     return ItemView(
         url=obj.url or obj.ap_id,
         kind=obj.kind,
-        kind_label=view.label,
+        kind_label=gettext(view.label),
         microformat=view.microformat,
         title=title,
         title_language=title_language,
@@ -60,6 +61,8 @@ class SectionView:
     items: tuple[ItemView, ...]
     all_url: str
     older_url: str | None
+    all_label: str
+    older_label: str
 
 
 def section_view(
@@ -67,12 +70,15 @@ def section_view(
 ) -> SectionView:
     """`older` is the keyset cursor of the next page, None on the last one."""
     base = f"/@{slug}?kind={kind}"
+    plural = kind_plural(kind)
     return SectionView(
         kind=kind,
-        heading=kind_view(kind).plural,
+        heading=plural,
         anchor=f"kind-{kind}",
         count=count,
         items=tuple(items),
         all_url=base,
         older_url=f"{base}&before={older}" if older is not None else None,
+        all_label=gettext("%(kinds)s: see all", kinds=plural),
+        older_label=gettext("%(kinds)s: earlier page", kinds=plural),
     )

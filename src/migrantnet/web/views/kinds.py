@@ -14,6 +14,7 @@ from typing import Any
 from migrantnet.content.events import describe_when_where
 from migrantnet.content.formatting import zone
 from migrantnet.models import Event, EventStatus, Kind, Practice, Struggle
+from migrantnet.translations import N_, gettext
 from migrantnet.web.views import kind_pages
 from migrantnet.web.views.kind_pages import PageContext
 from migrantnet.web.views.parts import Badge, Moment, label, local_moment, outcome_badge
@@ -23,7 +24,7 @@ NOTE_TEMPLATE = "kinds/note.html"
 
 @dataclass(frozen=True, slots=True)
 class KindView:
-    label: str
+    label: str  # English msgids (`N_`): `kind_label` and `kind_plural` translate them
     plural: str
     template: str = NOTE_TEMPLATE  # shows the kind's block of the object page
     page: Callable[[PageContext, Any], object] | None = None  # the block, from the row
@@ -37,7 +38,7 @@ class KindView:
 
 
 KIND_VIEWS: dict[str, KindView] = {}
-UNKNOWN = KindView("Post", "Posts")  # a peer's kind we only store (`article`)
+UNKNOWN = KindView(N_("Post"), N_("Posts"))  # a peer's kind we only store (`article`)
 
 
 def register_kind_view(kind: str, view: KindView) -> None:
@@ -46,6 +47,15 @@ def register_kind_view(kind: str, view: KindView) -> None:
 
 def kind_view(kind: str) -> KindView:
     return KIND_VIEWS.get(kind, UNKNOWN)
+
+
+def kind_label(kind: str) -> str:
+    """A kind's name in the interface language ("Déclaration")."""
+    return gettext(kind_view(kind).label)
+
+
+def kind_plural(kind: str) -> str:
+    return gettext(kind_view(kind).plural)
 
 
 def kind_order() -> list[str]:
@@ -71,8 +81,8 @@ def _practice_badge(row: Practice) -> Badge:
 register_kind_view(
     Kind.DECLARATION,
     KindView(
-        "Declaration",
-        "Declarations",
+        N_("Declaration"),
+        N_("Declarations"),
         "kinds/declaration.html",
         page=kind_pages.declaration_view,
     ),
@@ -80,8 +90,8 @@ register_kind_view(
 register_kind_view(
     Kind.STRUGGLE,
     KindView(
-        "Struggle",
-        "Struggles",
+        N_("Struggle"),
+        N_("Struggles"),
         "kinds/struggle.html",
         page=kind_pages.struggle_view,
         badge=_status_badge,
@@ -90,8 +100,8 @@ register_kind_view(
 register_kind_view(
     Kind.EVENT,
     KindView(
-        "Event",
-        "Events",
+        N_("Event"),
+        N_("Events"),
         "kinds/event.html",
         page=kind_pages.event_view,
         badge=_event_badge,
@@ -102,17 +112,17 @@ register_kind_view(
 )
 register_kind_view(
     Kind.RESOURCE,
-    KindView("Resource", "Resources", "kinds/resource.html", page=kind_pages.resource_view),
+    KindView(N_("Resource"), N_("Resources"), "kinds/resource.html", page=kind_pages.resource_view),
 )
 register_kind_view(
     Kind.PRACTICE,
     KindView(
-        "Practice",
-        "Practices",
+        N_("Practice"),
+        N_("Practices"),
         "kinds/practice.html",
         page=kind_pages.practice_view,
         badge=_practice_badge,
         shows_part_of=False,
     ),
 )
-register_kind_view(Kind.NOTE, KindView("Note", "Notes"))
+register_kind_view(Kind.NOTE, KindView(N_("Note"), N_("Notes")))

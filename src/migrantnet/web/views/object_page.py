@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from migrantnet.content.details import ObjectDetails
 from migrantnet.models import ContentObject
+from migrantnet.translations import gettext, interface_language
 from migrantnet.web.i18n import language_name, pick_language, text_direction
 from migrantnet.web.views.items import item_view
 from migrantnet.web.views.kind_pages import PageContext
@@ -48,7 +49,9 @@ class ObjectPageView:
     description: str
     og_locale: str
     author: ActorLink
-    current_language: str | None
+    current_language: str | None  # its name in itself
+    shown_language: str
+    shown_direction: str
     other_languages: tuple[LanguageLink, ...]
     part_of: LinkView | None
     template: str  # the kind's template, which shows `detail`
@@ -80,10 +83,10 @@ def object_page_view(details: ObjectDetails, wanted: list[str], related: Related
     language = pick_language(obj.content_map, wanted, obj.primary_language)
     title_language = pick_language(obj.name_map, wanted, obj.primary_language)
     summary_language = pick_language(obj.summary_map, wanted, obj.primary_language)
-    # The reader's language for dates and names: the text's, else the title's.
-    reader = language or title_language or obj.primary_language or "en"
+    # Dates, countries and language names are in the interface language, around the text.
+    reader = interface_language()
     view = kind_view(obj.kind)
-    kind_label = view.label
+    kind_label = gettext(view.label)
     author = actor_link(details.actor)
     title = obj.name_map.get(title_language) if title_language else None
     summary = obj.summary_map.get(summary_language) if summary_language else None
@@ -119,10 +122,10 @@ def object_page_view(details: ObjectDetails, wanted: list[str], related: Related
         kind=obj.kind,
         kind_label=kind_label,
         microformat=view.microformat,
-        heading=title or f"{kind_label} by {author.name}",
+        heading=title or gettext("%(kind)s by %(name)s", kind=kind_label, name=author.name),
         titled=title is not None,
-        heading_language=title_language or "en",
-        heading_direction=text_direction(title_language),
+        heading_language=title_language or reader,
+        heading_direction=text_direction(title_language or reader),
         summary=shown_summary,
         summary_language=summary_language or "",
         summary_direction=text_direction(summary_language),
@@ -137,6 +140,8 @@ def object_page_view(details: ObjectDetails, wanted: list[str], related: Related
         og_locale=(shown or "").replace("-", "_"),
         author=author,
         current_language=language_name(shown) if shown else None,
+        shown_language=shown or "",
+        shown_direction=text_direction(shown),
         other_languages=others,
         part_of=_part_of(obj, wanted, related),
         template=view.template if detail is not None else NOTE_TEMPLATE,

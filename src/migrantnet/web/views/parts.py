@@ -21,22 +21,22 @@ from migrantnet.models import (
     Actor,
     ContentObject,
 )
+from migrantnet.translations import interface_language
 from migrantnet.web.hrefs import safe_href
-from migrantnet.web.i18n import capitalised
+from migrantnet.web.labels import value_label
 
 EXCERPT_LENGTH = 240
 DESCRIPTION_LENGTH = 200
 
-OUTCOME_LABELS = {"good_practice": "Good practice", "victory": "Victory", "defeat": "Defeat"}
-
 
 def label(value: str) -> str:
-    return capitalised(value.replace("_", " "))
+    """A stored value (a status, a resource kind) named in the interface language."""
+    return value_label(value)
 
 
 def instant(value: datetime) -> Moment:
-    """When something was published: its UTC day, in the page's own language (English)."""
-    return Moment(day_text(value.astimezone(UTC).date(), "en"), iso(value))
+    """When something was published: its UTC day, in the interface language."""
+    return Moment(day_text(value.astimezone(UTC).date(), interface_language()), iso(value))
 
 
 def text_excerpt(html: str, limit: int = EXCERPT_LENGTH) -> str:
@@ -69,7 +69,7 @@ def local_moment(value: datetime, where: ZoneInfo, language: str | None) -> Mome
 
 
 def outcome_badge(outcome: str) -> Badge:
-    return Badge(OUTCOME_LABELS.get(outcome, label(outcome)), outcome)
+    return Badge(value_label(outcome), outcome)
 
 
 @dataclass(frozen=True, slots=True)
