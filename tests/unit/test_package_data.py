@@ -12,7 +12,19 @@ from pathlib import Path, PurePosixPath
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "migrantnet"
-RUNTIME_SUFFIXES = {".typed", ".html", ".css", ".js", ".svg", ".ico", ".png", ".po", ".mo", ".mako", ".ini"}
+RUNTIME_SUFFIXES = {
+    ".typed",
+    ".html",
+    ".css",
+    ".js",
+    ".svg",
+    ".ico",
+    ".png",
+    ".po",
+    ".mo",
+    ".mako",
+    ".ini",
+}
 
 
 def _globs() -> list[str]:

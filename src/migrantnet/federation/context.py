@@ -86,6 +86,22 @@ def is_activity_json(content_type: str | None) -> bool:
 
 
 def wants_activity_json(accept: str | None) -> bool:
-    """Content negotiation: any Accept naming activity+json or ld+json gets ActivityStreams."""
+    """Content negotiation: any Accept naming activity+json or ld+json gets ActivityStreams
+    (browsers never name them; peers sometimes list text/html too, and still want JSON)."""
     accept = (accept or "").lower()
     return "application/activity+json" in accept or "application/ld+json" in accept
+
+
+def wants_html(accept: str | None) -> bool:
+    """A browser: it asks for text/html and names no ActivityStreams type. The one other half
+    of `wants_activity_json`, so an object and its error page never disagree. Of HTML and
+    JSON, the type listed first wins (`application/json, text/html` is a script)."""
+    if wants_activity_json(accept):
+        return False
+    for part in (accept or "").lower().split(","):
+        media = part.split(";")[0].strip()
+        if media == "text/html":
+            return True
+        if "json" in media:
+            return False
+    return False

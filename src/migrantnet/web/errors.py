@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from migrantnet.content.account_links import LinkUnusable
 from migrantnet.content.errors import AlreadyExists, ContentError, Forbidden, InvalidInput, NotFound
 from migrantnet.content.sessions import SignInRefused, SignInThrottled
+from migrantnet.federation.context import wants_html
 from migrantnet.logs import log_event
 from migrantnet.translations import N_, gettext, use_language
 from migrantnet.web.forms import CsrfRefused, FormTooLarge
@@ -59,13 +60,8 @@ def http_message(status: int, detail: str) -> str:
     return detail
 
 
-def wants_html(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "text/html" in accept and "json" not in accept.split(",")[0]
-
-
 def error_response(request: Request, status: int, message: str) -> Response:
-    if wants_html(request):
+    if wants_html(request.headers.get("accept")):
         templates = request.app.state.templates
         return templates.TemplateResponse(
             request, "error.html", {"status": status, "message": message}, status_code=status
@@ -91,7 +87,11 @@ def install_error_handlers(app: FastAPI, extra: list[tuple[type[Exception], int]
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         detail = str(exc.detail)
-        message = http_message(exc.status_code, detail) if wants_html(request) else detail
+        message = (
+            http_message(exc.status_code, detail)
+            if wants_html(request.headers.get("accept"))
+            else detail
+        )
         response = error_response(request, exc.status_code, message)
         if exc.headers:
             response.headers.update(exc.headers)
@@ -106,7 +106,7 @@ def install_error_handlers(app: FastAPI, extra: list[tuple[type[Exception], int]
     async def on_bug(request: Request, exc: Exception) -> Response:
         log_event(logger, "unhandled_error", logging.ERROR, path=request.url.path)
         logger.exception("unhandled_error_traceback")
-        if wants_html(request):
+        if wants_html(request.headers.get("accept")):
             with use_language(language_of_scope(request.scope)):
                 title, text = gettext("Error"), gettext("Something went wrong on our side.")
             return HTMLResponse(
