@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,10 +35,30 @@ def check_token_name(name: str) -> str:
     return name
 
 
-async def create_token(session: AsyncSession, user: User, name: str) -> str:
-    """Store a new token of `user` (flushed) and return it: the only time it is ever seen."""
+MAX_LIFETIME_DAYS = 3650
+
+
+def expiry_after(days: int | None, now: datetime | None = None) -> datetime | None:
+    """When a token made now for `days` days stops working (None: until revoked)."""
+    if days is None:
+        return None
+    if not 1 <= days <= MAX_LIFETIME_DAYS:
+        raise InvalidInput("expires_in_days", f"between 1 and {MAX_LIFETIME_DAYS} days")
+    return (now or datetime.now(UTC)) + timedelta(days=days)
+
+
+async def create_token(
+    session: AsyncSession, user: User, name: str, *, expires_at: datetime | None = None
+) -> str:
+    """Store a new token of `user` (flushed) and return it: the only time it is ever seen.
+    A token that may leak (a script on a shared machine) should carry an expiry."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_hash=hash_token(token), name=check_token_name(name))
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        name=check_token_name(name),
+        expires_at=expires_at,
+    )
     session.add(row)
     await session.flush()
     return token
@@ -54,10 +74,13 @@ async def authenticate_token(
     row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None:
         return None
+    now = now or datetime.now(UTC)
+    if row.expires_at is not None and row.expires_at <= now:
+        return None  # expired: as if revoked
     user = await session.get(User, row.user_id)
     if user is None:
         return None
-    row.last_used_at = now or datetime.now(UTC)
+    row.last_used_at = now
     await session.flush()
     return user
 
