@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from migrantnet.cli.runner import (
+    CommandError,
     DataDirOption,
     operator_errors,
     run_federated,
@@ -123,3 +124,37 @@ def associations_rotate_key(
 
     run_federated(settings, work)
     typer.echo(f"New key for {slug}; followers are sent an Update.")
+
+
+@app.command("delete")
+@operator_errors
+def associations_delete(
+    slug: Annotated[str, typer.Argument(help="Slug of the association.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Delete an association: its followers are sent a Delete, its posts and files removed."""
+    from migrantnet.content.media import finish_file_cleanup
+    from migrantnet.content.storage import LocalStorage
+    from migrantnet.federation.deletion import delete_association
+    from migrantnet.federation.service import Federation
+
+    if not yes:
+        raise CommandError(f"deleting {slug} removes all it published: add --yes to confirm")
+    settings = settings_from(data_dir)
+
+    async def work(db: Database) -> int:
+        fed = Federation(settings, db)
+        try:
+            async with db.session(write=True) as session, session.begin():
+                actor = await get_association(session, slug)
+                told = await delete_association(
+                    session, fed, actor, LocalStorage(settings.media_dir)
+                )
+            await finish_file_cleanup()  # the files go once the rows are gone for good
+            return told
+        finally:
+            await fed.aclose()
+
+    told = run_with_db(settings, work)
+    typer.echo(f"{slug} deleted; {told} inboxes are sent the Delete by the worker.")

@@ -109,3 +109,25 @@ def users_sign_out_everywhere(
 
     ended = run_with_db(settings, work)
     typer.echo(f"{ended} session(s) of {email} ended.")
+
+
+@app.command("delete")
+@operator_errors
+def users_delete(
+    email: Annotated[str, typer.Argument(help="E-mail address of the user.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Delete a user: their sessions, tokens and roles end at once."""
+    from migrantnet.content.users import delete_user, get_user_by_email
+
+    if not yes:
+        raise CommandError(f"deleting {email} signs them out everywhere: add --yes to confirm")
+    settings = settings_from(data_dir)
+
+    async def work(db: Database) -> None:
+        async with db.session(write=True) as session, session.begin():
+            await delete_user(session, await get_user_by_email(session, email))
+
+    run_with_db(settings, work)
+    typer.echo(f"User {email} deleted.")

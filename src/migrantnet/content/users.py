@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import AlreadyExists, InvalidInput, NotFound
@@ -58,3 +58,17 @@ async def grant_role(session: AsyncSession, user: User, actor: Actor, role: Role
         membership.role = role
     await session.flush()
     return membership
+
+
+async def delete_user(session: AsyncSession, user: User) -> None:
+    """Delete a person's account: their sessions, tokens and roles go with it (the audit
+    trail keeps the e-mail under which they acted). The last node admin cannot be deleted,
+    or nobody could manage the node from the web."""
+    if user.is_admin:
+        admins = await session.scalar(
+            select(func.count(User.id)).where(User.is_admin.is_(True), User.id != user.id)
+        )
+        if not admins:
+            raise InvalidInput("email", f"{user.email} is the node's last admin")
+    await session.delete(user)
+    await session.flush()

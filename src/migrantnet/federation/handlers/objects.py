@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from migrantnet.content.remote import (
     RemoteObjectData,
@@ -31,7 +31,7 @@ from migrantnet.federation.parse.content import (
     content_to_remote,
 )
 from migrantnet.logs import log_event
-from migrantnet.models import Actor, Follow, FollowState, InboxState
+from migrantnet.models import Actor, ContentObject, Follow, FollowState, InboxState
 
 logger = logging.getLogger("migrantnet.federation.handlers")
 
@@ -136,6 +136,12 @@ async def handle_delete(inbound: Inbound) -> InboxState:
         )
         for follow in follows:
             await inbound.session.delete(follow)
+        # Its posts go with it, as on Mastodon: nothing of a deleted account is shown.
+        await inbound.session.execute(
+            update(ContentObject)
+            .where(ContentObject.actor_id == sender.id, ContentObject.deleted_at.is_(None))
+            .values(deleted_at=now)
+        )
         log_event(logger, "actor_deleted", domain=sender.domain)
         return InboxState.DONE
     deleted = await delete_remote_object(inbound.session, inbound.sender, object_id, now)
