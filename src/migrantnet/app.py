@@ -40,6 +40,7 @@ from migrantnet.web import (
     moderation_pages,
     network_pages,
     pages,
+    remote_follow_pages,
     robots,
     settings_pages,
 )
@@ -128,6 +129,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.include_router(cosign_routes.router)
     app.include_router(media.router)
     app.include_router(association_pages.router)
+    app.include_router(remote_follow_pages.router)
     app.include_router(api.build_router())
     app.include_router(pages.router)
     app.include_router(agenda_pages.router)

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         default=True,
         description="false: robots.txt disallows everything and every page says noindex",
     )
+    lookup_seconds: float = Field(
+        default=8,
+        gt=0,
+        le=60,
+        description="how long a visitor's page waits for another server (remote follow, search)",
+    )
     log_level: str = Field(default="INFO")
     inprocess_worker: bool = Field(
         default=True, description="`serve` also runs the delivery worker in its own process"

@@ -81,6 +81,7 @@ class PeerServer:
 
     def __init__(self) -> None:
         self.documents: dict[str, Document] = {}
+        self.media_types: dict[str, str] = {}
         self.requests: list[SeenRequest] = []
         self._lock = threading.Lock()
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -105,10 +106,11 @@ class PeerServer:
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
 
-    def serve(self, path_or_url: str, document: Document) -> None:
+    def serve(self, path_or_url: str, document: Document, media_type: str = ACTIVITY_JSON) -> None:
         """Serve `document` (a dict, or a callable making one; None means 404) at a path."""
         path = path_or_url.removeprefix(self.base_url)
         self.documents[path] = document
+        self.media_types[path] = media_type
 
     def gets(self, path_or_url: str) -> int:
         path = path_or_url.split("#", 1)[0].removeprefix(self.base_url)
@@ -136,7 +138,8 @@ class PeerServer:
         doc = document() if callable(document) else document
         if doc is None:
             return JSONResponse({"error": "Not Found"}, status_code=404)
-        return Response(json.dumps(doc), media_type=ACTIVITY_JSON)
+        media_type = self.media_types.get(request.url.path, ACTIVITY_JSON)
+        return Response(json.dumps(doc), media_type=media_type)
 
     def start(self) -> PeerServer:
         self._thread.start()

@@ -4,6 +4,7 @@ stored XSS through links and summaries, bodies without a token, huge cursors, a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -98,7 +99,8 @@ async def test_association_summary_is_sanitised_when_created_and_updated(
     assert "Bienvenue" in actor.summary
     page = await app_client.get("/@red", headers={"Accept": "text/html"})
     assert page.status_code == 200
-    assert "<script" not in page.text and "javascript:" not in page.text
+    inline = re.sub(r'<script src="/static/[^"]+" defer></script>', "", page.text)
+    assert "<script" not in inline and "javascript:" not in page.text
 
     await update_association(session, actor, summary='<img src=x onerror="alert(3)">Hola')
     assert actor.summary is not None and "onerror" not in actor.summary

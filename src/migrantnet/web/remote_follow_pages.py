@@ -1,0 +1,74 @@
+"""`/@slug/follow`: follow an association from one's own fediverse server.
+
+The association page's form sends the visitor's handle here (a GET: it changes nothing on
+this node, so it needs no session or CSRF token, and works from a cached public page). The
+node finds their server's subscribe template and sends them there to confirm; a handle it
+cannot use brings the form back with the reason beside the field and the handle as typed
+(the reasons are worded in `remote_follow.html`, one per `Problem`, for the catalogues).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from migrantnet.content.associations import get_association
+from migrantnet.federation.remote_follow import (
+    RemoteFollowError,
+    read_handle,
+    subscribe_url,
+)
+from migrantnet.federation.service import Federation
+from migrantnet.logs import log_event
+from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep
+from migrantnet.web.views.parts import actor_view
+
+router = APIRouter(include_in_schema=False)
+logger = logging.getLogger("migrantnet.web.remote_follow")
+MAX_HANDLE = 600
+
+
+@router.get("/@{slug}/follow", response_class=HTMLResponse)
+async def remote_follow(
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    handle: str = "",
+) -> Response:
+    actor = await get_association(session, slug)
+    view, target_id = actor_view(actor, settings.domain), actor.ap_id
+    await session.close()  # no connection held while the visitor's server is asked
+    problem: RemoteFollowError | None = None
+    typed = handle.strip()[:MAX_HANDLE]
+    if typed:
+        fed: Federation = request.app.state.federation
+        try:
+            target = await subscribe_url(
+                fed, read_handle(typed), target_id, seconds=settings.lookup_seconds
+            )
+        except RemoteFollowError as exc:
+            log_event(logger, "remote_follow_failed", problem=str(exc.problem))
+            problem = exc
+        else:
+            log_event(logger, "remote_follow_sent")
+            response = RedirectResponse(target, status_code=303)
+            response.headers["Cache-Control"] = "no-store"
+            return response
+    page = templates.TemplateResponse(
+        request,
+        "remote_follow.html",
+        {
+            "actor": view,
+            "handle": typed,
+            "problem": str(problem.problem) if problem else None,
+            "host": problem.host if problem else "",
+            "domain": settings.domain,
+        },
+        status_code=422 if problem else 200,
+    )
+    page.headers["Cache-Control"] = "no-store"
+    return page
