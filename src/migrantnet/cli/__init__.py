@@ -15,6 +15,7 @@ from migrantnet.cli import (
     lookup,
     moderation,
     node,
+    operations,
     publishing,
     tokens,
     users,
@@ -43,6 +44,8 @@ app.command()(publishing.cosign)
 app.command("withdraw-signature")(publishing.withdraw_signature)
 app.command("seed-demo")(node.seed_demo)
 app.command()(lookup.fetch)
+app.command()(operations.backup)
+app.command()(operations.restore)
 
 
 def main() -> None:
