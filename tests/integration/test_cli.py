@@ -179,6 +179,8 @@ def test_seed_demo_needs_an_initialised_node(tmp_path: Path, database_url: str) 
         ["followers", "pending"],
         ["followers", "approve"],
         ["followers", "reject"],
+        ["backup"],
+        ["restore"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:
