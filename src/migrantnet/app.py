@@ -17,7 +17,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from migrantnet import __version__
 from migrantnet.config import Settings
 from migrantnet.db import Database
-from migrantnet.federation import cosign_routes, discovery
+from migrantnet.federation import cosign_routes, discovery, replies_routes
 from migrantnet.federation import routes as federation_routes
 from migrantnet.federation.actors import ActorUnavailable
 from migrantnet.federation.errors import FEDERATION_ERRORS
@@ -127,6 +127,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.include_router(api_docs.router)
     app.include_router(federation_routes.router)
     app.include_router(cosign_routes.router)
+    app.include_router(replies_routes.router)
     app.include_router(media.router)
     app.include_router(association_pages.router)
     app.include_router(remote_follow_pages.router)

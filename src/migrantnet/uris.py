@@ -48,6 +48,11 @@ class Uris:
     def object(self, slug: str, public_id: str) -> str:
         return f"{self.actor(slug)}/objects/{public_id}"
 
+    @staticmethod
+    def replies(object_ap_id: str) -> str:
+        """The `replies` collection of one of our objects."""
+        return f"{object_ap_id}/replies"
+
     def shared_inbox(self) -> str:
         return self.absolute(SHARED_INBOX_PATH)
 

@@ -14,6 +14,7 @@ from migrantnet.content.associations import get_association
 from migrantnet.content.details import ObjectDetails, load_details, load_kind_rows
 from migrantnet.content.errors import NotFound
 from migrantnet.content.listing import Cursor, public_counts, section
+from migrantnet.content.replies import thread
 from migrantnet.content.struggles import struggle_timeline
 from migrantnet.federation.context import AS_CONTEXT, wants_activity_json
 from migrantnet.federation.deps import FederationDep
@@ -30,6 +31,7 @@ from migrantnet.web.views.items import item_view, section_view
 from migrantnet.web.views.kinds import KIND_VIEWS, kind_order, kind_plural
 from migrantnet.web.views.object_page import object_page_view
 from migrantnet.web.views.parts import Related, actor_view
+from migrantnet.web.views.replies import thread_view
 
 router = APIRouter()
 PAGE_SIZE = 20
@@ -131,6 +133,7 @@ async def object_page(
         {
             "actor": actor_view(actor, settings.domain),
             "object": object_page_view(details, wanted, await _related(session, details)),
+            "thread": thread_view(await thread(session, obj.ap_id), obj.ap_id, wanted),
             "domain": settings.domain,
             "noindex": not actor.discoverable,
         },

@@ -151,7 +151,11 @@ def test_common_fields(d: ObjectDetails) -> None:
     assert doc["cc"] == [f"{ACTOR_ID}/followers"]
     assert doc["mediaType"] == "text/html"
     assert doc["sensitive"] is False
-    assert doc["replies"] == {"id": f"{OBJECT_ID}/replies", "type": "Collection", "totalItems": 0}
+    assert doc["replies"] == {
+        "id": f"{OBJECT_ID}/replies",
+        "type": "OrderedCollection",
+        "first": f"{OBJECT_ID}/replies?page=true",
+    }
     assert isinstance(doc["tag"], list)
     assert isinstance(doc["attachment"], list)
     assert doc["content"]

@@ -14,6 +14,7 @@ from migrantnet.content.remote import (
     find_object,
     store_remote_object,
 )
+from migrantnet.content.replies import in_our_thread
 from migrantnet.federation.actors import (
     ActorUnavailable,
     get_or_fetch_actor,
@@ -46,10 +47,12 @@ def to_remote_data(
 
 async def _is_relevant(inbound: Inbound, parsed: ParsedObject) -> bool:
     """Keep what concerns us (Mastodon's rule): from an actor one of ours follows, a reply to
-    one of our objects, or addressed to one of our actors."""
+    one of our objects or to a reply under one (threads nest), or addressed to one of ours."""
     if await sender_is_followed(inbound):
         return True
-    if parsed.in_reply_to and inbound.fed.uris.is_local(parsed.in_reply_to):
+    if parsed.in_reply_to and await in_our_thread(
+        inbound.session, parsed.in_reply_to, inbound.fed.uris.is_local
+    ):
         return True
     return any(inbound.fed.uris.is_local(item) for item in (*parsed.to, *parsed.cc))
 

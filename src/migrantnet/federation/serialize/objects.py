@@ -122,7 +122,9 @@ def object_to_ap(details: ObjectDetails, uris: Uris) -> dict[str, Any]:
         doc.update(serialiser.fields(details, details.row))
     doc["tag"] = _tags(details, uris)
     doc["attachment"] = [*_media(details.media, uris), *doc.pop("attachment", [])]
-    doc["replies"] = {"id": f"{obj.ap_id}/replies", "type": "Collection", "totalItems": 0}
+    # No count here: replies arrive from elsewhere and this document is kept rendered.
+    replies = uris.replies(obj.ap_id)
+    doc["replies"] = {"id": replies, "type": "OrderedCollection", "first": f"{replies}?page=true"}
     return doc
 
 
