@@ -187,7 +187,12 @@ def test_following_a_node_actor_relays_every_public_item_of_that_node(
     assert item["id"] == note_id
     assert item["actor"] == f"{a.base_url}/@alpha"  # kept under its author, not the relay
     followers_only = a.cli(
-        "post", "alpha", "Only for followers", "--visibility", "followers"
+        "post",
+        "alpha",
+        "Only for followers",
+        "--visibility",
+        "followers",
+        "--confirm-followers-only",
     ).stdout.strip()
     time.sleep(1.5)
     assert followers_only not in [i["id"] for i in network(b, "beta")]

@@ -586,8 +586,14 @@ async def test_an_event_keeps_its_wall_time_and_zone(
 async def test_visibility_is_kept_and_cannot_change_on_edit(
     app_client: httpx.AsyncClient, node: Node, session: AsyncSession
 ) -> None:
+    notes = f"{API}/{node.slug}/notes"
+    followers_only = {**NOTE, "visibility": "followers"}
+    # The association accepts every follower: followers-only needs a confirmation.
+    unconfirmed = await app_client.post(notes, json=followers_only, headers=node.auth())
+    assert unconfirmed.status_code == 422
+    assert "accepts every follower automatically" in unconfirmed.json()["error"]
     created = await app_client.post(
-        f"{API}/{node.slug}/notes", json={**NOTE, "visibility": "followers"}, headers=node.auth()
+        f"{notes}?confirm_followers_only=true", json=followers_only, headers=node.auth()
     )
     assert created.json()["visibility"] == "followers"
     url = f"{API}/{node.slug}/notes/{created.json()['public_id']}"

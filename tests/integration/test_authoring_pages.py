@@ -262,3 +262,29 @@ async def test_every_kind_has_a_form_that_publishes(
 
 async def test_an_unknown_kind_is_not_found(editor: httpx.AsyncClient) -> None:
     assert (await editor.get(f"{NEW}/poem", headers=HTML)).status_code == 404
+
+
+async def test_followers_only_needs_a_confirmation_when_anyone_can_follow(
+    editor: httpx.AsyncClient, db: Database, association: Actor
+) -> None:
+    page = await editor.get(f"{NEW}/note", headers=HTML)
+    assert "Publish to followers only although anyone can follow" in page.text
+    note = {"languages": "en", **MINIMAL["note"], "visibility": "followers", "action": "publish"}
+    refused = await post_form(editor, f"{NEW}/note", note)
+    assert refused.status_code == 422
+    assert "accepts every follower automatically" in refused.text
+    async with db.session() as session:
+        assert list(await session.scalars(select(ContentObject))) == []
+    done = await post_form(editor, f"{NEW}/note", {**note, "confirm_followers_only": "1"})
+    assert done.status_code == 303, done.text
+
+    async with db.session() as session:  # an association that approves its followers by hand
+        actor = await session.get(Actor, association.id)
+        assert actor is not None
+        actor.manually_approves_followers = True
+        await session.commit()
+    page = await editor.get(f"{NEW}/note", headers=HTML)
+    assert "Publish to followers only although anyone can follow" not in page.text
+    assert (await post_form(editor, f"{NEW}/note", note)).status_code == 303
+    async with db.session() as session:
+        assert len(list(await session.scalars(select(ContentObject)))) == 2

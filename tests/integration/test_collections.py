@@ -41,6 +41,7 @@ async def test_outbox_pages_embed_whole_creates_newest_first(
         actor,
         text={"es": "Solo seguidores"},
         visibility="followers",
+        followers_confirmed=True,
     )
     await session.commit()
     await fed.aclose()

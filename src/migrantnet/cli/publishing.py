@@ -18,6 +18,13 @@ def post(
     visibility: Annotated[
         str, typer.Option(help="public, unlisted, followers or direct.")
     ] = "public",
+    confirm_followers_only: Annotated[
+        bool,
+        typer.Option(
+            help="Followers-only although the association accepts every follower automatically"
+            " (anyone who asks then reads it)."
+        ),
+    ] = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Publish a short note to the association's followers."""
@@ -35,6 +42,7 @@ def post(
             actor,
             text={language: text},
             visibility=visibility,
+            followers_confirmed=confirm_followers_only,
         )
         return note.ap_id
 

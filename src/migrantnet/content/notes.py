@@ -65,6 +65,7 @@ async def publish_note(
     struggle_ap_id: str | None = None,
     media_ids: list[str] | None = None,
     now: datetime | None = None,
+    followers_confirmed: bool = False,
 ) -> ContentObject:
     """Publish a note with its text in one or more languages (language -> Markdown)."""
     data = note_input(
@@ -74,7 +75,16 @@ async def publish_note(
         struggle_ap_id=struggle_ap_id,
         media_ids=media_ids,
     )
-    return await publish_kind(NOTE, session, uris, federator, actor, data, now=now)
+    return await publish_kind(
+        NOTE,
+        session,
+        uris,
+        federator,
+        actor,
+        data,
+        now=now,
+        followers_confirmed=followers_confirmed,
+    )
 
 
 async def edit_note(

@@ -155,6 +155,21 @@ class KindSpec(Generic[In, Row]):
     long_form: bool = False
 
 
+OPEN_FOLLOWERS = (
+    "this association accepts every follower automatically, so anyone who asks to follow it,"
+    " a stranger or an informer, receives its followers-only posts. Approve followers by hand"
+    " in its settings, or confirm that these posts go to whoever follows it"
+)
+
+
+def check_followers_only(actor: Actor, visibility: str, confirmed: bool) -> None:
+    """Followers-only promises privacy that auto-accepting does not give: publishing so needs
+    followers approved by hand, or a confirmation that says what it means."""
+    open_followers = not actor.manually_approves_followers
+    if visibility == Visibility.FOLLOWERS and open_followers and not confirmed:
+        raise InvalidInput("visibility", OPEN_FOLLOWERS)
+
+
 def _texts_of(spec: KindSpec[In, Row], data: In) -> Texts:
     return prepare_texts(
         data.texts,
@@ -173,9 +188,12 @@ async def publish_kind(
     data: In,
     *,
     now: datetime | None = None,
+    followers_confirmed: bool = False,
 ) -> ContentObject:
     """Publish an object of any kind: everything is checked before anything is written,
-    then the common row, the kind's row and the Create, all in the caller's transaction."""
+    then the common row, the kind's row and the Create, all in the caller's transaction.
+    `followers_confirmed`: see `check_followers_only`."""
+    check_followers_only(actor, check_visibility(data.visibility), followers_confirmed)
     if spec.check is not None:
         spec.check(data)
     texts = _texts_of(spec, data)

@@ -207,7 +207,15 @@ async def _submit(
     try:
         async with session.begin_nested():
             if obj is None:
-                done = await spec.publish(session, uris, federator, actor, body, draft.visibility)
+                done = await spec.publish(
+                    session,
+                    uris,
+                    federator,
+                    actor,
+                    body,
+                    draft.visibility,
+                    followers_confirmed=form.get("confirm_followers_only") == "1",
+                )
             else:
                 done = await spec.edit(session, federator, actor, obj, body)
     except InvalidInput as exc:

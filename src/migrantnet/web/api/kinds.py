@@ -86,10 +86,20 @@ class KindApi(Generic[Body, Data]):
         actor: Actor,
         body: Body,
         visibility: str,
+        *,
+        followers_confirmed: bool = False,
     ) -> ContentObject:
         """`body` is a validated `self.body` (the schema's rules); the content rules run here."""
         data = self.to_input(body, visibility)
-        return await publish_kind(self.content, session, uris, federator, actor, data)
+        return await publish_kind(
+            self.content,
+            session,
+            uris,
+            federator,
+            actor,
+            data,
+            followers_confirmed=followers_confirmed,
+        )
 
     async def edit(
         self,

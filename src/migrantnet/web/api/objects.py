@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.details import load_details
@@ -83,6 +83,16 @@ def kind_router() -> APIRouter:
     return router
 
 
+ConfirmFollowersOnly = Annotated[
+    bool,
+    Query(
+        description="Publish `followers` visibility although the association accepts every"
+        " follower automatically (anyone who asks then receives it); without it, such a post"
+        " is refused with 422.",
+    ),
+]
+
+
 def add_kind(router: APIRouter, spec: KindApi[Any, Any]) -> None:
     """POST the collection; PUT, GET and DELETE one object (the paths' order in OpenAPI)."""
     kind = spec.kind
@@ -98,11 +108,20 @@ def add_kind(router: APIRouter, spec: KindApi[Any, Any]) -> None:
         uris: UrisDep,
         federator: FederatorDep,
         user: CurrentUser,
+        confirm_followers_only: ConfirmFollowersOnly = False,
     ) -> ObjectOut:
         async with session.begin():
             actor = await require_role(session, user, slug, PUBLISH_ROLES)
             visibility = body.visibility or Visibility.PUBLIC
-            obj = await spec.publish(session, uris, federator, actor, body, visibility)
+            obj = await spec.publish(
+                session,
+                uris,
+                federator,
+                actor,
+                body,
+                visibility,
+                followers_confirmed=confirm_followers_only,
+            )
             out = await _out(session, uris, obj, actor)
         response.headers["Location"] = str(
             request.url_for(f"get_{out.kind}", slug=slug, public_id=out.public_id)
