@@ -16,11 +16,13 @@ from migrantnet.cli.runner import (
     ask,
     migrate,
     operator_errors,
+    require_database,
     run_federated,
     run_with_db,
     settings_from,
+    sqlite_file,
 )
-from migrantnet.config import Settings, write_config_file
+from migrantnet.config import write_config_file
 from migrantnet.content.node import NodeSetup, initialise_node, is_initialised
 from migrantnet.db import Database
 from migrantnet.uris import Uris
@@ -73,10 +75,10 @@ def init(
         async with db.session() as session:
             return await is_initialised(session)
 
-    sqlite_file = _sqlite_file(settings)
-    existed = sqlite_file is None or sqlite_file.exists()
+    sqlite_path = sqlite_file(settings)
+    existed = sqlite_path is None or sqlite_path.exists()
     try:
-        if run_with_db(settings, already):
+        if run_with_db(settings, already, node=False):
             raise CommandError(
                 f"this node is already initialised (database {settings.effective_database_url})"
             )
@@ -86,11 +88,11 @@ def init(
             async with db.session() as session, session.begin():
                 await initialise_node(session, Uris(settings.base_url), setup)
 
-        run_with_db(settings, create)
+        run_with_db(settings, create, node=False)
     except BaseException:
-        if not existed and sqlite_file is not None:
+        if not existed and sqlite_path is not None:
             for suffix in ("", "-wal", "-shm"):
-                Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
+                Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
         raise
     config: dict[str, str] = {
         "domain": settings.domain,
@@ -106,15 +108,6 @@ def init(
         f"Node {settings.domain} initialised: association @{setup.slug}@{settings.domain}, "
         f"admin {setup.admin_email}. Start it with `migrantnet serve`."
     )
-
-
-def _sqlite_file(settings: Settings) -> Path | None:
-    from sqlalchemy.engine import make_url
-
-    url = make_url(settings.effective_database_url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    return Path(url.database)
 
 
 @operator_errors
@@ -134,6 +127,7 @@ def serve(
     from migrantnet.server_options import SERVER_OPTIONS
 
     settings = settings_from(data_dir)
+    require_database(settings)
     migrate(settings)
     application = create_app(settings, run_worker=worker)
     uvicorn.run(application, host=host, port=port, **SERVER_OPTIONS)
@@ -152,6 +146,7 @@ def worker(data_dir: DataDirOption = None) -> None:
     from migrantnet.federation.worker import DeliveryWorker
 
     settings = settings_from(data_dir)
+    require_database(settings)
     migrate(settings)
 
     async def work(db: Database) -> None:

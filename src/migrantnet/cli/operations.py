@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from migrantnet.cli.runner import CommandError, DataDirOption, operator_errors, settings_from
+from migrantnet.cli.runner import (
+    CommandError,
+    DataDirOption,
+    operator_errors,
+    require_database,
+    settings_from,
+)
 from migrantnet.operations.backup import BackupError, create_backup, restore_backup
 
 
@@ -24,6 +30,7 @@ def backup(
     Safe while the node runs. The archive is 0600: it holds private keys and the secret key.
     """
     settings = settings_from(data_dir)
+    require_database(settings)
     try:
         result = create_backup(settings, dest)
     except BackupError as exc:

@@ -39,5 +39,18 @@ def current_revision(database_url: str) -> str | None:
         engine.dispose()
 
 
+def is_known_revision(revision: str) -> bool:
+    """Whether `revision` is one of this migrantnet's migrations (else it is from a newer one)."""
+    from alembic.util import CommandError
+
+    try:
+        return (
+            ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision)
+            is not None
+        )
+    except CommandError:
+        return False
+
+
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

@@ -248,21 +248,13 @@ def read_manifest(archive: Path) -> dict[str, Any]:
 
 
 def _check_schema(revision: str, manifest: dict[str, Any]) -> None:
-    from alembic.script import ScriptDirectory
-    from alembic.util import CommandError
+    from migrantnet.migrations import head_revision, is_known_revision
 
-    from migrantnet.migrations import alembic_config
-
-    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    try:
-        known = script.get_revision(revision)
-    except CommandError:
-        known = None
-    if known is None:
+    if not is_known_revision(revision):
         raise BackupError(
             f"this backup is from a newer schema (revision {revision!r}, migrantnet "
             f"{manifest.get('migrantnet_version')}) than this migrantnet {__version__} knows "
-            f"(head {script.get_current_head()}): upgrade migrantnet first, then restore"
+            f"(head {head_revision()}): upgrade migrantnet first, then restore"
         )
 
 
