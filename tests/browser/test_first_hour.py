@@ -65,8 +65,26 @@ def test_first_hour(
     page.get_by_role("link", name="For the right to stay").click()
     expect(page.locator("h1")).to_contain_text("For the right to stay")
     declaration_url = page.url
-    page.get_by_role("link", name="العربية").click()  # shown in English, linked in Arabic
+    texts = page.locator("nav.languages")  # shown in English, linked in Arabic
+    texts.get_by_role("link", name="العربية").click()
     expect(page.locator("main")).to_contain_text("من أجل الحق في البقاء")
+
+    # Switch the interface to Arabic: right to left, Arabic labels, remembered by a cookie.
+    page.locator("nav.switcher").get_by_role("link", name="العربية").click()
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    expect(page.locator("html")).to_have_attribute("lang", "ar")
+    page.goto(f"{alpha.base_url}/admin")  # no ?lang= any more: the cookie chooses
+    expect(page.locator("h1")).to_have_text("الإدارة")  # "Manage"
+    site = page.get_by_role("navigation", name="الموقع")  # "Site"
+    expect(site.get_by_role("link", name="حسابك")).to_be_visible()  # "Your account"
+    assert page.evaluate("getComputedStyle(document.querySelector('main')).direction") == "rtl"
+    # A Latin name inside the Arabic page is isolated and keeps its own direction.
+    name = page.locator("main bdi", has_text="Alpha Assoc")
+    assert name.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    page.locator("nav.switcher").get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    expect(page.locator("h1")).to_have_text("Manage")
 
     # An event in Buenos Aires, its time in words before publishing.
     page.goto(f"{alpha.base_url}/admin/alpha_assoc/new/event")

@@ -10,7 +10,9 @@ shows a text written only in French, with its own `lang` and `dir`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from http.cookies import SimpleCookie
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
@@ -18,6 +20,7 @@ from jinja2 import Environment
 from starlette.datastructures import Headers, MutableHeaders, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from migrantnet.content.formatting import datetime_text, day_text
 from migrantnet.translations import (
     DEFAULT_LANGUAGE,
     INTERFACE_LANGUAGES,
@@ -143,6 +146,19 @@ def interface_view() -> InterfaceView:
     )
 
 
+def day_in_interface(value: date | datetime) -> str:
+    """A day ("2 décembre 2026", "٢ ديسمبر ٢٠٢٦") in the interface language."""
+    if isinstance(value, datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).date()
+    return day_text(value, interface_language())
+
+
+def moment_in_interface(value: datetime) -> str:
+    """An instant in UTC, written in the interface language (a naive value is UTC)."""
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return f"{datetime_text(moment, 'd MMM y, HH:mm', ZoneInfo('UTC'), interface_language())} UTC"
+
+
 def install_gettext(env: Environment) -> None:
     """`_()`, `ngettext()` and `{% trans %}` in every template, in the request's language.
 
@@ -154,5 +170,7 @@ def install_gettext(env: Environment) -> None:
         gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True
     )
     env.globals["interface"] = interface_view
+    env.filters["day"] = day_in_interface
+    env.filters["moment"] = moment_in_interface
     env.globals["value_label"] = value_label
     env.globals["kind_label"] = kind_label
