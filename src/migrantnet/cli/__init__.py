@@ -11,6 +11,7 @@ import typer
 from migrantnet.cli import (
     associations,
     db,
+    doctor,
     follows,
     lookup,
     moderation,
@@ -46,6 +47,7 @@ app.command("seed-demo")(node.seed_demo)
 app.command()(lookup.fetch)
 app.command()(operations.backup)
 app.command()(operations.restore)
+app.command()(doctor.doctor)
 
 
 def main() -> None:
