@@ -181,6 +181,7 @@ def test_seed_demo_needs_an_initialised_node(tmp_path: Path, database_url: str) 
         ["followers", "reject"],
         ["backup"],
         ["restore"],
+        ["doctor"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:
