@@ -24,11 +24,14 @@ from sqlalchemy import Result, Select, String, and_, cast, func, or_, select, tu
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import InvalidInput
+from migrantnet.content.formatting import zone
+from migrantnet.content.recurrence import occurrences, parse_instants, parse_moved
 from migrantnet.models import (
     Actor,
     ActorType,
     ContentObject,
     Event,
+    EventStatus,
     Follow,
     FollowState,
     Interaction,
@@ -40,6 +43,7 @@ from migrantnet.models.base import MAX_ROW_ID
 MAX_RANGE = timedelta(days=366)
 MAX_PAGE = 100
 MONTH_LIMIT = 1000  # events shown in one month's calendar
+MAX_SERIES = 500  # recurring events looked at for one page
 MODES = ("online", "in_person")
 _TAG_RE = re.compile(r"^#?(\w{1,100})$")
 _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
@@ -144,15 +148,28 @@ class AgendaCursor:
 
 @dataclass(frozen=True, slots=True)
 class AgendaEntry:
-    """One event of the agenda with its object and its author (the provenance)."""
+    """One event of the agenda (or one occurrence of a series) with its object and its
+    author (the provenance)."""
 
     event: Event
     obj: ContentObject
     author: Actor
+    starts_at: datetime
+    ends_at: datetime
+    occurrence: datetime | None = None  # the start the series' rule gives it
+    occurrence_cancelled: bool = False
 
     @property
     def local(self) -> bool:
         return self.obj.local
+
+    @property
+    def cancelled(self) -> bool:
+        return self.occurrence_cancelled or self.event.status == EventStatus.CANCELLED
+
+    @property
+    def key(self) -> tuple[datetime, int]:
+        return (self.starts_at, self.event.object_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +272,9 @@ def upcoming_query(
     dialect: str,
 ) -> Select[tuple[Event, ContentObject, Actor]]:
     """Events starting at or after `starts_from` (and before `until`), in start order."""
-    query = base_query(filters, dialect).where(Event.starts_at >= starts_from)
+    query = base_query(filters, dialect).where(
+        Event.rrule.is_(None), Event.starts_at >= starts_from
+    )
     if until is not None:
         query = query.where(Event.starts_at < until)
     if after is not None:
@@ -269,12 +288,64 @@ def under_way_query(
     filters: AgendaFilter, moment: datetime, limit: int, dialect: str
 ) -> Select[tuple[Event, ContentObject, Actor]]:
     """Events that started before `moment` and end after it: a camp, a week of action."""
-    query = base_query(filters, dialect).where(Event.ends_at > moment, Event.starts_at < moment)
+    query = base_query(filters, dialect).where(
+        Event.rrule.is_(None), Event.ends_at > moment, Event.starts_at < moment
+    )
     return query.order_by(Event.starts_at, Event.object_id).limit(limit)
 
 
+def series_query(
+    filters: AgendaFilter, starts: datetime, ends: datetime | None, dialect: str
+) -> Select[tuple[Event, ContentObject, Actor]]:
+    """Series with an occurrence that may fall in [starts, ends): at most `MAX_SERIES`, by
+    `ix_events_recurs_until` (every series ends, see `content/recurrence.py`)."""
+    query = base_query(filters, dialect).where(
+        Event.rrule.is_not(None), Event.recurs_until > starts
+    )
+    if ends is not None:
+        query = query.where(Event.starts_at < ends)
+    return query.order_by(Event.starts_at, Event.object_id).limit(MAX_SERIES)
+
+
 def _entries(rows: Result[tuple[Event, ContentObject, Actor]]) -> list[AgendaEntry]:
-    return [AgendaEntry(event, obj, author) for event, obj, author in rows]
+    return [
+        AgendaEntry(event, obj, author, event.starts_at, event.ends_at)
+        for event, obj, author in rows
+    ]
+
+
+def _occurrences(
+    rows: Result[tuple[Event, ContentObject, Actor]],
+    window_start: datetime,
+    window_end: datetime | None,
+    limit: int,
+) -> list[AgendaEntry]:
+    """Each series' occurrences in the window, at most `limit` of each."""
+    found = []
+    for event, obj, author in rows:
+        for occurrence in occurrences(
+            event.rrule or "",
+            event.starts_at,
+            event.ends_at,
+            zone(event.timezone),
+            parse_instants(event.exdates),
+            parse_moved(event.moved),
+            window_start=window_start,
+            window_end=window_end,
+            limit=limit,
+        ):
+            found.append(
+                AgendaEntry(
+                    event,
+                    obj,
+                    author,
+                    occurrence.starts_at,
+                    occurrence.ends_at,
+                    occurrence.of,
+                    occurrence.cancelled,
+                )
+            )
+    return found
 
 
 async def agenda_page(
@@ -290,18 +361,32 @@ async def agenda_page(
     limit = max(1, min(limit, MAX_PAGE))
     dialect = session.get_bind().dialect.name
     start = filters.starts_from or now
+    # occurrences of series from the page's start (the cursor's start on later pages)
+    series = _occurrences(
+        await session.execute(series_query(filters, start, filters.until, dialect)),
+        max(start, after.starts_at) if after else start,
+        filters.until,
+        limit + 1 + (0 if after is None else MAX_PAGE),
+    )
     under_way: list[AgendaEntry] = []
     if after is None:
         under_way = _entries(await session.execute(under_way_query(filters, start, limit, dialect)))
+        under_way += [o for o in series if o.starts_at < start]
+        under_way.sort(key=lambda entry: entry.key)
+        under_way = under_way[:limit]
+    later = [o for o in series if o.starts_at >= start]
+    if after is not None:
+        later = [o for o in later if o.key > (after.starts_at, after.object_id)]
     rows = _entries(
         await session.execute(
             upcoming_query(filters, start, filters.until, after, limit + 1, dialect)
         )
     )
+    rows = sorted([*rows, *later], key=lambda entry: entry.key)
     page = rows[:limit]
     cursor = None
     if len(rows) > limit:
-        cursor = AgendaCursor(page[-1].event.starts_at, page[-1].event.object_id)
+        cursor = AgendaCursor(page[-1].starts_at, page[-1].event.object_id)
     return AgendaPage(under_way, page, cursor)
 
 
@@ -313,11 +398,18 @@ async def month_entries(
     dialect = session.get_bind().dialect.name
     query = (
         base_query(filters, dialect)
-        .where(Event.starts_at < ends, Event.ends_at > starts)
+        .where(Event.rrule.is_(None), Event.starts_at < ends, Event.ends_at > starts)
         .order_by(Event.starts_at, Event.object_id)
         .limit(MONTH_LIMIT + 1)
     )
     rows = _entries(await session.execute(query))
+    rows += _occurrences(
+        await session.execute(series_query(filters, starts, ends, dialect)),
+        starts,
+        ends,
+        MONTH_LIMIT + 1,
+    )
+    rows.sort(key=lambda entry: entry.key)
     return rows[:MONTH_LIMIT], len(rows) > MONTH_LIMIT
 
 

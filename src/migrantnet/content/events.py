@@ -21,6 +21,7 @@ from migrantnet.content.languages import check_countries, country_name
 from migrantnet.content.links import is_http_url
 from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
 from migrantnet.content.publishing import Federator
+from migrantnet.content.recurrence import Series, check_series
 from migrantnet.content.texts import Texts, TextsInput
 from migrantnet.models import Actor, ContentObject, Event, EventStatus, Kind, Visibility
 from migrantnet.uris import Uris
@@ -51,6 +52,11 @@ class EventInput:
     struggle_ap_id: str | None = None
     visibility: str = Visibility.PUBLIC
     media_ids: list[str] = field(default_factory=list)  # uploads to attach
+    # A series: an RFC 5545 RRULE ("FREQ=WEEKLY;COUNT=10"), the starts of occurrences it
+    # cancels, and (start of an occurrence, its new start, its new end) of those it moves.
+    recurrence: str | None = None
+    cancelled_occurrences: list[datetime] = field(default_factory=list)
+    moved_occurrences: list[tuple[datetime, datetime, datetime]] = field(default_factory=list)
 
 
 def check_timezone(name: str) -> ZoneInfo:
@@ -120,6 +126,7 @@ class CheckedEvent:
     online_url: str | None
     status: EventStatus
     organizers: list[str]
+    series: Series | None = None
 
 
 def check_event(data: EventInput) -> CheckedEvent:
@@ -133,9 +140,46 @@ def check_event(data: EventInput) -> CheckedEvent:
     if place is None and online is None:
         raise InvalidInput("place", "an event needs a place or an online link")
     status = check_status(data.status)
+    series = None
+    if data.recurrence and data.recurrence.strip():
+        series = check_series(
+            data.recurrence,
+            starts.astimezone(UTC),
+            ends.astimezone(UTC),
+            zone,
+            data.cancelled_occurrences,
+            data.moved_occurrences,
+        )
+    elif data.cancelled_occurrences or data.moved_occurrences:
+        raise InvalidInput("recurrence", "only a recurring event has dates to cancel or move")
     return CheckedEvent(
-        starts, ends, zone, place, online, status, check_organizers(data.organizers)
+        starts, ends, zone, place, online, status, check_organizers(data.organizers), series
     )
+
+
+def apply_series(event: Event, series: Series | None) -> None:
+    """The series' columns of an `events` row (all empty for a single event)."""
+    event.rrule = series.rule if series else None
+    event.exdates = [value.isoformat() for value in series.exdates] if series else []
+    event.moved = (
+        [
+            {
+                "of": m.of.isoformat(),
+                "starts": m.starts_at.isoformat(),
+                "ends": m.ends_at.isoformat(),
+            }
+            for m in series.moved
+        ]
+        if series
+        else []
+    )
+    event.recurs_until = series.last_end if series else None
+
+
+def next_sequence(event: Event) -> int:
+    """0 for a new row (not yet written: no sequence), one more on every change after
+    (iCalendar's SEQUENCE)."""
+    return 0 if event.sequence is None else event.sequence + 1
 
 
 def describe_when_where(event: Event, language: str) -> str:
@@ -196,6 +240,8 @@ def _apply(event: Event, data: EventInput) -> None:
     event.longitude = place.longitude
     event.online_url = checked.online_url
     event.organizers = checked.organizers
+    apply_series(event, checked.series)
+    event.sequence = next_sequence(event)
 
 
 def _finish(obj: ContentObject, event: Event, texts: Texts, actor: Actor) -> None:
@@ -227,6 +273,26 @@ class RemoteEventData:
     longitude: float | None = None
     online_url: str | None = None
     organizers: list[str] = field(default_factory=list)
+    rrule: str | None = None
+    exdates: list[datetime] = field(default_factory=list)
+    moved: list[tuple[datetime, datetime, datetime]] = field(default_factory=list)
+
+
+def _remote_series(row: Event, data: RemoteEventData) -> Series | None:
+    """A peer's series when this node can read it; otherwise its first occurrence alone."""
+    if not data.rrule:
+        return None
+    try:
+        return check_series(
+            data.rrule,
+            row.starts_at,
+            row.ends_at,
+            ZoneInfo(row.timezone),
+            data.exdates,
+            data.moved,
+        )
+    except InvalidInput:
+        return None
 
 
 def store_remote(row: Event, data: RemoteEventData) -> None:
@@ -248,6 +314,8 @@ def store_remote(row: Event, data: RemoteEventData) -> None:
     row.latitude, row.longitude = lat, lon
     row.online_url = data.online_url if data.online_url and len(data.online_url) <= 2048 else None
     row.organizers = [item for item in data.organizers if is_http_url(item)][:50]
+    apply_series(row, _remote_series(row, data))
+    row.sequence = next_sequence(row)
 
 
 EVENT = KindSpec(

@@ -71,6 +71,14 @@ CONTENT_TERMS: dict[str, Any] = {
     # `audience` is ActivityStreams' (FEP-1b12 groups); a resource's readers are mn:audience.
     "resourceAudience": "mn:audience",
     "outcome": "mn:outcome",
+    # Recurring events (no ActivityStreams, Mobilizon or Mastodon term exists): RFC 5545 values.
+    "rrule": "mn:rrule",
+    "exdate": {"@id": "mn:exdate", "@type": "http://www.w3.org/2001/XMLSchema#dateTime"},
+    "movedOccurrences": "mn:movedOccurrences",
+    "recurrenceId": {
+        "@id": "mn:recurrenceId",
+        "@type": "http://www.w3.org/2001/XMLSchema#dateTime",
+    },
 }
 
 ACTOR_CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, EXTENSION_TERMS]

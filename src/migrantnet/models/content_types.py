@@ -66,6 +66,17 @@ class Event(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     online_url: Mapped[str | None] = mapped_column(String(2048))
     organizers: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # A series (`content/recurrence.py`): its RFC 5545 RRULE (always with an end), the starts of
+    # cancelled occurrences (ISO, UTC), moved ones ({"of", "starts", "ends"}, ISO, UTC), and the
+    # end of its last occurrence, which the agenda's window is compared with.
+    rrule: Mapped[str | None] = mapped_column(String(600))
+    exdates: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
+    moved: Mapped[list[dict[str, str]]] = mapped_column(
+        JSONType, default=list, server_default=text("'[]'")
+    )
+    recurs_until: Mapped[datetime | None] = mapped_column(index=True)
+    # iCalendar's SEQUENCE: one more on every edit (ours) or update received (a peer's).
+    sequence: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     __table_args__ = (
         # The agenda walks events in start order from a moment (keyset on start and id), and

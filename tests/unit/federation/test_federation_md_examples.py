@@ -89,6 +89,21 @@ def test_event_example() -> None:
     assert "Plaza de Mayo" in parsed.obj.summary_map["es"]
 
 
+def test_recurring_event_example() -> None:
+    _, parsed = by_id("/desk", "Event")
+    event = parsed.values
+    assert event is not None
+    assert event.rrule == "FREQ=WEEKLY;COUNT=4"
+    assert event.exdates == (datetime(2030, 4, 2, 16, 0, tzinfo=UTC),)
+    assert event.moved == (
+        (
+            datetime(2030, 4, 9, 16, 0, tzinfo=UTC),
+            datetime(2030, 4, 10, 17, 0, tzinfo=UTC),
+            datetime(2030, 4, 10, 19, 0, tzinfo=UTC),
+        ),
+    )
+
+
 def test_declaration_example() -> None:
     _, parsed = by_id("/d41c", "Article")
     assert parsed.values == {"adopted_on": date(2027, 12, 18), "adopted_at_place": "Tunis"}

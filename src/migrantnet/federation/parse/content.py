@@ -179,6 +179,9 @@ def content_to_remote(
         event = asdict(obj.event)
         event["start"] = obj.event.start.isoformat()
         event["end"] = obj.event.end.isoformat() if obj.event.end else None
+        # the series is kept in the events row (`rrule`, `exdates`, `moved`), not here
+        for name in ("rrule", "exdates", "moved"):
+            event.pop(name, None)
         extra["event"] = event
     if obj.audience:
         extra["audience"] = list(obj.audience)
@@ -240,6 +243,9 @@ def _event_data(content: ParsedContent) -> RemoteEventData | None:
         longitude=place.longitude if place else None,
         online_url=next((url for url in event.online_urls if is_http_uri(url)), None),
         organizers=list(content.organizers),
+        rrule=event.rrule,
+        exdates=list(event.exdates),
+        moved=list(event.moved),
     )
 
 

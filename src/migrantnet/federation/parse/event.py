@@ -60,6 +60,9 @@ class ParsedEvent:
     join_mode: str | None
     external_participation_url: str | None
     category: str | None
+    rrule: str | None = None  # `mn:rrule`; checked (and bounded) when stored
+    exdates: tuple[datetime, ...] = ()
+    moved: tuple[tuple[datetime, datetime, datetime], ...] = ()
 
 
 # schema.org eventStatus and iCalendar STATUS, both folded to three states.
@@ -100,7 +103,37 @@ def parse_event(doc: Mapping[str, Any]) -> ParsedEvent:
         join_mode=_lower_word(get_prop(doc, "joinMode")),
         external_participation_url=_participation_url(get_prop(doc, "externalParticipationUrl")),
         category=_category(get_prop(doc, "category")),
+        rrule=_rrule(get_prop(doc, "rrule")),
+        exdates=_instants(get_prop(doc, "exdate")),
+        moved=_moved(get_prop(doc, "movedOccurrences")),
     )
+
+
+MAX_SERIES_ITEMS = 200
+
+
+def _rrule(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and 0 < len(value.strip()) <= 600 else None
+
+
+def _instants(value: Any) -> tuple[datetime, ...]:
+    items = value if isinstance(value, list) else [value]
+    found = (parse_datetime(item) for item in items[:MAX_SERIES_ITEMS] if isinstance(item, str))
+    return tuple(item for item in found if item is not None)
+
+
+def _moved(value: Any) -> tuple[tuple[datetime, datetime, datetime], ...]:
+    items = value if isinstance(value, list) else [value]
+    result = []
+    for item in items[:MAX_SERIES_ITEMS]:
+        if not isinstance(item, Mapping):
+            continue
+        of, starts, ends = (
+            parse_datetime(get_prop(item, key)) for key in ("recurrenceId", "startTime", "endTime")
+        )
+        if of is not None and starts is not None and ends is not None:
+            result.append((of, starts, ends))
+    return tuple(result)
 
 
 def parse_location(value: Any) -> tuple[tuple[ParsedPlace, ...], tuple[str, ...]]:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from migrantnet.content import formatting
+from migrantnet.content import formatting, recurrence
 from migrantnet.content.details import ObjectDetails
 from migrantnet.models import Declaration, Event, EventStatus, Practice, Resource, Struggle
 
@@ -106,12 +106,35 @@ def event_fields(event: Event) -> dict[str, Any]:
     }
     if locations:
         fields["location"] = locations[0] if len(locations) == 1 else locations
+    if event.rrule:
+        fields.update(_series_fields(event, zone))
     if event.online_url:
         fields["joinMode"] = "external"
         fields["externalParticipationUrl"] = event.online_url
         # Mobilizon reads an event's online address from this Link (Mastodon skips Links).
         fields["attachment"] = [
             {"type": "Link", "name": "Website", "mediaType": "text/html", "href": event.online_url}
+        ]
+    return fields
+
+
+def _series_fields(event: Event, zone: ZoneInfo) -> dict[str, Any]:
+    """A series (FEDERATION.md, "Recurring events"): the object stays an `Event` whose times are
+    its first occurrence, so servers that know no recurrence show that; `mn:rrule` is the
+    RFC 5545 rule, `mn:exdate` the cancelled starts, `mn:movedOccurrences` the moved ones."""
+    fields: dict[str, Any] = {"rrule": event.rrule}
+    cancelled = recurrence.parse_instants(event.exdates)
+    if cancelled:
+        fields["exdate"] = [_local_iso(value, zone) for value in cancelled]
+    moved = recurrence.parse_moved(event.moved)
+    if moved:
+        fields["movedOccurrences"] = [
+            {
+                "recurrenceId": _local_iso(m.of, zone),
+                "startTime": _local_iso(m.starts_at, zone),
+                "endTime": _local_iso(m.ends_at, zone),
+            }
+            for m in moved
         ]
     return fields
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 
 from migrantnet.content.agenda import RANGE_CAPPED, AgendaCursor, AgendaEntry, agenda_page
 from migrantnet.content.formatting import zone
+from migrantnet.models import EventStatus
 from migrantnet.web.agenda_query import read_agenda_request
 from migrantnet.web.api.responses import errors
 from migrantnet.web.api.schemas import AgendaEvent, AgendaOrigin, AgendaOut, PlaceOut
@@ -47,10 +48,11 @@ def agenda_event(entry: AgendaEntry) -> AgendaEvent:
             for tag in obj.tags
             if tag.get("type") == "Hashtag" and tag.get("name")
         ],
-        starts=event.starts_at.astimezone(where),
-        ends=event.ends_at.astimezone(where),
+        starts=entry.starts_at.astimezone(where),
+        ends=entry.ends_at.astimezone(where),
         timezone=event.timezone,
-        status=event.status,
+        status=EventStatus.CANCELLED if entry.cancelled else event.status,
+        occurrence=entry.occurrence.astimezone(where) if entry.occurrence else None,
         place=place,
         online_url=event.online_url,
         organizers=event.organizers,

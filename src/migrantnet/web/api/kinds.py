@@ -24,6 +24,7 @@ from migrantnet.content.notes import NOTE, NoteInput, note_input
 from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
 from migrantnet.content.practices import PRACTICE, PracticeInput
 from migrantnet.content.publishing import Federator
+from migrantnet.content.recurrence import parse_instants, parse_moved
 from migrantnet.content.resources import RESOURCE, LinkInput, ResourceInput
 from migrantnet.content.struggles import STRUGGLE, StruggleInput
 from migrantnet.models import (
@@ -46,6 +47,7 @@ from migrantnet.web.api.schemas import (
     EventIn,
     EventOut,
     LinkOut,
+    MovedOccurrenceOut,
     NoteIn,
     PlaceOut,
     PracticeIn,
@@ -161,6 +163,9 @@ def _event_input(body: EventIn, visibility: str) -> EventInput:
         struggle_ap_id=body.struggle_id,
         media_ids=list(body.media_ids),
         visibility=visibility,
+        recurrence=body.recurrence,
+        cancelled_occurrences=list(body.cancelled_occurrences),
+        moved_occurrences=[(m.occurrence, m.starts, m.ends) for m in body.moved_occurrences],
     )
 
 
@@ -210,6 +215,17 @@ def _event_out(details: ObjectDetails, event: Event) -> EventOut:
         place=place if any(place.model_dump().values()) else None,
         online_url=event.online_url,
         organizers=list(event.organizers),
+        recurrence=event.rrule,
+        cancelled_occurrences=[value.astimezone(zone) for value in parse_instants(event.exdates)],
+        moved_occurrences=[
+            MovedOccurrenceOut(
+                occurrence=m.of.astimezone(zone),
+                starts=m.starts_at.astimezone(zone),
+                ends=m.ends_at.astimezone(zone),
+            )
+            for m in parse_moved(event.moved)
+        ],
+        sequence=event.sequence or 0,
     )
 
 

@@ -106,6 +106,12 @@ class PlaceIn(Strict):
     longitude: float | None = None
 
 
+class MovedOccurrenceIn(Strict):
+    occurrence: datetime = Field(description="The start the rule gives the occurrence.")
+    starts: datetime = Field(description="Its new start.")
+    ends: datetime = Field(description="Its new end.")
+
+
 class EventIn(Strict):
     """An event, action or assembly: when, in which time zone, and where or online."""
 
@@ -120,6 +126,21 @@ class EventIn(Strict):
     status: EventStatus = EventStatus.CONFIRMED
     organizers: list[str] = Field(
         default_factory=list, description="Ids (URLs) of co-organisers; the association is one."
+    )
+    recurrence: str | None = Field(
+        None,
+        max_length=600,
+        description="An RFC 5545 RRULE for a series, e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=10 "
+        "(DAILY to YEARLY, in the event's own wall-clock time). Without UNTIL or COUNT the "
+        "series ends two years after its first start.",
+    )
+    cancelled_occurrences: list[datetime] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Starts of occurrences of the series that are cancelled (EXDATE).",
+    )
+    moved_occurrences: list[MovedOccurrenceIn] = Field(
+        default_factory=list, max_length=200, description="Occurrences given another time."
     )
     struggle_id: StruggleLink = None
     media_ids: MediaIds = Field(default_factory=list)
@@ -180,6 +201,12 @@ class PlaceOut(BaseModel):
     longitude: float | None
 
 
+class MovedOccurrenceOut(BaseModel):
+    occurrence: datetime
+    starts: datetime
+    ends: datetime
+
+
 class EventOut(BaseModel):
     starts: datetime = Field(description="With the offset of the event's time zone.")
     ends: datetime
@@ -188,6 +215,10 @@ class EventOut(BaseModel):
     place: PlaceOut | None
     online_url: str | None
     organizers: list[str]
+    recurrence: str | None = Field(description="The series' RRULE, always with an end.")
+    cancelled_occurrences: list[datetime]
+    moved_occurrences: list[MovedOccurrenceOut]
+    sequence: int = Field(description="iCalendar's SEQUENCE: one more on every edit.")
 
 
 class StruggleOut(BaseModel):
@@ -314,6 +345,9 @@ class AgendaEvent(BaseModel):
     ends: datetime
     timezone: str = Field(description="The event's IANA zone.")
     status: str = Field(description="confirmed, tentative or cancelled.")
+    occurrence: datetime | None = Field(
+        None, description="For one occurrence of a series: the start its rule gives it."
+    )
     place: PlaceOut | None
     online_url: str | None
     organizers: list[str]

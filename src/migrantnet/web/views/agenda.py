@@ -32,7 +32,8 @@ class AgendaEventView:
     title_language: str
     title_direction: str
     cancelled: bool
-    status: Badge | None  # shown when not confirmed
+    status: Badge | None  # shown when tentative
+    recurring: bool  # one occurrence of a series
     event_start: Moment  # in the event's zone
     event_end: Moment
     event_zone: str  # "Europe/Rome (CET, UTC+01:00)"
@@ -106,33 +107,34 @@ def event_view(
     title_language = pick_language(obj.name_map, wanted, obj.primary_language) or ""
     title = obj.name_map.get(title_language) if title_language else None
     where = zone(event.timezone)
-    event_start, event_end = _span(event.starts_at, event.ends_at, where, language)
+    event_start, event_end = _span(entry.starts_at, entry.ends_at, where, language)
     reader_start = reader_end = None
     reader_label = None
     if reader_zone.key != where.key:
-        reader_start, reader_end = _span(event.starts_at, event.ends_at, reader_zone, language)
-        reader_label = zone_label(reader_zone.key, event.starts_at.astimezone(reader_zone))
+        reader_start, reader_end = _span(entry.starts_at, entry.ends_at, reader_zone, language)
+        reader_label = zone_label(reader_zone.key, entry.starts_at.astimezone(reader_zone))
     host = urlsplit(obj.ap_id).hostname or ""
     return AgendaEventView(
         url=safe_href(obj.url or obj.ap_id),
         title=title or host,
         title_language=title_language,
         title_direction=text_direction(title_language),
-        cancelled=event.status == EventStatus.CANCELLED,
+        cancelled=entry.cancelled,
         status=(
             Badge(label(event.status), event.status)
-            if event.status != EventStatus.CONFIRMED
+            if event.status not in (EventStatus.CONFIRMED, EventStatus.CANCELLED)
             else None
         ),
+        recurring=entry.occurrence is not None,
         event_start=event_start,
         event_end=event_end,
-        event_zone=zone_label(event.timezone, event.starts_at.astimezone(where)),
+        event_zone=zone_label(event.timezone, entry.starts_at.astimezone(where)),
         reader_start=reader_start,
         reader_end=reader_end,
         reader_zone=reader_label,
         place=_place(entry, language),
         online=event.online_url is not None,
-        clock=datetime_text(event.starts_at, "HH:mm", reader_zone, language),
+        clock=datetime_text(entry.starts_at, "HH:mm", reader_zone, language),
         author=actor_link(entry.author),
         origin="" if entry.local else host,
         local=entry.local,
@@ -145,7 +147,7 @@ def days_view(
     """Entries (in start order) grouped under the reader's day of their start."""
     days: dict[date, list[AgendaEventView]] = {}
     for entry in entries:
-        day = entry.event.starts_at.astimezone(reader_zone).date()
+        day = entry.starts_at.astimezone(reader_zone).date()
         days.setdefault(day, []).append(event_view(entry, reader_zone, wanted, language))
     return tuple(
         DayView(
@@ -181,9 +183,9 @@ def month_view(
     first, last = date(year, month, 1), date(year, month, last_day)
     for entry in entries:
         view = event_view(entry, reader_zone, wanted, language)
-        start = max(entry.event.starts_at.astimezone(reader_zone).date(), first)
+        start = max(entry.starts_at.astimezone(reader_zone).date(), first)
         # an event ending at midnight does not cover the next day
-        ends = entry.event.ends_at.astimezone(reader_zone) - timedelta(microseconds=1)
+        ends = entry.ends_at.astimezone(reader_zone) - timedelta(microseconds=1)
         end = min(max(ends.date(), start), last)
         day = start
         while day <= end:

@@ -7,12 +7,13 @@ Every builder takes the page's `PageContext` and the kind's row, and is register
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from migrantnet.content.details import ObjectDetails
 from migrantnet.content.formatting import datetime_text, day_text, size_label, zone, zone_label
 from migrantnet.content.languages import country_name
+from migrantnet.content.recurrence import occurrences, parse_instants, parse_moved
 from migrantnet.models import (
     Declaration,
     Event,
@@ -87,6 +88,35 @@ class EventView:
     place: PlaceView | None
     online_url: str | None
     organizers: tuple[ActorLink, ...]
+    recurrence: str | None = None  # the series' RRULE, as iCalendar writes it
+    dates: tuple[OccurrenceView, ...] = ()  # its next occurrences
+
+
+@dataclass(frozen=True, slots=True)
+class OccurrenceView:
+    start: Moment
+    cancelled: bool
+    moved: bool
+
+
+NEXT_DATES = 12
+
+
+def _next_dates(event: Event, where: ZoneInfo, language: str) -> tuple[OccurrenceView, ...]:
+    found = occurrences(
+        event.rrule or "",
+        event.starts_at,
+        event.ends_at,
+        where,
+        parse_instants(event.exdates),
+        parse_moved(event.moved),
+        window_start=datetime.now(UTC),
+        limit=NEXT_DATES,
+    )
+    return tuple(
+        OccurrenceView(local_moment(o.starts_at, where, language), o.cancelled, o.moved)
+        for o in found
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +193,8 @@ def event_view(context: PageContext, event: Event) -> EventView:
             else ActorLink(host_and_path(ap_id), ap_id, "")
             for ap_id in event.organizers
         ),
+        recurrence=event.rrule,
+        dates=_next_dates(event, where, language) if event.rrule else (),
     )
 
 
