@@ -35,7 +35,9 @@ from migrantnet.web import (
     api_docs,
     association_pages,
     authoring,
+    calendar_pages,
     cosign_pages,
+    feed_pages,
     media,
     moderation_pages,
     network_pages,
@@ -133,6 +135,8 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.include_router(remote_follow_pages.router)
     app.include_router(api.build_router())
     app.include_router(pages.router)
+    app.include_router(calendar_pages.router)
+    app.include_router(feed_pages.router)
     app.include_router(agenda_pages.router)
     app.include_router(language_router)
     app.include_router(account_pages.router)

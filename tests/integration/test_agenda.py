@@ -22,7 +22,7 @@ from migrantnet.config import Settings
 from migrantnet.content.agenda import AgendaCursor, AgendaFilter, upcoming_query
 from migrantnet.content.associations import create_association
 from migrantnet.db import Database
-from migrantnet.models import FollowState, Visibility
+from migrantnet.models import Block, BlockKind, FollowState, Visibility
 from migrantnet.uris import Uris
 
 BA = "America/Argentina/Buenos_Aires"
@@ -119,6 +119,12 @@ async def test_the_agenda_shows_ours_and_the_followed_once_with_provenance(
     assert 'datetime="2030-04-01T18:00+02:00"' in page
     assert 'datetime="2030-03-31T17:00-03:00"' in page  # Buenos Aires' own time
     assert "Europe/Rome (CET, UTC+01:00)" in page and "Europe/Rome (CEST, UTC+02:00)" in page
+    # a domain the node blocks is gone from the agenda, even relayed by a followed group
+    session.add(
+        Block(kind=BlockKind.DOMAIN, target="elsewhere.example", domain="elsewhere.example")
+    )
+    await session.commit()
+    assert "Shared by the group" not in (await client.get("/agenda")).text
     # grouped by the reader's day (UTC by default)
     assert re.search(r'<h2 id="day-2030-03-31"><time datetime="2030-03-31">', page)
 

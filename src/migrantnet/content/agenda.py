@@ -29,6 +29,8 @@ from migrantnet.content.recurrence import occurrences, parse_instants, parse_mov
 from migrantnet.models import (
     Actor,
     ActorType,
+    Block,
+    BlockKind,
     ContentObject,
     Event,
     EventStatus,
@@ -225,6 +227,9 @@ def base_query(filters: AgendaFilter, dialect: str) -> Select[tuple[Event, Conte
             ContentObject.deleted_at.is_(None),
             Actor.deleted_at.is_(None),
             _sources(),
+            # nothing of a domain or account the node blocked, even when relayed by another
+            Actor.domain.not_in(select(Block.domain).where(Block.kind == BlockKind.DOMAIN)),
+            Actor.ap_id.not_in(select(Block.target).where(Block.kind == BlockKind.ACCOUNT)),
         )
     )
     if filters.tag is not None:
@@ -413,6 +418,28 @@ async def month_entries(
     return rows[:MONTH_LIMIT], len(rows) > MONTH_LIMIT
 
 
+CALENDAR_LIMIT = 1000  # events in one .ics answer
+
+
+async def calendar_events(
+    session: AsyncSession, filters: AgendaFilter, now: datetime, *, ap_id: str | None = None
+) -> list[AgendaEntry]:
+    """Events for an iCalendar feed, series whole (not expanded): those not over at the
+    range's start (now by default: past events are left out), at most `CALENDAR_LIMIT`, in
+    start order; `ap_id` keeps one event."""
+    dialect = session.get_bind().dialect.name
+    start = filters.starts_from or now
+    query = base_query(filters, dialect).where(
+        func.coalesce(Event.recurs_until, Event.ends_at) > start
+    )
+    if filters.until is not None:
+        query = query.where(Event.starts_at < filters.until)
+    if ap_id is not None:
+        query = query.where(ContentObject.ap_id == ap_id)
+    query = query.order_by(Event.starts_at, Event.object_id).limit(CALENDAR_LIMIT)
+    return _entries(await session.execute(query))
+
+
 __all__ = [
     "MAX_RANGE",
     "RANGE_CAPPED",
@@ -421,6 +448,7 @@ __all__ = [
     "AgendaFilter",
     "AgendaPage",
     "agenda_page",
+    "calendar_events",
     "check_range",
     "month_entries",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from migrantnet.content.agenda import AgendaEntry
@@ -46,6 +46,7 @@ class AgendaEventView:
     author: ActorLink
     origin: str  # the server it comes from ("" for this node)
     local: bool
+    calendar_url: str  # the event as iCalendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,7 @@ def event_view(
         author=actor_link(entry.author),
         origin="" if entry.local else host,
         local=entry.local,
+        calendar_url=f"/agenda/event.ics?{urlencode({'id': obj.ap_id})}",
     )
 
 

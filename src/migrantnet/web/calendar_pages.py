@@ -1,0 +1,93 @@
+"""iCalendar feeds: the agenda (with the same filters), an association's events, one event.
+
+`webcal:` links and `<link rel="alternate" type="text/calendar">` point here; calendar
+programs poll these addresses, so they answer fast from one query and carry only events not
+yet over (past ones are left out unless `from` asks for them).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from migrantnet.content.agenda import AgendaFilter, calendar_events
+from migrantnet.content.associations import get_association
+from migrantnet.content.errors import InvalidInput, NotFound
+from migrantnet.web.agenda_query import read_agenda_request
+from migrantnet.web.deps import SessionDep, SettingsDep
+from migrantnet.web.icalendar_export import CalendarItem, calendar_bytes
+
+router = APIRouter(include_in_schema=False)
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+
+
+def _answer(body: bytes, filename: str, *, download: bool = False) -> Response:
+    disposition = "attachment" if download else "inline"
+    return Response(
+        body,
+        media_type=CALENDAR_TYPE,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{filename}"',
+            "Cache-Control": "public, max-age=300",
+        },
+    )
+
+
+@router.get("/agenda.ics")
+async def agenda_calendar(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """The agenda as a calendar to subscribe to, narrowed by the agenda's filters."""
+    now = datetime.now(UTC)
+    asked = read_agenda_request(request, now)
+    entries = await calendar_events(session, asked.filters, now)
+    items = [CalendarItem(entry.obj, entry.event) for entry in entries]
+    url = f"{settings.base_url}/agenda.ics{asked.query()}"
+    return _answer(calendar_bytes(items, f"Agenda — {settings.domain}", url=url), "agenda.ics")
+
+
+@router.get("/agenda/event.ics")
+async def event_calendar(
+    request: Request, session: SessionDep, settings: SettingsDep, id: str = ""
+) -> Response:
+    """One event of the agenda (by its id), to add to a calendar; a series with its dates."""
+    if not id.startswith(("https://", "http://")) or len(id) > 2048:
+        raise InvalidInput("id", "give the id (address) of an event of the agenda")
+    entries = await calendar_events(
+        session,
+        AgendaFilter(starts_from=datetime(1970, 1, 1, tzinfo=UTC)),
+        datetime.now(UTC),
+        ap_id=id,
+    )
+    if not entries:
+        raise NotFound("no such event in this node's agenda")
+    entry = entries[0]
+    title = next(iter(entry.obj.name_map.values()), "event")
+    return _answer(
+        calendar_bytes([CalendarItem(entry.obj, entry.event)], str(title)),
+        "event.ics",
+        download=True,
+    )
+
+
+@router.get("/@{slug}/agenda.ics")
+async def association_calendar(
+    slug: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The events an association organises (its own, and those naming it an organiser)."""
+    actor = await get_association(session, slug)
+    now = datetime.now(UTC)
+    asked = read_agenda_request(request, now)
+    filters = AgendaFilter(
+        starts_from=asked.filters.starts_from,
+        until=asked.filters.until,
+        tag=asked.filters.tag,
+        mode=asked.filters.mode,
+        language=asked.filters.language,
+        organiser=actor.ap_id,
+    )
+    entries = await calendar_events(session, filters, now)
+    items = [CalendarItem(entry.obj, entry.event) for entry in entries]
+    name = actor.name or actor.slug or settings.domain
+    url = f"{settings.base_url}/@{slug}/agenda.ics"
+    return _answer(calendar_bytes(items, name, url=url), f"{slug}.ics")

@@ -1,0 +1,56 @@
+"""An association's feeds: Atom (`/@slug/feed.atom`) and RSS 2.0 (`/@slug/feed.rss`), of all its
+public objects or of one kind (`?kind=event`), for readers and for association websites."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from migrantnet.content.associations import get_association
+from migrantnet.content.errors import NotFound
+from migrantnet.content.feeds import feed_objects
+from migrantnet.models import Actor
+from migrantnet.web.deps import SessionDep, SettingsDep
+from migrantnet.web.feed_export import FeedInfo, atom_bytes, rss_bytes
+from migrantnet.web.views.kinds import KIND_VIEWS
+
+router = APIRouter(include_in_schema=False)
+CACHE = "public, max-age=300"
+
+
+def _info(actor: Actor, base_url: str, kind: str | None, suffix: str) -> FeedInfo:
+    page = f"{base_url}/@{actor.slug}" + (f"?kind={kind}" if kind else "")
+    feed = f"{base_url}/@{actor.slug}/feed.{suffix}" + (f"?kind={kind}" if kind else "")
+    name = actor.name or actor.slug or ""
+    title = f"{name} — {KIND_VIEWS[kind].plural}" if kind else name
+    return FeedInfo(title=title, page_url=page, feed_url=feed, description=name)
+
+
+def _kind(kind: str | None) -> str | None:
+    if kind is not None and kind not in KIND_VIEWS:
+        raise NotFound(f"no kind of content named {kind!r}")
+    return kind
+
+
+def _labels() -> dict[str, str]:
+    return {kind: view.label for kind, view in KIND_VIEWS.items()}
+
+
+@router.get("/@{slug}/feed.atom")
+async def atom_feed(
+    slug: str, session: SessionDep, settings: SettingsDep, kind: str | None = None
+) -> Response:
+    actor = await get_association(session, slug)
+    objects = await feed_objects(session, actor, _kind(kind))
+    body = atom_bytes(_info(actor, settings.base_url, kind, "atom"), objects, _labels())
+    return Response(body, media_type="application/atom+xml", headers={"Cache-Control": CACHE})
+
+
+@router.get("/@{slug}/feed.rss")
+async def rss_feed(
+    slug: str, session: SessionDep, settings: SettingsDep, kind: str | None = None
+) -> Response:
+    actor = await get_association(session, slug)
+    objects = await feed_objects(session, actor, _kind(kind))
+    body = rss_bytes(_info(actor, settings.base_url, kind, "rss"), objects, _labels())
+    return Response(body, media_type="application/rss+xml", headers={"Cache-Control": CACHE})
