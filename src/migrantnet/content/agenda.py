@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Result, Select, String, and_, cast, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import InvalidInput
@@ -181,7 +183,7 @@ class AgendaPage:
     next_cursor: AgendaCursor | None
 
 
-def _associations() -> Select[tuple[int]]:
+def _associations() -> Select:
     return select(Actor.id).where(
         Actor.local.is_(True),
         Actor.slug.is_not(None),
@@ -190,7 +192,7 @@ def _associations() -> Select[tuple[int]]:
     )
 
 
-def _sources() -> object:
+def _sources() -> ColumnElement[bool]:
     """Ours, followed by one of ours, or shared with us by an actor one of ours follows."""
     followed = select(Follow.followed_id).where(
         Follow.follower_id.in_(_associations()), Follow.state == FollowState.ACCEPTED
@@ -207,7 +209,7 @@ def _sources() -> object:
     )
 
 
-def _json_text_like(column: object, needle: str, dialect: str) -> object:
+def _json_text_like(column: Any, needle: str, dialect: str) -> ColumnElement[bool]:
     """`needle` (a JSON string value) inside a JSON column, on both databases: SQLite keeps
     the JSON text as Python wrote it (non-ASCII escaped), PostgreSQL writes it out from JSONB."""
     literal = json.dumps(needle, ensure_ascii=dialect == "sqlite")
@@ -215,7 +217,7 @@ def _json_text_like(column: object, needle: str, dialect: str) -> object:
     return func.lower(cast(column, String)).like(f"%{escaped.lower()}%", escape="\\")
 
 
-def base_query(filters: AgendaFilter, dialect: str) -> Select[tuple[Event, ContentObject, Actor]]:
+def base_query(filters: AgendaFilter, dialect: str) -> Select:
     """Public, live events of the agenda's sources with the filters applied; no order yet."""
     query = (
         select(Event, ContentObject, Actor)
@@ -275,7 +277,7 @@ def upcoming_query(
     after: AgendaCursor | None,
     limit: int,
     dialect: str,
-) -> Select[tuple[Event, ContentObject, Actor]]:
+) -> Select:
     """Events starting at or after `starts_from` (and before `until`), in start order."""
     query = base_query(filters, dialect).where(
         Event.rrule.is_(None), Event.starts_at >= starts_from
@@ -289,9 +291,7 @@ def upcoming_query(
     return query.order_by(Event.starts_at, Event.object_id).limit(limit)
 
 
-def under_way_query(
-    filters: AgendaFilter, moment: datetime, limit: int, dialect: str
-) -> Select[tuple[Event, ContentObject, Actor]]:
+def under_way_query(filters: AgendaFilter, moment: datetime, limit: int, dialect: str) -> Select:
     """Events that started before `moment` and end after it: a camp, a week of action."""
     query = base_query(filters, dialect).where(
         Event.rrule.is_(None), Event.ends_at > moment, Event.starts_at < moment
@@ -301,7 +301,7 @@ def under_way_query(
 
 def series_query(
     filters: AgendaFilter, starts: datetime, ends: datetime | None, dialect: str
-) -> Select[tuple[Event, ContentObject, Actor]]:
+) -> Select:
     """Series with an occurrence that may fall in [starts, ends): at most `MAX_SERIES`, by
     `ix_events_recurs_until` (every series ends, see `content/recurrence.py`)."""
     query = base_query(filters, dialect).where(
@@ -312,7 +312,7 @@ def series_query(
     return query.order_by(Event.starts_at, Event.object_id).limit(MAX_SERIES)
 
 
-def _entries(rows: Result[tuple[Event, ContentObject, Actor]]) -> list[AgendaEntry]:
+def _entries(rows: Iterable[Any]) -> list[AgendaEntry]:
     return [
         AgendaEntry(event, obj, author, event.starts_at, event.ends_at)
         for event, obj, author in rows
@@ -320,7 +320,7 @@ def _entries(rows: Result[tuple[Event, ContentObject, Actor]]) -> list[AgendaEnt
 
 
 def _occurrences(
-    rows: Result[tuple[Event, ContentObject, Actor]],
+    rows: Iterable[Any],
     window_start: datetime,
     window_end: datetime | None,
     limit: int,

@@ -17,32 +17,23 @@ from migrantnet.config import Settings
 from migrantnet.content.agenda import (
     RANGE_CAPPED,
     AgendaCursor,
+    AgendaEntry,
     AgendaFilter,
     agenda_page,
     month_entries,
 )
 from migrantnet.content.errors import InvalidInput, NotFound
+from migrantnet.translations import interface_language
 from migrantnet.web.agenda_query import TZ_COOKIE, AgendaRequest, read_agenda_request
 from migrantnet.web.agenda_query import UTC as UTC_ZONE
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep
-from migrantnet.web.i18n import text_direction, wanted_languages
+from migrantnet.web.i18n import wanted_languages
 from migrantnet.web.views.agenda import days_view, month_bounds, month_view
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
-UI_LANGUAGES = ("en", "fr", "es", "it", "ar")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 TZ_COOKIE_AGE = 365 * 24 * 3600
-
-
-def ui_language(wanted: list[str]) -> str:
-    """The language of the page's own words and dates: the first the reader wants that we
-    have, else English."""
-    for language in wanted:
-        base = language.split("-")[0]
-        if base in UI_LANGUAGES:
-            return base
-    return "en"
 
 
 def _now() -> datetime:
@@ -53,9 +44,9 @@ def _common(request: Request, settings: Settings) -> tuple[list[str], str, dict[
     wanted = wanted_languages(
         request.headers.get("accept-language"), request.query_params.get("lang")
     )
-    language = ui_language(wanted)
-    context = {"domain": settings.domain, "lang": language, "dir": text_direction(language)}
-    return wanted, language, context
+    # dates and day names in the interface's language (`web/interface_language.py`)
+    language = interface_language()
+    return wanted, language, {"domain": settings.domain}
 
 
 def _finish(response: Response, asked: AgendaRequest | None, settings: Settings) -> Response:
@@ -168,7 +159,8 @@ async def agenda_month(
         language=filters.language,
         organiser=filters.organiser,
     )
-    entries, truncated = ([], False)
+    entries: list[AgendaEntry] = []
+    truncated = False
     if asked is not None:
         entries, truncated = await month_entries(session, month_filters, starts, ends)
     view = month_view(year, number, entries, zone, wanted, language, _now().astimezone(zone).date())
