@@ -50,6 +50,7 @@ async def _items(session: AsyncSession, uris: Uris) -> dict[str, str]:
         ours,
         text={"en": "Members only."},
         visibility="followers",
+        followers_confirmed=True,
         now=start + timedelta(hours=2),
     )
     event = await local_event(
