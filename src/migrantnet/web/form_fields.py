@@ -21,7 +21,7 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from migrantnet.translations import N_
+from migrantnet.translations import N_, gettext
 
 # Filled in by the multilingual editor, the upload part or the common part of every form.
 COMMON = frozenset({"texts", "text", "primary_language", "media_ids", "visibility"})
@@ -169,9 +169,41 @@ def validation_errors(exc: ValidationError) -> dict[str, str]:
         if loc and loc[0] in ("texts", "text"):
             loc = loc[1:2] or ["body"]
         name = ".".join(loc) or "form"
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        errors.setdefault(name, message)
+        errors.setdefault(name, _validation_message(error))
     return errors
+
+
+# Pydantic's messages are English and speak of types: the form says them in the reader's words.
+VALIDATION_MESSAGES = {
+    "missing": N_("This is required."),
+    "string_too_short": N_("This is too short."),
+    "string_too_long": N_("At most %(max_length)s characters."),
+    "too_long": N_("At most %(max_length)s items."),
+    "url_parsing": N_("This is not a web address."),
+    "url_scheme": N_("The address must start with https:// or http://."),
+    "datetime_parsing": N_("This is not a date and time."),
+    "datetime_from_date_parsing": N_("This is not a date and time."),
+    "date_parsing": N_("This is not a date."),
+    "date_from_datetime_parsing": N_("This is not a date."),
+    "float_parsing": N_("This is not a number."),
+    "int_parsing": N_("This is not a whole number."),
+    "enum": N_("Choose one of the options."),
+    "literal_error": N_("Choose one of the options."),
+    "greater_than_equal": N_("At least %(ge)s."),
+    "less_than_equal": N_("At most %(le)s."),
+}
+
+
+def _validation_message(error: Any) -> str:
+    """A translated message by pydantic's error type; a content rule's own message as it is."""
+    known = VALIDATION_MESSAGES.get(str(error.get("type", "")))
+    if known is not None:
+        context = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+        try:
+            return gettext(known, **context) if context else gettext(known)
+        except (KeyError, ValueError):
+            return gettext(known.split("%", 1)[0].strip() or known)
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")
 
 
 def service_field(name: str) -> str:

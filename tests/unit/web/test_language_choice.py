@@ -47,3 +47,35 @@ def test_dates_are_written_in_the_interface_language() -> None:
     with use_language("es"):
         assert day_in_interface(moment.replace(tzinfo=None)) == "2 de diciembre de 2026"
     assert moment_in_interface(moment.replace(tzinfo=None)) == "2 Dec 2026, 18:05 UTC"
+
+
+def test_form_errors_are_in_the_interface_language() -> None:
+    from pydantic import BaseModel, Field, ValidationError
+
+    from migrantnet.web.form_fields import validation_errors
+
+    class Body(BaseModel):
+        title: str = Field(max_length=5)
+        starts: datetime
+        count: int
+
+    def errors() -> dict[str, str]:
+        try:
+            Body.model_validate({"title": "far too long", "starts": "soon"})
+        except ValidationError as exc:
+            return validation_errors(exc)
+        raise AssertionError("the body should be refused")
+
+    assert errors() == {
+        "title": "At most 5 characters.",
+        "starts": "This is not a date and time.",
+        "count": "This is required.",
+    }
+    with use_language("fr"):
+        assert errors() == {
+            "title": "Au plus 5 caractères.",
+            "starts": "Ce n'est pas une date et une heure.",
+            "count": "Ce champ est obligatoire.",
+        }
+    with use_language("ar"):
+        assert errors()["count"] == "هذا الحقل إلزامي."
