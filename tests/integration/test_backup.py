@@ -254,3 +254,25 @@ def test_postgresql_backup_without_pg_dump_says_what_is_missing(
     assert result.exit_code == 2
     assert "`pg_dump` is not installed or not on PATH" in result.output
     assert not (tmp_path / "b.tar.gz").exists()
+
+
+def test_a_backup_taken_while_the_node_serves_has_its_latest_writes(tmp_path: Path) -> None:
+    """The serving process keeps the database open, so on SQLite a fresh write may still be
+    in the `-wal` file only: the online backup API takes it, a copy of the `.db` would not."""
+    from nodes import Node
+
+    node = Node("live", tmp_path)
+    try:
+        node.init("red_migrante", "Red Migrante")
+        node.start()
+        node.cli("post", "red_migrante", "Written while the node serves")
+        archive = tmp_path / "live.tar.gz"
+        node.cli("backup", str(archive))
+        node.stop()
+        target_url = fresh_target(tmp_path, node.database_url)
+        restored = run(tmp_path / "restored", target_url, "restore", str(archive))
+        assert restored.exit_code == 0, restored.output
+        contents = [row for row in all_rows(target_url)["objects"] if "while the node" in str(row)]
+        assert len(contents) == 1
+    finally:
+        node.close()

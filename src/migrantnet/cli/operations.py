@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -20,8 +21,11 @@ from migrantnet.operations.backup import BackupError, create_backup, restore_bac
 @operator_errors
 def backup(
     dest: Annotated[
-        Path,
-        typer.Argument(help="Archive to write, or an existing directory to write a dated one in."),
+        str,
+        typer.Argument(
+            help="Archive to write, or a directory (existing, or ending in /) to write a dated"
+            " one in."
+        ),
     ],
     data_dir: DataDirOption = None,
 ) -> None:
@@ -32,7 +36,7 @@ def backup(
     settings = settings_from(data_dir)
     require_database(settings)
     try:
-        result = create_backup(settings, dest)
+        result = create_backup(settings, Path(dest), into_directory=dest.endswith(("/", os.sep)))
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     typer.echo(

@@ -70,13 +70,16 @@ def default_name(settings: Settings, now: datetime | None = None) -> str:
     return f"migrantnet-{settings.host}-{stamp}.tar.gz"
 
 
-def create_backup(settings: Settings, dest: Path) -> BackupResult:
-    """Write a backup of the node to `dest` (a file, or an existing directory to put one in).
+def create_backup(settings: Settings, dest: Path, *, into_directory: bool = False) -> BackupResult:
+    """Write a backup of the node to `dest`: a file, or a directory to put a dated one in
+    (an existing one, or any when `into_directory`: the operator wrote `DEST/`).
 
     Safe while the node runs: the database copy is a consistent snapshot, media files are
     replaced atomically by the node so an open one is never half-written. The archive appears
     under its name only once complete (written beside it, then renamed).
     """
+    if into_directory and not dest.exists():
+        dest.mkdir(mode=0o700, parents=True)
     if dest.is_dir():
         dest = dest / default_name(settings)
     if not dest.parent.exists():
