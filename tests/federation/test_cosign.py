@@ -41,6 +41,14 @@ def test_an_association_on_another_node_cosigns_and_withdraws(
     assert signatories(url) == []
 
     b.cli("cosign", "beta", url)
+    # It waits for the declaration's association to approve it.
+    pending = wait_for(
+        "the pending signature on A",
+        lambda: a.cli("signatures", "pending", "tunis_migrants").stdout.strip(),
+    )
+    assert pending == f"{url}\t{b.base_url}/@beta\t@beta@{b.domain}"
+    assert signatories(url) == []
+    a.cli("signatures", "approve", "tunis_migrants", url, f"@beta@{b.domain}")
     wait_for("the signature on A", lambda: signatories(url) == [f"{b.base_url}/@beta"])
     article = httpx.get(url, headers=AP, timeout=5).json()
     assert article["signatories"]["totalItems"] == 1

@@ -18,6 +18,7 @@ from migrantnet.cli import (
     node,
     operations,
     publishing,
+    signatures,
     tokens,
     users,
 )
@@ -41,6 +42,7 @@ app.add_typer(follows.followers_app, name="followers")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(moderation.blocks_app, name="blocks")
 app.add_typer(moderation.reports_app, name="reports")
+app.add_typer(signatures.app, name="signatures")
 app.command()(publishing.cosign)
 app.command("withdraw-signature")(publishing.withdraw_signature)
 app.command("seed-demo")(node.seed_demo)

@@ -77,10 +77,22 @@ def associations_update(
             "--show-follows/--hide-follows", help="List followers and following publicly."
         ),
     ] = None,
+    cosign_people: Annotated[
+        bool | None,
+        typer.Option(
+            "--cosign-people/--cosign-organisations-only",
+            help="Whether people (not only organisations and groups) may co-sign.",
+        ),
+    ] = None,
+    trust_cosigner: Annotated[
+        list[str] | None,
+        typer.Option(help="Actor URL or host whose co-signatures need no approval (repeatable)."),
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Change an association's name, presentation or federation choices (followers are told)."""
     from migrantnet.content.associations import update_association
+    from migrantnet.content.cosign import set_cosign_policy
     from migrantnet.content.html import sanitize_html
     from migrantnet.federation.publisher import ActivityPubFederator
 
@@ -88,6 +100,9 @@ def associations_update(
 
     async def work(session: Any, fed: Any) -> bool:
         actor = await get_association(session, slug)
+        if cosign_people is not None or trust_cosigner:
+            set_cosign_policy(actor, people=cosign_people, trust=trust_cosigner)
+            await session.flush()
         changed = await update_association(
             session,
             actor,
@@ -99,7 +114,7 @@ def associations_update(
         )
         if changed:
             await ActivityPubFederator(fed).actor_updated(session, actor)
-        return changed
+        return changed or cosign_people is not None or bool(trust_cosigner)
 
     changed = run_federated(settings, work)
     typer.echo(f"{slug} updated." if changed else f"{slug}: nothing to change.")

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import NotFound
 from migrantnet.content.kinds import kind_spec
-from migrantnet.models import Actor, ContentObject, Cosignature, Media
+from migrantnet.models import Actor, ContentObject, Cosignature, CosignState, Media
 
 R = TypeVar("R")
 
@@ -44,7 +44,10 @@ async def load_details(
             await session.scalars(
                 select(Actor)
                 .join(Cosignature, Cosignature.actor_id == Actor.id)
-                .where(Cosignature.declaration_id == obj.id)
+                .where(
+                    Cosignature.declaration_id == obj.id,
+                    Cosignature.state == CosignState.ACCEPTED,
+                )
                 .order_by(Cosignature.created_at)
             )
         )

@@ -12,7 +12,13 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.content.cosign import add_signature, check_declaration, remove_signature
+from migrantnet.content.cosign import (
+    add_signature,
+    approve,
+    check_declaration,
+    find_pending,
+    remove_signature,
+)
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.content.remote import find_object, store_remote_object
 from migrantnet.federation.actors import get_or_fetch_actor, host_of, node_signer
@@ -22,7 +28,7 @@ from migrantnet.federation.fetch import FetchError
 from migrantnet.federation.handlers.objects import to_remote_data
 from migrantnet.federation.parse import ParseError, parse_object
 from migrantnet.federation.publisher import ActivityPubFederator
-from migrantnet.federation.serialize.activities import undo_activity
+from migrantnet.federation.serialize.activities import accept_activity, undo_activity
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ContentObject
@@ -102,3 +108,25 @@ async def withdraw_cosignature(
         )
         await queue_activity(session, fed, signer, undo, [author.inbox_url])
     log_event(logger, "cosignature_withdrawn", signer=signer.slug, domain=author.domain)
+
+
+async def approve_cosignature(
+    session: AsyncSession, fed: Federation, author: Actor, declaration_url: str, signer: str
+) -> Actor:
+    """The author approves a pending signature: it joins the signatories, the signer is sent
+    `Accept{Join}` and the followers the updated declaration."""
+    row, declaration, signer_actor = await find_pending(session, author, declaration_url, signer)
+    approve(row)
+    join = {
+        "id": row.ap_id,
+        "type": "Join",
+        "actor": signer_actor.ap_id,
+        "object": declaration.ap_id,
+    }
+    if not signer_actor.local:
+        accept = accept_activity(fed.uris.activity(), author.ap_id, join)
+        await queue_activity(session, fed, author, accept, [signer_actor.inbox_url])
+    await session.flush()
+    await ActivityPubFederator(fed).object_updated(session, declaration, author)
+    log_event(logger, "cosign_approved", domain=signer_actor.domain)
+    return signer_actor

@@ -11,7 +11,7 @@ from migrantnet.content.errors import NotFound
 from migrantnet.federation.context import AS_CONTEXT
 from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.responses import ActivityJSONResponse
-from migrantnet.models import Actor, ContentObject, Cosignature, Kind, Visibility
+from migrantnet.models import Actor, ContentObject, Cosignature, CosignState, Kind, Visibility
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,7 +35,10 @@ async def signatories(slug: str, public_id: str, fed: FederationDep) -> Response
             await session.scalars(
                 select(Actor.ap_id)
                 .join(Cosignature, Cosignature.actor_id == Actor.id)
-                .where(Cosignature.declaration_id == declaration.id)
+                .where(
+                    Cosignature.declaration_id == declaration.id,
+                    Cosignature.state == CosignState.ACCEPTED,
+                )
                 .order_by(Cosignature.created_at, Cosignature.id)
             )
         )

@@ -28,7 +28,7 @@ from migrantnet.models.content_types import (
 from migrantnet.models.counts import ActorCount, NodeCounter
 from migrantnet.models.delivery import Delivery, DomainHealth
 from migrantnet.models.follow import Follow
-from migrantnet.models.lifecycle import DeliveryState, FollowState, InboxState
+from migrantnet.models.lifecycle import CosignState, DeliveryState, FollowState, InboxState
 from migrantnet.models.moderation import Block, BlockKind, ModerationAction
 from migrantnet.models.token import ApiToken
 from migrantnet.models.user import Membership, Role, User
@@ -44,6 +44,7 @@ __all__ = [
     "Block",
     "BlockKind",
     "ContentObject",
+    "CosignState",
     "Cosignature",
     "Declaration",
     "Delivery",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, false
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from migrantnet.models.base import Base, JSONType, utcnow
@@ -53,6 +53,12 @@ class Actor(Base):
     federate_as_note: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The zone an association's events are usually in: preselected in the event form.
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # Co-signatures of its declarations: from people (`Person` actors) too, not only from
+    # organisations and groups; and the actors or hosts whose signatures need no approval.
+    cosign_people: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    cosign_trusted: Mapped[list[str]] = mapped_column(
+        JSONType, default=list, server_default=text("'[]'")
+    )
     also_known_as: Mapped[list[str]] = mapped_column(JSONType, default=list)
     moved_to: Mapped[str | None] = mapped_column(String(2048))
     published_at: Mapped[datetime | None]

@@ -15,6 +15,7 @@ from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from migrantnet.models.base import Base, JSONType, utcnow
+from migrantnet.models.lifecycle import CosignState
 
 
 class Kind(StrEnum):
@@ -140,6 +141,9 @@ class Cosignature(Base):
     declaration_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"))
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
     ap_id: Mapped[str] = mapped_column(String(2048), unique=True)
+    state: Mapped[str] = mapped_column(
+        String(16), default=CosignState.ACCEPTED, server_default=CosignState.ACCEPTED.value
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("declaration_id", "actor_id"),)

@@ -35,6 +35,11 @@ class InboxState(StrEnum):
     FAILED = "failed"  # our bug or a peer's broken payload; kept for an operator to look at
 
 
+class CosignState(StrEnum):
+    PENDING = "pending"  # a peer's signature, waiting for the declaration owner's approval
+    ACCEPTED = "accepted"  # shown among the signatories
+
+
 class ReportState(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"  # acted on (the moderator says how in the audit trail)
@@ -62,6 +67,10 @@ TRANSITIONS: dict[type[StrEnum], dict[StrEnum, frozenset[StrEnum]]] = {
         DeliveryState.FAILED: frozenset(),
         DeliveryState.DEAD: frozenset(),
         DeliveryState.CANCELLED: frozenset(),
+    },
+    CosignState: {
+        CosignState.PENDING: frozenset({CosignState.ACCEPTED}),
+        CosignState.ACCEPTED: frozenset(),
     },
     ReportState: {
         ReportState.OPEN: frozenset({ReportState.RESOLVED, ReportState.DISMISSED}),
