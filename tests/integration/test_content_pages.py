@@ -595,3 +595,35 @@ async def test_a_hashtag_page_lists_the_public_objects_carrying_it(
     assert "Sans tag" not in page.text
     empty = await app_client.get("/tags/nothing")
     assert "Nothing on this node carries #nothing yet." in empty.text
+
+
+async def test_a_text_keeps_its_language_in_an_arabic_interface(
+    app_client: httpx.AsyncClient, session: AsyncSession, uris: Uris
+) -> None:
+    """The labels and dates speak the interface's language; the Spanish title stays Spanish."""
+    actor = await association(session, uris)
+    event = await publish_event(
+        session,
+        uris,
+        FED,
+        actor,
+        EventInput(
+            texts=TextsInput(title={"es": "Asamblea abierta"}, body={"es": "Para todas."}),
+            starts=datetime(2025, 6, 14, 15, 0),
+            ends=datetime(2025, 6, 14, 18, 30),
+            timezone="America/Argentina/Buenos_Aires",
+            online_url="https://meet.example/asamblea",
+        ),
+    )
+    await session.commit()
+
+    listing = (await app_client.get("/@tunis_migrants?lang=ar")).text
+    assert '<html lang="ar" dir="rtl">' in listing
+    assert 'lang="es" dir="ltr"><a class="u-url" href=' in listing  # the title keeps its own
+    assert "السبت 14 يونيو 2025" in listing  # Saturday 14 June, in the interface's words
+    page = (await app_client.get(path_of(event), headers={"accept-language": "ar"})).text
+    assert '<h1 id="page-title" class="p-name" lang="es" dir="ltr">Asamblea abierta</h1>' in page
+    assert '<div class="e-content text" lang="es" dir="ltr"><p>Para todas.</p></div>' in page
+    assert "<dt>الموعد</dt>" in page  # "When"
+    french = (await app_client.get(f"{path_of(event)}?lang=fr")).text
+    assert "samedi 14 juin 2025, 15:00" in french and "<dt>Quand</dt>" in french

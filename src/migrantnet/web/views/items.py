@@ -7,7 +7,7 @@ from typing import Any
 
 from migrantnet.content.formatting import iso
 from migrantnet.models import Actor, ContentObject
-from migrantnet.translations import gettext
+from migrantnet.translations import gettext, interface_language
 from migrantnet.web.i18n import pick_language, text_direction
 from migrantnet.web.views.kinds import kind_plural, kind_view
 from migrantnet.web.views.parts import ItemView, actor_link, instant, text_excerpt
@@ -32,7 +32,7 @@ def item_view(
         excerpt = text_excerpt(obj.content_map.get(language, "")) if language else ""
     starts = None
     if view.starts is not None and row is not None:
-        starts = view.starts(row, title_language or language)
+        starts = view.starts(row, interface_language())  # a date is the interface's words
     return ItemView(
         url=obj.url or obj.ap_id,
         kind=obj.kind,
