@@ -44,6 +44,7 @@ from migrantnet.web import (
     pages,
     remote_follow_pages,
     robots,
+    search_pages,
     settings_pages,
 )
 from migrantnet.web.body_limit import BodyLimit
@@ -137,6 +138,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.include_router(pages.router)
     app.include_router(calendar_pages.router)
     app.include_router(feed_pages.router)
+    app.include_router(search_pages.router)
     app.include_router(agenda_pages.router)
     app.include_router(language_router)
     app.include_router(account_pages.router)

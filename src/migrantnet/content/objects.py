@@ -10,6 +10,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from migrantnet.content import search as _search  # noqa: F401  (indexes every flush)
 from migrantnet.content.choices import check_choice
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.content.media import attach_media

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from migrantnet.content import search as _search  # noqa: F401  (indexes every flush)
 from migrantnet.content.kinds import kind_spec
 from migrantnet.content.objects import KindSpec
 from migrantnet.models import Actor, ContentObject, Kind, Visibility

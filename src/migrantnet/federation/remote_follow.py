@@ -73,20 +73,34 @@ def fill_template(template: str, target: str) -> str:
     return template.replace("{uri}", quote(target, safe=""))
 
 
+async def _jrd(fed: Federation, handle: Handle, seconds: float) -> dict[str, object]:
+    url = f"{fed.discovery_scheme}://{handle.host}/.well-known/webfinger"
+    resource = quote(f"acct:{handle.user}@{handle.host}", safe=":@")
+    async with asyncio.timeout(seconds):
+        return await fed.client.get_json(
+            f"{url}?resource={resource}",
+            accept="application/jrd+json, application/json",
+            allowed_types=WEBFINGER_JSON_TYPES,
+        )
+
+
+async def profile_url(fed: Federation, handle: Handle, *, seconds: float) -> str | None:
+    """The page of an account on another server (search's handle lookup), or None."""
+    try:
+        result = parse_webfinger(await _jrd(fed, handle, seconds))
+    except (TimeoutError, FetchError):
+        return None
+    url = result.profile_url or result.actor_url
+    return url if is_http_uri(url) else None
+
+
 async def subscribe_url(fed: Federation, handle: Handle, target: str, *, seconds: float) -> str:
     """The visitor's page to confirm following `target` (an actor id, or any object id)."""
     if handle.host == fed.settings.domain.lower():
         # One of our own users: our own page, no request to ourselves.
         return fed.uris.absolute(f"/authorize_interaction?uri={quote(target, safe='')}")
-    url = f"{fed.discovery_scheme}://{handle.host}/.well-known/webfinger"
-    resource = quote(f"acct:{handle.user}@{handle.host}", safe=":@")
     try:
-        async with asyncio.timeout(seconds):
-            jrd = await fed.client.get_json(
-                f"{url}?resource={resource}",
-                accept="application/jrd+json, application/json",
-                allowed_types=WEBFINGER_JSON_TYPES,
-            )
+        jrd = await _jrd(fed, handle, seconds)
     except (TimeoutError, FetchTimeout):
         raise RemoteFollowError(Problem.TIMEOUT, handle.host) from None
     except HTTPStatusError as exc:

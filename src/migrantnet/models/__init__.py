@@ -30,6 +30,7 @@ from migrantnet.models.delivery import Delivery, DomainHealth
 from migrantnet.models.follow import Follow
 from migrantnet.models.lifecycle import CosignState, DeliveryState, FollowState, InboxState
 from migrantnet.models.moderation import Block, BlockKind, ModerationAction
+from migrantnet.models.search import SearchDocument
 from migrantnet.models.token import ApiToken
 from migrantnet.models.user import Membership, Role, User
 
@@ -70,6 +71,7 @@ __all__ = [
     "ReportState",
     "Resource",
     "Role",
+    "SearchDocument",
     "SignInFailures",
     "Struggle",
     "StruggleStatus",
