@@ -215,7 +215,7 @@ def _add_file(tar: tarfile.TarFile, name: str, path: Path) -> dict[str, Any]:
     with path.open("rb") as handle:
         size = os.fstat(handle.fileno()).st_size  # of this open file, even if replaced meanwhile
         reader = _HashingReader(handle)
-        tar.addfile(_tarinfo(name, size), reader)  # type: ignore[arg-type]
+        tar.addfile(_tarinfo(name, size), reader)
     return {"path": name, "size": size, "sha256": reader.digest.hexdigest()}
 
 
@@ -314,9 +314,11 @@ def restore_backup(
             else:
                 schema = str(manifest["database"]["schema"])
                 if dumps.pg_table_count(target.url, schema) and not force:
+                    shown = target.url.set(drivername="postgresql").render_as_string()
                     raise BackupError(
-                        f"the target database already has tables in schema {schema!r}: "
-                        f"restore into an empty one, or pass --force to overwrite them"
+                        f"the target database {shown} already has tables in schema {schema!r}: "
+                        f"restore into an empty one (MIGRANTNET_DATABASE_URL), or pass --force "
+                        f"to overwrite them"
                     )
                 dumps.pg_restore(target.url, schema, dump, clean=force)
         except DumpError as exc:

@@ -15,8 +15,12 @@ import sqlite3
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import URL, make_url
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 class DumpError(Exception):
@@ -130,7 +134,7 @@ def _libpq_env(url: URL) -> dict[str, str]:
     return env
 
 
-def _connect(url: URL):  # type: ignore[no-untyped-def]
+def _connect(url: URL) -> psycopg.Connection[Any]:
     import psycopg
 
     conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
