@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,7 +56,7 @@ class Cursor:
         return cls(published, object_id)
 
 
-def newest_first(query: Select[Any], before: Cursor | None, limit: int) -> Select:
+def newest_first(query: Select, before: Cursor | None, limit: int) -> Select:
     """`query` ordered newest first from just below `before`, at most `limit` rows."""
     if before is not None:
         query = query.where(

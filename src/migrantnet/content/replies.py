@@ -22,7 +22,7 @@ MAX_THREAD = 200
 SHOWN = (Visibility.PUBLIC, Visibility.UNLISTED)
 
 
-def _shown_replies(parents: list[str]) -> Select[tuple[ContentObject, Actor]]:
+def _shown_replies(parents: list[str]) -> Select:
     blocked_domains = select(Block.domain).where(Block.kind == BlockKind.DOMAIN)
     blocked_accounts = select(Block.target).where(Block.kind == BlockKind.ACCOUNT)
     return (

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
     Connection,
     Select,
+    Table,
     column,
     event,
     func,
@@ -146,7 +147,8 @@ def reindex_all(connection: Connection, batch: int = 500) -> None:
 def write_documents(connection: Connection, changed: list[Any]) -> None:
     postgresql = connection.dialect.name == "postgresql"
     ids = [obj.id for obj in changed]
-    connection.execute(SearchDocument.__table__.delete().where(SearchDocument.object_id.in_(ids)))
+    documents = cast(Table, SearchDocument.__table__)
+    connection.execute(documents.delete().where(SearchDocument.object_id.in_(ids)))
     rows: list[dict[str, Any]] = [
         {"object_id": obj.id, "language": language, "body": body}
         for obj in changed
@@ -154,7 +156,6 @@ def write_documents(connection: Connection, changed: list[Any]) -> None:
     ]
     if not rows:
         return
-    documents = SearchDocument.__table__
     if postgresql:
         for row in rows:
             config = _regconfig(pg_config(row["language"]))
@@ -176,7 +177,7 @@ class SearchPage:
     has_next: bool
 
 
-def _visible(query: Select[Any]) -> Select[Any]:
+def _visible(query: Select) -> Select:
     blocked_domains = select(Block.domain).where(Block.kind == BlockKind.DOMAIN)
     blocked_accounts = select(Block.target).where(Block.kind == BlockKind.ACCOUNT)
     return (
@@ -201,7 +202,8 @@ async def search(
     terms = terms_of(query)
     if not terms:
         return SearchPage([], {}, page, False)
-    if session.bind.dialect.name == "postgresql":
+    score: Any
+    if session.get_bind().dialect.name == "postgresql":
         words = " ".join(terms)
         tsquery = func.websearch_to_tsquery(_regconfig(pg_config(language)), words).op("||")(
             func.websearch_to_tsquery(_regconfig("simple"), words)

@@ -271,7 +271,7 @@ async def _related_local_actors(session: AsyncSession, remote: Actor) -> list[Ac
     return list(rows)
 
 
-async def _end_follows(session: AsyncSession, remote_ids: Select[tuple[int]]) -> int:
+async def _end_follows(session: AsyncSession, remote_ids: Select) -> int:
     """Every follow between the remote actors `remote_ids` selects and anyone: undone."""
     result = await session.execute(
         update(Follow)
