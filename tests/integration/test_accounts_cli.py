@@ -7,8 +7,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cli_node import INIT, run
 from sqlalchemy import func, select
-from test_cli import INIT, run
 
 from migrantnet.config import async_database_url
 from migrantnet.content.tokens import authenticate_token, create_token

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pikepdf
 import pytest
+from cli_node import INIT
 from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,20 +95,7 @@ def test_tokens_create_command_prints_a_token_whose_hash_only_is_kept(
 def run_token_commands(tmp_path: Path, database_url: str) -> None:
     runner = CliRunner()
     env = {"MIGRANTNET_DATA_DIR": str(tmp_path), "MIGRANTNET_DATABASE_URL": database_url}
-    init = [
-        "init",
-        "--domain",
-        "node.example",
-        "--association",
-        "tunis_migrants",
-        "--name",
-        "Migrants de Tunis",
-        "--admin-email",
-        "admin@node.example",
-        "--admin-password",
-        "correct horse battery",
-    ]
-    assert runner.invoke(cli_app, init, env=env).exit_code == 0
+    assert runner.invoke(cli_app, INIT, env=env).exit_code == 0
     args = ["tokens", "create", "--email", "admin@node.example", "--name", "newsletter"]
     result = runner.invoke(cli_app, args, env=env)
     assert result.exit_code == 0, result.output

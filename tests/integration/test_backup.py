@@ -17,39 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_node import INIT, run, runner
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
-from typer.testing import CliRunner
 
 from dbs import PG_URL, _psycopg_conninfo
 from migrantnet.cli import app
 from migrantnet.config import sync_database_url
 
-runner = CliRunner()
-
-INIT = [
-    "init",
-    "--domain",
-    "node.example",
-    "--association",
-    "tunis_migrants",
-    "--name",
-    "Migrants de Tunis",
-    "--admin-email",
-    "admin@node.example",
-    "--admin-password",
-    "correct horse battery",
-]
 MEDIA = {
     "ab/cd/poster.png": b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40,
     "ab/flyer.pdf": b"%PDF-1.7 " + "réunion à 18h".encode() * 100,
     "top.txt": b"",
 }
-
-
-def run(data_dir: Path, database_url: str, *args: str):  # type: ignore[no-untyped-def]
-    env = {"MIGRANTNET_DATA_DIR": str(data_dir), "MIGRANTNET_DATABASE_URL": database_url}
-    return runner.invoke(app, list(args), env=env)
 
 
 def add_follower_and_media(data_dir: Path, database_url: str) -> None:

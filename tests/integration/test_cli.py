@@ -5,32 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from cli_node import INIT, run, runner
 
 from dbs import table_names
 from migrantnet.cli import app
-
-runner = CliRunner()
-
-
-def run(data_dir: Path, database_url: str, *args: str):  # type: ignore[no-untyped-def]
-    env = {"MIGRANTNET_DATA_DIR": str(data_dir), "MIGRANTNET_DATABASE_URL": database_url}
-    return runner.invoke(app, list(args), env=env)
-
-
-INIT = [
-    "init",
-    "--domain",
-    "node.example",
-    "--association",
-    "tunis_migrants",
-    "--name",
-    "Migrants de Tunis",
-    "--admin-email",
-    "admin@node.example",
-    "--admin-password",
-    "correct horse battery",
-]
 
 
 def test_init_creates_the_node_and_refuses_a_second_time(tmp_path: Path, database_url: str) -> None:

@@ -4,34 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cli_node import INIT, run
 from sqlalchemy import create_engine, text
-from typer.testing import CliRunner
 
-from migrantnet.cli import app
 from migrantnet.config import sync_database_url
 from nodes import Node
 
-runner = CliRunner()
-
-INIT = [
-    "init",
-    "--domain",
-    "node.example",
-    "--association",
-    "tunis_migrants",
-    "--name",
-    "Migrants de Tunis",
-    "--admin-email",
-    "admin@node.example",
-    "--admin-password",
-    "correct horse battery",
-]
 CHECKS = ["settings", "secret key", "disk", "database", "migrations", "keys", "worker"]
-
-
-def run(data_dir: Path, database_url: str, *args: str):  # type: ignore[no-untyped-def]
-    env = {"MIGRANTNET_DATA_DIR": str(data_dir), "MIGRANTNET_DATABASE_URL": database_url}
-    return runner.invoke(app, list(args), env=env)
 
 
 def verdicts(output: str) -> dict[str, str]:

@@ -6,23 +6,10 @@ import os
 import stat
 from pathlib import Path
 
+from cli_node import INIT
 from typer.testing import CliRunner
 
 from migrantnet.cli import app
-
-INIT = [
-    "init",
-    "--domain",
-    "node.example",
-    "--association",
-    "tunis_migrants",
-    "--name",
-    "Migrants de Tunis",
-    "--admin-email",
-    "admin@node.example",
-    "--admin-password",
-    "correct horse battery",
-]
 
 
 def mode(path: Path) -> int:
