@@ -5,9 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 
+import httpx
 import pytest
+from browser_forms import sign_in
 from federation_peer import ASSOCIATION_SLUG, PeerServer, RemoteActor, pooled_key_pair
 
+from migrantnet.app import create_app
 from migrantnet.config import Settings
 from migrantnet.content.node import NodeSetup, initialise_node
 from migrantnet.db import Database
@@ -99,3 +102,25 @@ async def fed(settings: Settings, db: Database) -> AsyncIterator[Federation]:
     federation = Federation(settings, db)
     yield federation
     await federation.aclose()
+
+
+@pytest.fixture
+async def admin(
+    settings: Settings, db: Database, association: Actor
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client signed in through the sign-in form as the association's admin."""
+    app = create_app(settings, run_worker=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=settings.base_url
+        ) as client,
+    ):
+        await sign_in(client, "admin@node-a.test", "correct horse battery")
+        yield client
+
+
+@pytest.fixture
+def editor(admin: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The pages of authoring see the admin as an editor (the role includes it)."""
+    return admin

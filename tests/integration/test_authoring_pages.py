@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from browser_forms import HTML, csrf_of, sign_in
+from browser_forms import HTML, csrf_of
 from PIL import Image
 from sqlalchemy import select
 
-from migrantnet.app import create_app
-from migrantnet.config import Settings
 from migrantnet.db import Database
 from migrantnet.models import Actor, ContentObject, Event, Media
 
 ADMIN = "admin@node-a.test"
 PASSWORD = "correct horse battery"
 NEW = "/admin/tunis_migrants/new"
-
-
-@pytest.fixture
-async def editor(
-    settings: Settings, db: Database, association: Actor
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, run_worker=False)
-    async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=settings.base_url
-        )
-        await sign_in(client, ADMIN, PASSWORD)
-        yield client
 
 
 async def post_form(

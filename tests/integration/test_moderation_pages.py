@@ -3,12 +3,10 @@ audit trail; and what a block does to the inbox, to deliveries and to signed GET
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
-import pytest
-from browser_forms import HTML, csrf_of, sign_in, submit
+from browser_forms import HTML, csrf_of, submit
 from federation_peer import INBOX, RemoteActor, deliver, one, rows
 
 from migrantnet.app import create_app
@@ -31,19 +29,6 @@ from migrantnet.models import (
 ADMIN = "admin@node-a.test"
 PASSWORD = "correct horse battery"
 PAGE = "/admin/moderation"
-
-
-@pytest.fixture
-async def admin(
-    settings: Settings, db: Database, association: Actor
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, run_worker=False)
-    async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=settings.base_url
-        )
-        await sign_in(client, ADMIN, PASSWORD)
-        yield client
 
 
 def signed_get(peer: RemoteActor, url: str) -> dict[str, str]:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from browser_forms import HTML, csrf_of, sign_in, submit
 from federation_peer import INBOX, RemoteActor, closed_port_url, one
 from PIL import Image
@@ -20,19 +18,6 @@ from migrantnet.models import Actor, Delivery, Follow, FollowState, OutboxActivi
 ADMIN = "admin@node-a.test"
 PASSWORD = "correct horse battery"
 NETWORK = "/admin/tunis_migrants/network"
-
-
-@pytest.fixture
-async def admin(
-    settings: Settings, db: Database, association: Actor
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, run_worker=False)
-    async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=settings.base_url
-        )
-        await sign_in(client, ADMIN, PASSWORD)
-        yield client
 
 
 async def test_follow_after_seeing_what_it_is(

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from browser_forms import HTML, sign_in, submit
+from browser_forms import HTML, submit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.app import create_app
-from migrantnet.config import Settings, load_settings
+from migrantnet.config import load_settings
 from migrantnet.content.associations import create_association
 from migrantnet.db import Database
 from migrantnet.models import Actor
@@ -149,19 +149,6 @@ async def test_a_node_can_choose_not_to_be_indexed(hidden_node: httpx.AsyncClien
     for path in ("/", "/login", "/no-such-page"):
         page = await hidden_node.get(path, headers=HTML)
         assert '<meta name="robots" content="noindex">' in page.text, path
-
-
-@pytest.fixture
-async def admin(
-    settings: Settings, db: Database, association: Actor
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, run_worker=False)
-    async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=settings.base_url
-        )
-        await sign_in(client, "admin@node-a.test", PASSWORD)
-        yield client
 
 
 async def test_an_association_can_choose_not_to_be_indexed(

@@ -4,15 +4,14 @@ typed in the box leads to the account."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import httpx
 import pytest
-from browser_forms import HTML, sign_in
+from browser_forms import HTML
 from federation_peer import PeerServer, RemoteActor, deliver
 from sqlalchemy import select
 
-from migrantnet.app import create_app
 from migrantnet.config import Settings
 from migrantnet.content.notes import publish_note
 from migrantnet.db import Database
@@ -175,19 +174,6 @@ async def test_hostile_queries_are_answered(
     api = await app_client.get("/api/v1/search", params={"q": query})
     assert api.status_code == 200
     assert isinstance(api.json()["items"], list)
-
-
-@pytest.fixture
-async def admin(
-    settings: Settings, db: Database, association: Actor
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, run_worker=False)
-    async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=settings.base_url
-        )
-        await sign_in(client, "admin@node-a.test", "correct horse battery")
-        yield client
 
 
 async def test_a_handle_leads_to_the_account(
