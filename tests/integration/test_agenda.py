@@ -196,6 +196,7 @@ async def test_filters_and_a_century_is_capped(
         "handle": "colectivo_ba@mobilizon.example",
         "server": "mobilizon.example",
         "local": False,
+        "via_group": None,
     }
 
 

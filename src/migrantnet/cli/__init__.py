@@ -13,6 +13,7 @@ from migrantnet.cli import (
     db,
     doctor,
     follows,
+    groups,
     lookup,
     moderation,
     node,
@@ -32,6 +33,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(associations.app, name="associations")
+app.add_typer(groups.app, name="groups")
 app.command()(node.init)
 app.command()(node.serve)
 app.command()(node.worker)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,6 +38,7 @@ from migrantnet.models import (
     EventStatus,
     Follow,
     FollowState,
+    GroupItem,
     Interaction,
     Kind,
     Visibility,
@@ -66,6 +67,7 @@ class AgendaFilter:
     mode: str | None = None  # "online" | "in_person" (a hybrid event is both)
     language: str | None = None  # BCP 47; "fr" also matches "fr-CA"
     organiser: str | None = None  # an actor's id: its events and those it co-organises
+    group: str | None = None  # a group's id: the events it shared (its agenda)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +126,15 @@ def check_organiser(value: str | None) -> str | None:
     return value
 
 
+def check_group_filter(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if not value.startswith(("https://", "http://")) or len(value) > 2048:
+        raise InvalidInput("group", "give the address (id) of a group")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class AgendaCursor:
     """Where an upcoming page ends: the start and id of its last event."""
@@ -162,6 +173,7 @@ class AgendaEntry:
     ends_at: datetime
     occurrence: datetime | None = None  # the start the series' rule gives it
     occurrence_cancelled: bool = False
+    via: Actor | None = None  # the group that shared it with us, if any
 
     @property
     def local(self) -> bool:
@@ -193,7 +205,8 @@ def _associations() -> Select:
 
 
 def _sources() -> ColumnElement[bool]:
-    """Ours, followed by one of ours, or shared with us by an actor one of ours follows."""
+    """Ours, followed by one of ours, shared with us by an actor one of ours follows, or
+    shared by a group of ours (and not hidden by its moderators)."""
     followed = select(Follow.followed_id).where(
         Follow.follower_id.in_(_associations()), Follow.state == FollowState.ACCEPTED
     )
@@ -204,9 +217,60 @@ def _sources() -> ColumnElement[bool]:
         and_(ContentObject.local.is_(True), ContentObject.actor_id.in_(_associations())),
         and_(
             ContentObject.local.is_(False),
-            or_(ContentObject.actor_id.in_(followed), ContentObject.ap_id.in_(announced)),
+            or_(
+                ContentObject.actor_id.in_(followed),
+                ContentObject.ap_id.in_(announced),
+                ContentObject.ap_id.in_(_group_items()),
+            ),
         ),
     )
+
+
+def _group_items(group: str | None = None) -> Select:
+    """What our groups (or the one named) shared and did not hide."""
+    query = select(GroupItem.object_ap_id).where(GroupItem.hidden.is_(False))
+    if group is not None:
+        query = query.where(GroupItem.group_id.in_(select(Actor.id).where(Actor.ap_id == group)))
+    return query
+
+
+def _shared_by_group(group: str) -> ColumnElement[bool]:
+    """A group's agenda: what it shared, ours (`GroupItem`) or one we follow (its Announces)."""
+    announced = select(Interaction.object_ap_id).where(
+        Interaction.type == "Announce",
+        Interaction.actor_id.in_(
+            select(Actor.id).where(Actor.ap_id == group, Actor.local.is_(False))
+        ),
+    )
+    return or_(ContentObject.ap_id.in_(_group_items(group)), ContentObject.ap_id.in_(announced))
+
+
+async def with_groups(session: AsyncSession, entries: list[AgendaEntry]) -> list[AgendaEntry]:
+    """Each entry with the group that shared it (`via`), in one query for the page."""
+    ap_ids = {entry.obj.ap_id for entry in entries}
+    if not ap_ids:
+        return entries
+    shared = select(GroupItem.object_ap_id.label("object_ap_id"), GroupItem.group_id.label("g"))
+    shared = shared.where(GroupItem.object_ap_id.in_(ap_ids), GroupItem.hidden.is_(False))
+    remote = select(Interaction.object_ap_id, Interaction.actor_id).where(
+        Interaction.object_ap_id.in_(ap_ids), Interaction.type == "Announce"
+    )
+    union = shared.union_all(remote).subquery()
+    rows = await session.execute(
+        select(union.c.object_ap_id, Actor)
+        .join(Actor, Actor.id == union.c.g)
+        .where(Actor.type == ActorType.GROUP, Actor.deleted_at.is_(None))
+        .order_by(Actor.id)
+    )
+    via: dict[str, list[Actor]] = {}
+    for object_ap_id, group in rows:
+        via.setdefault(object_ap_id, []).append(group)
+    shown = []
+    for entry in entries:
+        # a group announcing its own event (Mobilizon) is its author, not a "via"
+        others = [g for g in via.get(entry.obj.ap_id, []) if g.id != entry.author.id]
+        shown.append(replace(entry, via=others[0]) if others else entry)
+    return shown
 
 
 def _json_text_like(column: Any, needle: str, dialect: str) -> ColumnElement[bool]:
@@ -267,6 +331,8 @@ def base_query(filters: AgendaFilter, dialect: str) -> Select:
                 _json_text_like(Event.organizers, filters.organiser, dialect),
             )
         )
+    if filters.group is not None:
+        query = query.where(_shared_by_group(filters.group))
     return query
 
 
@@ -392,7 +458,8 @@ async def agenda_page(
     cursor = None
     if len(rows) > limit:
         cursor = AgendaCursor(page[-1].starts_at, page[-1].event.object_id)
-    return AgendaPage(under_way, page, cursor)
+    shown = await with_groups(session, [*under_way, *page])
+    return AgendaPage(shown[: len(under_way)], shown[len(under_way) :], cursor)
 
 
 async def month_entries(
@@ -415,7 +482,7 @@ async def month_entries(
         MONTH_LIMIT + 1,
     )
     rows.sort(key=lambda entry: entry.key)
-    return rows[:MONTH_LIMIT], len(rows) > MONTH_LIMIT
+    return await with_groups(session, rows[:MONTH_LIMIT]), len(rows) > MONTH_LIMIT
 
 
 CALENDAR_LIMIT = 1000  # events in one .ics answer

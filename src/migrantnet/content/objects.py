@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content import search as _search  # noqa: F401  (indexes every flush)
 from migrantnet.content.choices import check_choice
 from migrantnet.content.errors import InvalidInput, NotFound
+from migrantnet.content.groups import group_to_address
 from migrantnet.content.media import attach_media
 from migrantnet.content.publishing import Federator
 from migrantnet.content.texts import (
@@ -190,11 +191,14 @@ async def publish_kind(
     *,
     now: datetime | None = None,
     followers_confirmed: bool = False,
+    group_ap_id: str | None = None,
 ) -> ContentObject:
     """Publish an object of any kind: everything is checked before anything is written,
     then the common row, the kind's row and the Create, all in the caller's transaction.
-    `followers_confirmed`: see `check_followers_only`."""
+    `followers_confirmed`: see `check_followers_only`; `group_ap_id`: a group the association
+    is a member of, which the object is addressed to (its `audience`)."""
     check_followers_only(actor, check_visibility(data.visibility), followers_confirmed)
+    group = await group_to_address(session, actor, group_ap_id) if group_ap_id else None
     if spec.check is not None:
         spec.check(data)
     texts = _texts_of(spec, data)
@@ -215,6 +219,8 @@ async def publish_kind(
         media_ids=data.media_ids,
         now=now,
     )
+    if group is not None:
+        obj.extra = {**(obj.extra or {}), "audience": group.ap_id}
     if row is not None:
         row.object_id = obj.id
         session.add(row)
@@ -267,6 +273,9 @@ async def delete_object(
     """Keep a tombstone (pages answer 410 Gone) and tell followers with a Delete."""
     obj.deleted_at = datetime.now(UTC)
     obj.content_map, obj.summary_map, obj.name_map = {}, {}, {}
-    obj.attachments, obj.tags, obj.extra = [], [], {}
+    # the group it was posted to stays: the group relays the Delete to its members
+    group = (obj.extra or {}).get("audience")
+    obj.attachments, obj.tags = [], []
+    obj.extra = {"audience": group} if isinstance(group, str) else {}
     await session.flush()
     await federator.object_deleted(session, obj, actor)

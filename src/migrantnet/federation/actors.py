@@ -127,6 +127,16 @@ async def resolve_handle(session: AsyncSession, fed: Federation, handle: str) ->
     if handle.startswith(("http://", "https://")):
         return await get_or_fetch_actor(session, fed, handle, refresh=True)
     user, host = parse_handle(handle)
+    if host == fed.uris.host.lower():
+        # one of ours (a group an association joins): no WebFinger to ourselves
+        local = await session.scalar(
+            select(Actor).where(
+                Actor.username == user, Actor.local.is_(True), Actor.deleted_at.is_(None)
+            )
+        )
+        if local is None:
+            raise ActorUnavailable(f"no account {handle} on this node")
+        return local
     url = f"{fed.discovery_scheme}://{host}/.well-known/webfinger"
     try:
         jrd = await fed.client.get_json(

@@ -18,7 +18,7 @@ from migrantnet.federation.serialize.activities import (
 )
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
-from migrantnet.models import Actor, Follow, FollowState
+from migrantnet.models import Actor, ActorType, Follow, FollowState
 from migrantnet.models.lifecycle import advance
 
 logger = logging.getLogger("migrantnet.federation.follows")
@@ -63,7 +63,9 @@ async def follow_remote(
     """Resolve the handle, record the follow as pending and queue a signed Follow."""
     target = await resolve_handle(session, fed, handle)
     if target.local:
-        raise InvalidInput("handle", f"{handle} is on this node")
+        if target.type != ActorType.GROUP or target.id == follower.id:
+            raise InvalidInput("handle", f"{handle} is on this node")
+        return await join_local_group(session, fed, follower, target)
     follow = await session.scalar(
         select(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == target.id)
     )
@@ -85,6 +87,29 @@ async def follow_remote(
         session, fed, follower, follow_document(follow, follower, target), [target.inbox_url]
     )
     log_event(logger, "follow_sent", follower=follower.slug, domain=target.domain)
+    return follow
+
+
+async def join_local_group(
+    session: AsyncSession, fed: Federation, follower: Actor, group: Actor
+) -> Follow:
+    """An association of this node joins a group of this node: the same Follow row a remote
+    member would make, accepted at once unless the group approves its members."""
+    follow = await session.scalar(
+        select(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == group.id)
+    )
+    if follow is not None and follow.state in (FollowState.PENDING, FollowState.ACCEPTED):
+        return follow
+    if follow is None:
+        follow = Follow(follower_id=follower.id, followed_id=group.id, ap_id=fed.uris.activity())
+        session.add(follow)
+    else:
+        set_state(follow, FollowState.PENDING)
+        follow.ap_id = fed.uris.activity()
+    await session.flush()
+    if not group.manually_approves_followers:
+        await accept_follow(session, fed, follow)
+    log_event(logger, "group_joined_locally", group=group.slug)
     return follow
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.associations import get_node_actor
@@ -18,13 +19,14 @@ from migrantnet.content.formatting import iso
 from migrantnet.federation.actors import ActorUnavailable, resolve_handle
 from migrantnet.federation.context import AS_CONTEXT, PUBLIC
 from migrantnet.federation.delivery import cancel_pending, follower_inboxes, queue_activity
+from migrantnet.federation.groups import relay_member_activity
 from migrantnet.federation.serialize.activities import (
     create_activity,
     delete_activity,
     update_activity,
 )
 from migrantnet.federation.serialize.actor import actor_to_ap
-from migrantnet.federation.serialize.objects import addressing, object_to_ap
+from migrantnet.federation.serialize.objects import addressing, group_of, object_to_ap
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ContentObject, Visibility
@@ -44,7 +46,24 @@ class ActivityPubFederator:
         mentioned = await self._resolve_mentions(session, obj)
         if obj.visibility == Visibility.DIRECT:
             return mentioned
-        return sorted({*await follower_inboxes(session, actor), *mentioned})
+        group = await self._group(session, obj)
+        to_group = [group.inbox_url] if group is not None and not group.local else []
+        return sorted({*await follower_inboxes(session, actor), *mentioned, *to_group})
+
+    async def _group(self, session: AsyncSession, obj: ContentObject) -> Actor | None:
+        """The group the object was posted to (FEP-1b12 `audience`), if any."""
+        ap_id = group_of(obj)
+        if ap_id is None:
+            return None
+        return await session.scalar(select(Actor).where(Actor.ap_id == ap_id))
+
+    async def _local_group_relays(
+        self, session: AsyncSession, obj: ContentObject, actor: Actor, payload: dict[str, Any]
+    ) -> None:
+        """Posted to a group of this node: the group announces it at once, no HTTP."""
+        group = await self._group(session, obj)
+        if group is not None and group.local:
+            await relay_member_activity(session, self.fed, [group], actor, payload, obj.ap_id)
 
     async def _resolve_mentions(self, session: AsyncSession, obj: ContentObject) -> list[str]:
         """Turn `@user@host` into actor ids (WebFinger, once per object) and return the
@@ -102,6 +121,7 @@ class ActivityPubFederator:
         payload = create_activity(await self._object(session, obj, actor))
         await queue_activity(session, self.fed, actor, payload, inboxes, object_ap_id=obj.ap_id)
         await self._announce_to_node_followers(session, obj, inboxes)
+        await self._local_group_relays(session, obj, actor, payload)
 
     async def object_updated(self, session: AsyncSession, obj: ContentObject, actor: Actor) -> None:
         inboxes = await self._recipients(session, obj, actor)
@@ -109,16 +129,23 @@ class ActivityPubFederator:
         payload = update_activity(doc, actor.ap_id, self.fed.now())
         inboxes += await self._relay_inboxes(session, obj)
         await queue_activity(session, self.fed, actor, payload, inboxes, object_ap_id=obj.ap_id)
+        await self._local_group_relays(session, obj, actor, payload)
 
     async def object_deleted(self, session: AsyncSession, obj: ContentObject, actor: Actor) -> None:
         to, cc = addressing(obj.visibility, actor.followers_url)
+        group = group_of(obj)
+        if group is not None:
+            cc = [*cc, group]
         payload = delete_activity(obj.ap_id, actor.ap_id, obj.type, to, cc, self.fed.now())
+        if group is not None:
+            payload["audience"] = group
         inboxes = await self._recipients(session, obj, actor)
         inboxes += await self._relay_inboxes(session, obj)
         activity = await queue_activity(
             session, self.fed, actor, payload, inboxes, object_ap_id=obj.ap_id
         )
         await cancel_pending(session, obj.ap_id, keep_activity_id=activity.id)
+        await self._local_group_relays(session, obj, actor, payload)
 
     async def actor_updated(self, session: AsyncSession, actor: Actor) -> None:
         doc = actor_to_ap(actor, self.fed.uris)

@@ -28,6 +28,7 @@ from migrantnet.models.content_types import (
 from migrantnet.models.counts import ActorCount, NodeCounter
 from migrantnet.models.delivery import Delivery, DomainHealth
 from migrantnet.models.follow import Follow
+from migrantnet.models.group import GroupItem
 from migrantnet.models.lifecycle import CosignState, DeliveryState, FollowState, InboxState
 from migrantnet.models.moderation import Block, BlockKind, ModerationAction
 from migrantnet.models.search import SearchDocument
@@ -55,6 +56,7 @@ __all__ = [
     "EventStatus",
     "Follow",
     "FollowState",
+    "GroupItem",
     "InboxActivity",
     "InboxState",
     "Interaction",

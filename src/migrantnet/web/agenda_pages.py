@@ -158,6 +158,7 @@ async def agenda_month(
         mode=filters.mode,
         language=filters.language,
         organiser=filters.organiser,
+        group=filters.group,
     )
     entries: list[AgendaEntry] = []
     truncated = False

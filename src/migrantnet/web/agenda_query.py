@@ -15,6 +15,7 @@ from fastapi import Request
 
 from migrantnet.content.agenda import (
     AgendaFilter,
+    check_group_filter,
     check_language_filter,
     check_mode,
     check_organiser,
@@ -27,7 +28,7 @@ from migrantnet.content.events import check_timezone
 TZ_COOKIE = "tz"
 UTC = ZoneInfo("UTC")
 # The query parameters that narrow the agenda, kept in the links between its pages.
-FILTER_PARAMS = ("from", "to", "tag", "mode", "language", "organiser", "tz")
+FILTER_PARAMS = ("from", "to", "tag", "mode", "language", "organiser", "group", "tz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,5 +92,6 @@ def read_agenda_request(request: Request, now: datetime) -> AgendaRequest:
         mode=check_mode(params.get("mode")),
         language=check_language_filter(params.get("language")),
         organiser=check_organiser(params.get("organiser")),
+        group=check_group_filter(params.get("group")),
     )
     return AgendaRequest(filters, where, chosen, checked.capped, params)

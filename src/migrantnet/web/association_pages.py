@@ -5,14 +5,20 @@ HTML for browsers, ActivityStreams for servers, at the same URL (by `Accept`).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from migrantnet.content.agenda import AgendaFilter, agenda_page
 from migrantnet.content.associations import get_association
 from migrantnet.content.details import ObjectDetails, load_details, load_kind_rows
 from migrantnet.content.errors import NotFound
+from migrantnet.content.groups import is_group, member_count
 from migrantnet.content.listing import Cursor, public_counts, section
 from migrantnet.content.replies import thread
 from migrantnet.content.struggles import struggle_timeline
@@ -23,10 +29,12 @@ from migrantnet.federation.responses import ActivityJSONResponse
 from migrantnet.federation.serialize.actor import actor_to_ap
 from migrantnet.federation.serialize.objects import object_to_ap
 from migrantnet.models import Actor, ContentObject, Event, Kind, Visibility
-from migrantnet.translations import gettext
+from migrantnet.translations import gettext, interface_language
 from migrantnet.uris import Uris
+from migrantnet.web.agenda_query import reader_zone
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep, UrisDep
 from migrantnet.web.i18n import accepted_languages, wanted_languages
+from migrantnet.web.views.agenda import days_view
 from migrantnet.web.views.items import item_view, section_view
 from migrantnet.web.views.kinds import KIND_VIEWS, kind_order, kind_plural
 from migrantnet.web.views.object_page import object_page_view
@@ -77,11 +85,13 @@ async def association_page(
                 Cursor.after(page[-1]).encode() if len(objects) > PAGE_SIZE else None,
             )
         )
+    group = await _group_view(request, session, actor, wanted) if kind is None else None
     response = templates.TemplateResponse(
         request,
         "association.html",
         {
             "actor": actor_view(actor, settings.domain),
+            "group": group,
             "sections": sections,
             "kind": kind,
             "kind_heading": kind_plural(kind) if kind is not None else None,
@@ -92,6 +102,29 @@ async def association_page(
     )
     response.headers["Vary"] = "Accept, Accept-Language"
     return _robots(response, actor)
+
+
+GROUP_AGENDA_SIZE = 20
+
+
+async def _group_view(
+    request: Request, session: AsyncSession, actor: Actor, wanted: list[str]
+) -> dict[str, Any] | None:
+    """A group's page says it is one, how many members it has, and shows its shared
+    agenda: the events its members posted to it (not those its moderators hid)."""
+    if not is_group(actor):
+        return None
+    zone, _chosen = reader_zone(request)
+    filters = AgendaFilter(group=actor.ap_id)
+    page = await agenda_page(session, filters, datetime.now(UTC), limit=GROUP_AGENDA_SIZE)
+    language = interface_language()
+    return {
+        "members": await member_count(session, actor),
+        "approves": actor.manually_approves_followers,
+        "under_way": days_view(page.under_way, zone, wanted, language),
+        "days": days_view(page.entries, zone, wanted, language),
+        "agenda_url": "/agenda?" + urlencode({"group": actor.ap_id}),
+    }
 
 
 @router.get("/@{slug}/objects/{public_id}")

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from migrantnet.federation.actors import ActorUnavailable, get_or_fetch_actor
 from migrantnet.federation.follows import follow_remote
 from migrantnet.federation.handlers.base import Inbound
+from migrantnet.federation.handlers.groups import handle_group_announce, wrapped_activity
 from migrantnet.federation.handlers.objects import sender_is_followed, store_announced
 from migrantnet.federation.normalize import ids
 from migrantnet.logs import log_event
@@ -50,7 +51,11 @@ async def _store_interaction(inbound: Inbound, kind: str, *, remote_ok: bool = F
 
 
 async def handle_announce(inbound: Inbound) -> InboxState:
-    """A boost of ours is counted; a share by an actor we follow brings the object to us."""
+    """A boost of ours is counted; a share by an actor we follow brings the object to us; a
+    group we follow relays a member's activity (FEP-1b12)."""
+    wrapped = wrapped_activity(inbound.activity.object)
+    if wrapped is not None and inbound.activity.object is not None:
+        return await handle_group_announce(inbound, wrapped, inbound.activity.object)
     object_id = inbound.activity.object_id
     if object_id and not inbound.fed.uris.is_local(object_id):
         if not await sender_is_followed(inbound) or not await store_announced(inbound, object_id):

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
+from migrantnet.content.groups import local_group_by_id
 from migrantnet.content.remote import (
     RemoteObjectData,
     delete_remote_object,
@@ -23,7 +24,9 @@ from migrantnet.federation.actors import (
     store_actor,
 )
 from migrantnet.federation.fetch import FetchError
+from migrantnet.federation.groups import groups_sharing, relay_member_activity
 from migrantnet.federation.handlers.base import Inbound
+from migrantnet.federation.normalize import addresses
 from migrantnet.federation.parse import ACTOR_TYPES, ParsedObject, ParseError, parse_actor
 from migrantnet.federation.parse.content import (
     ParsedContent,
@@ -54,7 +57,29 @@ async def _is_relevant(inbound: Inbound, parsed: ParsedObject) -> bool:
         inbound.session, parsed.in_reply_to, inbound.fed.uris.is_local
     ):
         return True
-    return any(inbound.fed.uris.is_local(item) for item in (*parsed.to, *parsed.cc))
+    return any(
+        inbound.fed.uris.is_local(item) for item in (*parsed.to, *parsed.cc, *parsed.audience)
+    )
+
+
+async def _relay_to_groups(inbound: Inbound, parsed: ParsedObject) -> None:
+    """A member's Create or Update addressed to a group of ours (in the activity's or the
+    object's `to`/`cc`/`audience`): the group announces it to its members."""
+    activity = inbound.activity
+    named = [
+        *activity.to,
+        *activity.cc,
+        *addresses(inbound.payload.get("audience")),
+        *parsed.to,
+        *parsed.cc,
+        *parsed.audience,
+    ]
+    local = [item for item in dict.fromkeys(named) if inbound.fed.uris.is_local(item)]
+    groups = await local_group_by_id(inbound.session, local)
+    if groups:
+        await relay_member_activity(
+            inbound.session, inbound.fed, groups, inbound.sender, inbound.payload, parsed.ap_id
+        )
 
 
 def _embedded(inbound: Inbound) -> dict[str, Any] | None:
@@ -98,7 +123,10 @@ async def handle_create(inbound: Inbound) -> InboxState:
     parsed = await _parse_owned(inbound)
     if parsed is None or not await _is_relevant(inbound, parsed.obj):
         return InboxState.IGNORED
-    return await _store(inbound, parsed)
+    state = await _store(inbound, parsed)
+    if state == InboxState.DONE:
+        await _relay_to_groups(inbound, parsed.obj)
+    return state
 
 
 async def handle_update(inbound: Inbound) -> InboxState:
@@ -121,7 +149,10 @@ async def handle_update(inbound: Inbound) -> InboxState:
     existing = await find_object(inbound.session, parsed.obj.ap_id)
     if existing is None and not await _is_relevant(inbound, parsed.obj):
         return InboxState.IGNORED
-    return await _store(inbound, parsed)
+    state = await _store(inbound, parsed)
+    if state == InboxState.DONE:
+        await _relay_to_groups(inbound, parsed.obj)
+    return state
 
 
 async def handle_delete(inbound: Inbound) -> InboxState:
@@ -148,6 +179,12 @@ async def handle_delete(inbound: Inbound) -> InboxState:
         log_event(logger, "actor_deleted", domain=sender.domain)
         return InboxState.DONE
     deleted = await delete_remote_object(inbound.session, inbound.sender, object_id, now)
+    if deleted:
+        # the groups of ours that shared it tell their members it is gone
+        groups = await groups_sharing(inbound.session, object_id)
+        await relay_member_activity(
+            inbound.session, inbound.fed, groups, inbound.sender, inbound.payload, object_id
+        )
     return InboxState.DONE if deleted else InboxState.IGNORED
 
 
@@ -165,11 +202,12 @@ async def sender_is_followed(inbound: Inbound) -> bool:
     return followed is not None
 
 
-async def store_announced(inbound: Inbound, object_id: str) -> bool:
+async def store_announced(inbound: Inbound, object_id: str, *, refresh: bool = False) -> bool:
     """A followed actor (a node actor relaying its node, a group, a boost) shares an object of
-    someone else: fetch it from its origin and keep it under its author."""
+    someone else: fetch it from its origin and keep it under its author. `refresh`: fetch it
+    again although we have it (a group announced its author's Update)."""
     existing = await find_object(inbound.session, object_id)
-    if existing is not None:
+    if existing is not None and (not refresh or existing.deleted_at is not None):
         return existing.deleted_at is None
     try:
         doc = await inbound.fed.client.get_json(

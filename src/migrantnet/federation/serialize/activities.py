@@ -44,9 +44,16 @@ def undo_activity(ap_id: str, actor_id: str, inner: dict[str, Any]) -> dict[str,
     return {"@context": AS_CONTEXT, "id": ap_id, "type": "Undo", "actor": actor_id, "object": inner}
 
 
+def _with_audience(activity: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
+    """An object posted to a group: its activity names the group too (FEP-1b12)."""
+    if obj.get("audience"):
+        activity["audience"] = obj["audience"]
+    return activity
+
+
 def create_activity(obj: dict[str, Any]) -> dict[str, Any]:
     """Wraps an object; addressing is copied so shared inboxes can route it."""
-    return {
+    activity = {
         "@context": obj.get("@context", OBJECT_CONTEXT),
         "id": f"{obj['id']}/activity",
         "type": "Create",
@@ -56,11 +63,12 @@ def create_activity(obj: dict[str, Any]) -> dict[str, Any]:
         "cc": obj.get("cc", []),
         "object": {key: value for key, value in obj.items() if key != "@context"},
     }
+    return _with_audience(activity, obj)
 
 
 def update_activity(obj: dict[str, Any], actor_id: str, now: datetime) -> dict[str, Any]:
     """Each edit gets its own id, as Mastodon's `#updates/<time>`, so it is not deduplicated."""
-    return {
+    activity = {
         "@context": obj.get("@context", OBJECT_CONTEXT),
         "id": f"{obj['id']}#updates/{int(now.timestamp() * 1000)}",
         "type": "Update",
@@ -70,6 +78,7 @@ def update_activity(obj: dict[str, Any], actor_id: str, now: datetime) -> dict[s
         "cc": obj.get("cc", []),
         "object": {key: value for key, value in obj.items() if key != "@context"},
     }
+    return _with_audience(activity, obj)
 
 
 def delete_activity(

@@ -18,7 +18,7 @@ from migrantnet.content.html import html_to_text
 from migrantnet.content.kinds import kind_spec
 from migrantnet.federation.context import OBJECT_CONTEXT, PUBLIC
 from migrantnet.federation.serialize import kind_fields
-from migrantnet.models import Kind, Media, Visibility
+from migrantnet.models import ContentObject, Kind, Media, Visibility
 from migrantnet.uris import Uris
 
 # Sent as a `Note` when the association chooses so (`federate_as_note`): events stay `Event`s,
@@ -59,6 +59,12 @@ def addressing(visibility: str, followers_url: str | None) -> tuple[list[str], l
     if visibility == Visibility.FOLLOWERS:
         return followers, []
     return [], []
+
+
+def group_of(obj: ContentObject) -> str | None:
+    """The group one of our objects was posted to (its `audience`), if any."""
+    value = (obj.extra or {}).get("audience") if obj.local else None
+    return value if isinstance(value, str) else None
 
 
 def language_fields(
@@ -102,6 +108,12 @@ def object_to_ap(details: ObjectDetails, uris: Uris) -> dict[str, Any]:
     }
     if obj.updated_at:
         doc["updated"] = iso(obj.updated_at)
+    group = group_of(obj)
+    if group is not None:
+        # posted to a group (FEP-1b12): the group relays it to its members
+        doc["audience"] = group
+        if group not in to and group not in doc["cc"]:
+            doc["cc"] = [*doc["cc"], group]
     if obj.in_reply_to:
         doc["inReplyTo"] = obj.in_reply_to
     if obj.struggle_ap_id:

@@ -62,6 +62,7 @@ def agenda_event(entry: AgendaEntry) -> AgendaEvent:
             handle=f"{author.username}@{author.domain}" if author.username else None,
             server=urlsplit(obj.ap_id).hostname or author.domain,
             local=obj.local,
+            via_group=entry.via.ap_id if entry.via is not None else None,
         ),
     )
 
@@ -81,6 +82,7 @@ async def agenda(
     mode: Annotated[str | None, Query(description="online or in_person.")] = None,
     language: Annotated[str | None, Query(description="fr also matches fr-CA.")] = None,
     organiser: Annotated[str | None, Query(description="An organiser's id.")] = None,
+    group: Annotated[str | None, Query(description="A group's id: the events it shared.")] = None,
     tz: Annotated[str | None, Query(description="Zone the days are read in; UTC.")] = None,
     after: Annotated[str | None, Query(description="`next` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 30,

@@ -101,6 +101,7 @@ class KindApi(Generic[Body, Data]):
             actor,
             data,
             followers_confirmed=followers_confirmed,
+            group_ap_id=getattr(body, "group", None),
         )
 
     async def edit(

@@ -31,6 +31,14 @@ StruggleLink = Annotated[
     str | None,
     Field(description="The id (URL) of a struggle this belongs to, ours or a followed one's."),
 ]
+GroupLink = Annotated[
+    str | None,
+    Field(
+        max_length=2048,
+        description="The id (URL) of a group the association is a member of: the object is "
+        "posted to it (its `audience`), and the group shares it with all its members.",
+    ),
+]
 MediaIds = Annotated[
     list[str],
     Field(
@@ -71,6 +79,7 @@ class NoteIn(Strict):
     media_ids: MediaIds = Field(default_factory=list)
     visibility: VisibilityField = None
     struggle_id: StruggleLink = None
+    group: GroupLink = None
 
 
 class DeclarationIn(Strict):
@@ -145,6 +154,7 @@ class EventIn(Strict):
     struggle_id: StruggleLink = None
     media_ids: MediaIds = Field(default_factory=list)
     visibility: VisibilityField = None
+    group: GroupLink = None
 
 
 class LinkIn(Strict):
@@ -333,6 +343,7 @@ class AgendaOrigin(BaseModel):
     handle: str | None = Field(description="user@host, when the actor has one.")
     server: str = Field(description="Host the event comes from.")
     local: bool = Field(description="Published on this node.")
+    via_group: str | None = Field(None, description="Id of the group that shared it, if any.")
 
 
 class AgendaEvent(BaseModel):

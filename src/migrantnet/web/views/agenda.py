@@ -44,6 +44,7 @@ class AgendaEventView:
     online: bool
     clock: str  # the start's time of day in the reader's zone ("18:30"), for the month grid
     author: ActorLink
+    via: ActorLink | None  # the group that shared it with us
     origin: str  # the server it comes from ("" for this node)
     local: bool
     calendar_url: str  # the event as iCalendar
@@ -137,6 +138,7 @@ def event_view(
         online=event.online_url is not None,
         clock=datetime_text(entry.starts_at, "HH:mm", reader_zone, language),
         author=actor_link(entry.author),
+        via=actor_link(entry.via) if entry.via is not None else None,
         origin="" if entry.local else host,
         local=entry.local,
         calendar_url=f"/agenda/event.ics?{urlencode({'id': obj.ap_id})}",

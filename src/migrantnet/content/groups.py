@@ -1,0 +1,171 @@
+"""Groups (assemblies, coordinations): local `Group` actors that associations join (FEP-1b12).
+
+A group is an actor like an association (same table, keys, inbox, followers), of type
+`Group`. Its members are its accepted followers, from this node or any other; joining is a
+Follow, held for approval when the group approves its members by hand (the followers'
+approval of associations). Its admins and moderators are people of this node with the role
+owner or moderator on it. What a member addresses to the group, the group announces to all
+its members (`federation/groups.py`); each announced object is a `GroupItem`, which its
+moderators may hide.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.content.associations import create_association
+from migrantnet.content.errors import Forbidden, InvalidInput, NotFound
+from migrantnet.content.moderation import Moderator, record_action
+from migrantnet.content.users import grant_role
+from migrantnet.models import (
+    Actor,
+    ActorType,
+    Follow,
+    FollowState,
+    GroupItem,
+    Membership,
+    Role,
+    User,
+)
+from migrantnet.uris import Uris
+
+GROUP_MODERATION_ROLES = (Role.OWNER, Role.MODERATOR)
+
+
+async def create_group(
+    session: AsyncSession,
+    uris: Uris,
+    *,
+    slug: str,
+    name: str,
+    admin: User,
+    summary: str | None = None,
+    approve_members: bool = False,
+) -> Actor:
+    """A local `Group` actor with its key pair, and its first admin (flushed, not committed)."""
+    group = await create_association(
+        session,
+        uris,
+        slug=slug,
+        name=name,
+        summary=summary,
+        manually_approves_followers=approve_members,
+        kind=ActorType.GROUP,
+    )
+    await grant_role(session, admin, group, Role.OWNER)
+    return group
+
+
+def is_group(actor: Actor) -> bool:
+    return actor.type == ActorType.GROUP
+
+
+async def get_group(session: AsyncSession, slug: str) -> Actor:
+    group = await session.scalar(
+        select(Actor).where(
+            Actor.slug == slug,
+            Actor.local.is_(True),
+            Actor.type == ActorType.GROUP,
+            Actor.deleted_at.is_(None),
+        )
+    )
+    if group is None:
+        raise NotFound(f"no group named {slug!r}")
+    return group
+
+
+async def local_group_by_id(session: AsyncSession, ap_ids: list[str]) -> list[Actor]:
+    """The groups of ours among these ids (the recipients of an activity)."""
+    if not ap_ids:
+        return []
+    rows = await session.scalars(
+        select(Actor).where(
+            Actor.ap_id.in_(ap_ids[:200]),
+            Actor.local.is_(True),
+            Actor.type == ActorType.GROUP,
+            Actor.deleted_at.is_(None),
+        )
+    )
+    return list(rows)
+
+
+def _accepted_member(group: Actor) -> ColumnElement[bool]:
+    return (Follow.followed_id == group.id) & (Follow.state == FollowState.ACCEPTED)
+
+
+async def member_count(session: AsyncSession, group: Actor) -> int:
+    return int(
+        await session.scalar(select(func.count(Follow.id)).where(_accepted_member(group))) or 0
+    )
+
+
+async def list_members(session: AsyncSession, group: Actor, limit: int = 1000) -> list[Actor]:
+    rows = await session.scalars(
+        select(Actor)
+        .join(Follow, Follow.follower_id == Actor.id)
+        .where(_accepted_member(group))
+        .order_by(Follow.created_at, Follow.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def is_member(session: AsyncSession, group: Actor, actor: Actor) -> bool:
+    found = await session.scalar(
+        select(Follow.id).where(
+            Follow.follower_id == actor.id,
+            Follow.followed_id == group.id,
+            Follow.state == FollowState.ACCEPTED,
+        )
+    )
+    return found is not None
+
+
+async def group_to_address(session: AsyncSession, actor: Actor, group_ap_id: str) -> Actor:
+    """The group an association of ours posts to: a `Group` it is an accepted member of."""
+    group = await session.scalar(
+        select(Actor).where(Actor.ap_id == group_ap_id, Actor.deleted_at.is_(None))
+    )
+    if group is None or not is_group(group):
+        raise InvalidInput("group", "give the address (id) of a group this association joined")
+    if not await is_member(session, group, actor):
+        raise InvalidInput("group", f"{actor.slug} is not a member of this group (yet)")
+    return group
+
+
+async def group_moderator(session: AsyncSession, user: User | None, group: Actor) -> Moderator:
+    """Who may remove members and hide items: node admins, the command line (`user` None),
+    and people with the role owner or moderator on the group."""
+    if user is None or user.is_admin:
+        return Moderator(user)
+    role = await session.scalar(
+        select(Membership.role).where(
+            Membership.user_id == user.id, Membership.actor_id == group.id
+        )
+    )
+    if role not in {str(r) for r in GROUP_MODERATION_ROLES}:
+        raise Forbidden("moderating a group needs the role admin or moderator on it")
+    return Moderator(user)
+
+
+async def group_item(session: AsyncSession, group: Actor, object_ap_id: str) -> GroupItem | None:
+    return await session.scalar(
+        select(GroupItem).where(
+            GroupItem.group_id == group.id, GroupItem.object_ap_id == object_ap_id
+        )
+    )
+
+
+async def hide_item(
+    session: AsyncSession, moderator: Moderator, group: Actor, object_ap_id: str
+) -> GroupItem:
+    """Hide an item the group shared: off its page and agenda, never announced again."""
+    item = await group_item(session, group, object_ap_id)
+    if item is None:
+        raise NotFound(f"{group.slug} has not shared {object_ap_id}")
+    if not item.hidden:
+        item.hidden = True
+        record_action(session, moderator, "group_hide_item", object_ap_id, group.ap_id)
+        await session.flush()
+    return item
