@@ -167,6 +167,10 @@ def test_seed_demo_needs_an_initialised_node(tmp_path: Path, database_url: str) 
         ["fetch"],
         ["restore"],
         ["doctor"],
+        ["groups", "create"],
+        ["groups", "members"],
+        ["groups", "remove-member"],
+        ["groups", "hide"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:

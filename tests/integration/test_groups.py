@@ -6,12 +6,13 @@ of ours, whose Announces bring events into our agenda "via" it."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cli_node import INIT, run
 from federation_peer import PUBLIC, RemoteActor, count, deliver, one, rows
-from sqlalchemy import select
 
 from migrantnet.content.errors import Forbidden
 from migrantnet.content.groups import create_group, group_moderator
@@ -106,7 +107,12 @@ async def agenda_titles(client: httpx.AsyncClient, **params: str) -> dict[str, s
 
 
 async def test_a_group_is_served_as_a_group_actor_with_webfinger_and_a_page(
-    app_client: httpx.AsyncClient, db: Database, uris: Uris, association: Actor
+    app_client: httpx.AsyncClient,
+    db: Database,
+    fed: Federation,
+    uris: Uris,
+    association: Actor,
+    make_remote_actor: Any,
 ) -> None:
     group = await make_group(db, uris)
 
@@ -131,6 +137,26 @@ async def test_a_group_is_served_as_a_group_actor_with_webfinger_and_a_page(
         stranger = await create_user(session, email="x@node-a.test", password="a long password 1")
         with pytest.raises(Forbidden):
             await group_moderator(session, stranger, group)
+        # a group that approves its members holds a Follow until a moderator decides
+        local = await session.get(Actor, group.id)
+        assert local is not None
+        local.manually_approves_followers = True
+        await session.commit()
+    bob = make_remote_actor("bob")
+    await joins(db, app_client, bob, group)
+    assert (await one(db, Follow)).state == FollowState.PENDING
+    await posts(db, app_client, bob, event_doc(bob, "Too early", group.ap_id), "Create")
+    assert await announces(db, group) == []
+    page = await app_client.get(f"/@{GROUP}", headers={"Accept": "text/html"})
+    assert "Moderators approve new members" in page.text
+    async with db.session() as session:
+        local = await session.get(Actor, group.id)
+        assert local is not None
+        await decide_follow_request(session, fed, local, bob.actor_id, accept=True)
+        await session.commit()
+    assert (await one(db, Follow)).state == FollowState.ACCEPTED
+    [accept] = await rows(db, OutboxActivity, OutboxActivity.type == "Accept")
+    assert accept.payload["object"]["actor"] == bob.actor_id
 
 
 async def test_members_posts_are_announced_to_every_member_and_non_members_are_not(
@@ -189,31 +215,6 @@ async def test_members_posts_are_announced_to_every_member_and_non_members_are_n
     assert len(await announces(db, group)) == 2
     async with db.session() as session:
         assert await follower_inboxes(session, group) == [carol.server.url("/inbox")]
-
-
-async def test_a_group_that_approves_members_holds_the_follow_until_a_moderator_decides(
-    app_client: httpx.AsyncClient,
-    db: Database,
-    fed: Federation,
-    uris: Uris,
-    association: Actor,
-    make_remote_actor: Any,
-) -> None:
-    group = await make_group(db, uris, approve=True)
-    bob = make_remote_actor("bob")
-    await joins(db, app_client, bob, group)
-    assert (await one(db, Follow)).state == FollowState.PENDING
-    await posts(db, app_client, bob, event_doc(bob, "Too early", group.ap_id), "Create")
-    assert await announces(db, group) == []
-
-    async with db.session() as session:
-        local = await session.get(Actor, group.id)
-        assert local is not None
-        await decide_follow_request(session, fed, local, bob.actor_id, accept=True)
-        await session.commit()
-    assert (await one(db, Follow)).state == FollowState.ACCEPTED
-    [accept] = await rows(db, OutboxActivity, OutboxActivity.type == "Accept")
-    assert accept.payload["object"]["actor"] == bob.actor_id
 
 
 async def test_moderators_remove_a_member_and_hide_an_item(
@@ -334,12 +335,6 @@ async def test_a_remote_group_we_follow_brings_its_members_events_into_our_agend
     group = make_remote_actor("assembly", own_server=True)
     group.actor_type = "Group"
     author = make_remote_actor("dana", own_server=True)
-    async with db.session() as session:
-        local = await session.get(Actor, association.id)
-        assert local is not None
-        follow = await follow_remote(session, fed, local, group.actor_id)
-        advance(follow, FollowState.ACCEPTED)
-        await session.commit()
     event = event_doc(author, "Marcha regional", group.actor_id)
     author.server.serve(event["id"], event)
     create = {"id": author.new_id(), "type": "Create", "actor": author.actor_id, "object": event}
@@ -352,6 +347,16 @@ async def test_a_remote_group_we_follow_brings_its_members_events_into_our_agend
         "audience": group.actor_id,
         "object": create,
     }
+    # from a group none of ours follows: nothing is fetched or kept
+    unsolicited = await deliver(db, app_client, group, {**announce, "id": group.new_id()}, "/inbox")
+    assert unsolicited.state == InboxState.IGNORED
+    assert author.server.gets(event["id"]) == 0
+    async with db.session() as session:
+        local = await session.get(Actor, association.id)
+        assert local is not None
+        follow = await follow_remote(session, fed, local, group.actor_id)
+        advance(follow, FollowState.ACCEPTED)
+        await session.commit()
     row = await deliver(db, app_client, group, announce, "/inbox")
     assert row.state == InboxState.DONE
     assert author.server.gets(event["id"]) == 1  # taken from its origin, not from the group
@@ -393,16 +398,29 @@ async def test_a_remote_group_we_follow_brings_its_members_events_into_our_agend
     json.dumps(announce)  # the payloads stay plain JSON
 
 
-async def test_a_group_not_followed_relays_nothing(
-    app_client: httpx.AsyncClient, db: Database, association: Actor, make_remote_actor: Any
+def test_the_command_line_creates_a_group_joined_and_left_by_a_local_association(
+    tmp_path: Path, database_url: str
 ) -> None:
-    group = make_remote_actor("assembly")
-    group.actor_type = "Group"
-    author = make_remote_actor("dana")
-    event = event_doc(author, "Unsolicited", group.actor_id)
-    author.server.serve(event["id"], event)
-    create = {"id": author.new_id(), "type": "Create", "actor": author.actor_id, "object": event}
-    row = await deliver(db, app_client, group, group.activity("Announce", create), "/inbox")
-    assert row.state == InboxState.IGNORED
-    async with db.session() as session:
-        assert await session.scalar(select(ContentObject.id)) is None
+    assert run(tmp_path, database_url, *INIT).exit_code == 0
+    created = run(
+        tmp_path,
+        database_url,
+        "groups",
+        "create",
+        GROUP,
+        "--name",
+        "Coordinación",
+        "--admin-email",
+        "admin@node.example",
+    )
+    assert created.exit_code == 0, created.output
+    assert f"@{GROUP}@node.example" in created.output
+    joined = run(tmp_path, database_url, "follow", "tunis_migrants", f"@{GROUP}@node.example")
+    assert joined.exit_code == 0, joined.output
+    assert "accepted" in joined.output
+    members = run(tmp_path, database_url, "groups", "members", GROUP)
+    assert "@tunis_migrants@node.example" in members.output
+    removed = run(
+        tmp_path, database_url, "groups", "remove-member", GROUP, "@tunis_migrants@node.example"
+    )
+    assert removed.exit_code == 0, removed.output
