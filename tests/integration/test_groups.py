@@ -6,13 +6,25 @@ of ours, whose Announces bring events into our agenda "via" it."""
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from cli_node import INIT, run
-from federation_peer import PUBLIC, RemoteActor, count, deliver, one, rows
+from federation_peer import (
+    PUBLIC,
+    PeerServer,
+    RemoteActor,
+    count,
+    deliver,
+    one,
+    pooled_key_pair,
+    rows,
+)
 
 from migrantnet.content.errors import Forbidden
 from migrantnet.content.groups import create_group, group_moderator
@@ -37,6 +49,10 @@ from migrantnet.models import (
 from migrantnet.models.lifecycle import advance
 from migrantnet.uris import Uris
 
+CORPUS = Path(
+    os.environ.get("MIGRANTNET_FEDI_CORPUS")
+    or Path(__file__).resolve().parents[3] / "shared" / "fedi-corpus"
+)
 GROUP = "coordination"
 RANGE = {"from": "2030-05-01", "to": "2030-07-31"}
 
@@ -395,7 +411,6 @@ async def test_a_remote_group_we_follow_brings_its_members_events_into_our_agend
     author.server.serve(event["id"], lambda: None)
     await deliver(db, app_client, group, {**wrapped, "id": group.new_id()}, "/inbox")
     assert (await one(db, ContentObject, ContentObject.ap_id == event["id"])).deleted_at is not None
-    json.dumps(announce)  # the payloads stay plain JSON
 
 
 def test_the_command_line_creates_a_group_joined_and_left_by_a_local_association(
@@ -424,3 +439,86 @@ def test_the_command_line_creates_a_group_joined_and_left_by_a_local_association
         tmp_path, database_url, "groups", "remove-member", GROUP, "@tunis_migrants@node.example"
     )
     assert removed.exit_code == 0, removed.output
+
+
+@dataclass
+class CorpusGroup(RemoteActor):
+    """A corpus group document served by a peer at its own path (its host rewritten to the
+    peer's), with a key of ours in place of its own so it can sign what it sends."""
+
+    doc: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.doc["id"]).path
+
+    @property
+    def key_id(self) -> str:
+        return str(self.doc["publicKey"]["id"])
+
+    def document(self) -> dict[str, Any]:
+        return self.doc
+
+
+def corpus_doc(name: str, server: PeerServer) -> dict[str, Any]:
+    path = CORPUS / name
+    if not path.is_file():
+        pytest.skip(f"fedi-corpus not found at {CORPUS}; set MIGRANTNET_FEDI_CORPUS")
+    text = path.read_text(encoding="utf-8")
+    origin = urlsplit(json.loads(text)["id"]).netloc
+    for scheme in ("https", "http"):
+        text = text.replace(f"{scheme}://{origin}", server.base_url)
+    return dict(json.loads(text))
+
+
+@pytest.mark.parametrize("name", ["lemmy/group-community.json", "mobilizon/group.json"])
+async def test_an_association_follows_a_corpus_group_and_reads_what_it_relays(
+    app_client: httpx.AsyncClient,
+    db: Database,
+    fed: Federation,
+    association: Actor,
+    make_peer_server: Any,
+    name: str,
+) -> None:
+    """A Lemmy community or a Mobilizon group, as their servers send them: followed, its
+    Accept (Lemmy's shape) taken, and its Announce{Create{Page}} (Lemmy's) read."""
+    server = make_peer_server()
+    private_pem, public_pem = pooled_key_pair(0)
+    doc = corpus_doc(name, server)
+    doc["publicKey"]["publicKeyPem"] = public_pem
+    group = CorpusGroup(server, "group", private_pem, public_pem, doc=doc)
+    async with db.session() as session:
+        local = await session.get(Actor, association.id)
+        assert local is not None
+        follow = await follow_remote(session, fed, local, group.actor_id)
+        await session.commit()
+    stored = await one(db, Actor, Actor.ap_id == group.actor_id)
+    assert stored.type == "Group"
+    [sent] = await rows(db, Delivery)
+    assert sent.inbox_url == group.doc["inbox"]  # a Follow goes to its own inbox
+
+    accept = corpus_doc("lemmy/accept-follow.json", server)
+    accept.update(id=group.new_id(), actor=group.actor_id)
+    accept["object"].update(id=follow.ap_id, actor=association.ap_id, object=group.actor_id)
+    await deliver(db, app_client, group, accept)
+    assert (await one(db, Follow)).state == FollowState.ACCEPTED
+
+    author_key = pooled_key_pair(1)
+    author = RemoteActor(server, "lemmy_beta", *author_key)
+    announce = corpus_doc("lemmy/announce-create-page.json", server)
+    create = announce["object"]
+    page = create["object"]
+    page.update(
+        id=server.url("/post/7"),
+        attributedTo=author.actor_id,
+        to=[group.actor_id, PUBLIC],
+        audience=group.actor_id,
+    )
+    server.serve(page["id"], page)
+    create.update(actor=author.actor_id, id=author.new_id())
+    announce.update(id=group.new_id(), actor=group.actor_id)
+    assert (await deliver(db, app_client, group, announce, "/inbox")).state == InboxState.DONE
+    kept = await one(db, ContentObject, ContentObject.ap_id == page["id"])
+    assert "post 4" in kept.name_map.values()
+    shared = await one(db, Interaction, Interaction.object_ap_id == page["id"])
+    assert shared.actor_id == stored.id
