@@ -39,6 +39,7 @@ from migrantnet.web import (
     calendar_pages,
     cosign_pages,
     feed_pages,
+    group_pages,
     media,
     moderation_pages,
     network_pages,
@@ -167,6 +168,7 @@ def node_routes() -> list[BaseRoute]:
         router.include_router(admin_pages.router)
         router.include_router(authoring.router)
         router.include_router(network_pages.router)
+        router.include_router(group_pages.router)
         router.include_router(settings_pages.router)
         router.include_router(cosign_pages.router)
         built = _BUILT_ROUTES[key] = (list(KIND_API.values()), list(router.routes))

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from browser_forms import HTML, submit
 from cli_node import INIT, run
 from federation_peer import (
     PUBLIC,
@@ -33,7 +34,6 @@ from migrantnet.content.users import create_user, get_user_by_email
 from migrantnet.db import Database
 from migrantnet.federation.delivery import follower_inboxes
 from migrantnet.federation.follows import decide_follow_request, follow_remote
-from migrantnet.federation.groups import hide_group_item, remove_member
 from migrantnet.federation.service import Federation
 from migrantnet.models import (
     Actor,
@@ -44,6 +44,7 @@ from migrantnet.models import (
     GroupItem,
     InboxState,
     Interaction,
+    ModerationAction,
     OutboxActivity,
 )
 from migrantnet.models.lifecycle import advance
@@ -233,14 +234,14 @@ async def test_members_posts_are_announced_to_every_member_and_non_members_are_n
         assert await follower_inboxes(session, group) == [carol.server.url("/inbox")]
 
 
-async def test_moderators_remove_a_member_and_hide_an_item(
-    app_client: httpx.AsyncClient,
+async def test_moderators_remove_a_member_and_hide_an_item_from_the_groups_page(
+    admin: httpx.AsyncClient,
     db: Database,
-    fed: Federation,
     uris: Uris,
     association: Actor,
     make_remote_actor: Any,
 ) -> None:
+    app_client = admin  # signed in as the group's admin; signed deliveries need no session
     group = await make_group(db, uris)
     bob = make_remote_actor("bob", own_server=True)
     carol = make_remote_actor("carol", own_server=True)
@@ -250,12 +251,20 @@ async def test_moderators_remove_a_member_and_hide_an_item(
     await posts(db, app_client, carol, event, "Create")
     assert "Spam event" in await agenda_titles(app_client, group=group.ap_id)
 
-    async with db.session() as session:
-        local = await session.get(Actor, group.id)
-        assert local is not None
-        await hide_group_item(session, fed, local, None, event["id"])
-        await remove_member(session, fed, local, None, carol.actor_id)
-        await session.commit()
+    page = f"/admin/{GROUP}/group"
+    listed = await admin.get(page, headers=HTML)
+    assert "Spam event" in listed.text and "@carol@" in listed.text
+    hidden = await submit(admin, page, f"{page}/hide", {"object": event["id"]})
+    assert hidden.status_code == 303
+    removed = await submit(admin, page, f"{page}/remove", {"actor": carol.actor_id})
+    assert removed.status_code == 303
+    after = await admin.get(f"{page}?done=removed", headers=HTML)
+    assert "Hidden" in after.text and "@carol@" not in after.text.split('id="items"')[0]
+    trail = await rows(db, ModerationAction)
+    assert {(a.action, a.by) for a in trail} == {
+        ("group_hide_item", "admin@node-a.test"),
+        ("group_remove_member", "admin@node-a.test"),
+    }
 
     # hidden: off the group's agenda and page, the members told by Undo{Announce}
     assert (await one(db, GroupItem)).hidden

@@ -26,7 +26,7 @@ from migrantnet.content.errors import InvalidInput
 from migrantnet.content.mail import MailFailed, mail_configured, send_mail
 from migrantnet.content.moderation import can_moderate
 from migrantnet.logs import log_event
-from migrantnet.models import Actor, Membership, Role, User
+from migrantnet.models import Actor, ActorType, Membership, Role, User
 from migrantnet.web.api.kinds import KIND_API
 from migrantnet.web.auth import READ_ROLES, require_role
 from migrantnet.web.deps import SessionDep, SettingsDep
@@ -100,6 +100,7 @@ async def association_dashboard(
             "kinds": [(kind, kind.capitalize()) for kind in KIND_API],
             "network": True,
             "cosign": True,
+            "is_group": actor.type == ActorType.GROUP and role in ("admin", "moderator"),
         },
     )
 

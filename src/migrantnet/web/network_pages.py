@@ -23,7 +23,7 @@ from migrantnet.federation.follows import (
     unfollow_remote,
 )
 from migrantnet.federation.service import Federation
-from migrantnet.models import Actor, Follow, FollowState, Role
+from migrantnet.models import Actor, ActorType, Follow, FollowState, Role
 from migrantnet.translations import N_, gettext
 from migrantnet.web.auth import require_role
 from migrantnet.web.deps import SessionDep
@@ -133,7 +133,7 @@ async def lookup(
             status_code=422,
         )
     await session.commit()
-    if target.local:
+    if target.local and (target.type != ActorType.GROUP or target.id == actor.id):
         errors = {"handle": gettext("This account is on this node: no need to follow it.")}
         return await _page(
             request, visitor, session, actor, errors=errors, values={"handle": handle}

@@ -1,0 +1,143 @@
+"""A group's moderation, for its admins and moderators: members (remove one), membership
+requests (approve, reject), and what the group shared (hide an item).
+
+Every action goes through `federation/groups.py` (a Reject to the removed member, an
+Undo{Announce} of a hidden item) and is written to the moderation trail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from migrantnet.content.associations import get_association
+from migrantnet.content.errors import NotFound
+from migrantnet.content.groups import group_moderator, is_group, list_members
+from migrantnet.content.html import html_to_text
+from migrantnet.federation.follows import decide_follow_request, pending_followers
+from migrantnet.federation.groups import hide_group_item, remove_member
+from migrantnet.federation.service import Federation
+from migrantnet.models import Actor, ContentObject, GroupItem
+from migrantnet.translations import N_
+from migrantnet.web.deps import SessionDep
+from migrantnet.web.forms import read_form, text_field
+from migrantnet.web.hrefs import safe_href
+from migrantnet.web.rendering import render, see_other
+from migrantnet.web.sessions import SignedInDep, Visitor
+
+router = APIRouter(include_in_schema=False)
+ITEMS_SHOWN = 50
+DONE = {
+    "removed": N_("Member removed: the group no longer shares with it."),
+    "hidden": N_("Item hidden from the group."),
+    "approved": N_("Membership approved."),
+    "rejected": N_("Membership request rejected."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    ap_id: str
+    url: str
+    title: str
+    member: Actor | None
+    hidden: bool
+
+
+def _federation(request: Request) -> Federation:
+    fed: Federation = request.app.state.federation
+    return fed
+
+
+async def _group_for(session: AsyncSession, visitor: Visitor, slug: str) -> Actor:
+    """The group, if the visitor moderates it (admin or moderator on it, or a node admin)."""
+    group = await get_association(session, slug)
+    if not is_group(group):
+        raise NotFound(f"{slug!r} is not a group")
+    assert visitor.user is not None
+    await group_moderator(session, visitor.user, group)
+    return group
+
+
+async def _items(session: AsyncSession, group: Actor) -> list[ItemView]:
+    member = aliased(Actor)
+    rows = await session.execute(
+        select(GroupItem, ContentObject, member)
+        .outerjoin(ContentObject, ContentObject.ap_id == GroupItem.object_ap_id)
+        .outerjoin(member, member.id == GroupItem.member_id)
+        .where(GroupItem.group_id == group.id)
+        .order_by(GroupItem.id.desc())
+        .limit(ITEMS_SHOWN)
+    )
+    views = []
+    for item, obj, who in rows:
+        texts = [
+            *(obj.name_map.values() if obj else ()),
+            *(obj.content_map.values() if obj else ()),
+        ]
+        title = html_to_text(texts[0])[:120] if texts else item.object_ap_id
+        url = safe_href(obj.url or obj.ap_id) if obj is not None else safe_href(item.object_ap_id)
+        views.append(ItemView(item.object_ap_id, url, title, who, item.hidden))
+    return views
+
+
+@router.get("/admin/{slug}/group")
+async def group_page(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep, done: str | None = None
+) -> Response:
+    group = await _group_for(session, visitor, slug)
+    return render(
+        request,
+        visitor,
+        "admin/group.html",
+        {
+            "association": group,
+            "members": await list_members(session, group),
+            "requests": await pending_followers(session, group),
+            "items": await _items(session, group),
+            "done": DONE.get(done or ""),
+        },
+    )
+
+
+@router.post("/admin/{slug}/group/remove")
+async def remove(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+) -> Response:
+    form = await read_form(request, visitor)
+    group = await _group_for(session, visitor, slug)
+    fed = _federation(request)
+    await remove_member(session, fed, group, visitor.user, text_field(form, "actor"))
+    await session.commit()
+    fed.wakeup.set()
+    return see_other(f"/admin/{slug}/group?done=removed")
+
+
+@router.post("/admin/{slug}/group/hide")
+async def hide(slug: str, request: Request, visitor: SignedInDep, session: SessionDep) -> Response:
+    form = await read_form(request, visitor)
+    group = await _group_for(session, visitor, slug)
+    fed = _federation(request)
+    await hide_group_item(session, fed, group, visitor.user, text_field(form, "object"))
+    await session.commit()
+    fed.wakeup.set()
+    return see_other(f"/admin/{slug}/group?done=hidden")
+
+
+@router.post("/admin/{slug}/group/requests")
+async def decide(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+) -> Response:
+    form = await read_form(request, visitor)
+    group = await _group_for(session, visitor, slug)
+    fed = _federation(request)
+    accept = text_field(form, "decision") == "approve"
+    await decide_follow_request(session, fed, group, text_field(form, "actor"), accept=accept)
+    await session.commit()
+    fed.wakeup.set()
+    return see_other(f"/admin/{slug}/group?done={'approved' if accept else 'rejected'}")
