@@ -289,6 +289,12 @@ async def test_moderators_remove_a_member_and_hide_an_item_from_the_groups_page(
     await posts(db, app_client, carol, event, "Update")
     await posts(db, app_client, carol, event_doc(carol, "More", group.ap_id), "Create")
     assert len(await announces(db, group)) == 1
+    # asking again, she waits for the moderators, although the group lets anyone in
+    await joins(db, app_client, carol, group)
+    assert {f.state for f in await rows(db, Follow, Follow.followed_id == group.id)} == {
+        FollowState.ACCEPTED,
+        FollowState.PENDING,
+    }
 
 
 async def test_a_local_association_joins_a_local_group_and_posts_an_event_to_it(
@@ -448,6 +454,8 @@ def test_the_command_line_creates_a_group_joined_and_left_by_a_local_association
         tmp_path, database_url, "groups", "remove-member", GROUP, "@tunis_migrants@node.example"
     )
     assert removed.exit_code == 0, removed.output
+    again = run(tmp_path, database_url, "follow", "tunis_migrants", f"@{GROUP}@node.example")
+    assert "pending" in again.output  # a removed member waits for the moderators
 
 
 @dataclass

@@ -94,12 +94,14 @@ async def join_local_group(
     session: AsyncSession, fed: Federation, follower: Actor, group: Actor
 ) -> Follow:
     """An association of this node joins a group of this node: the same Follow row a remote
-    member would make, accepted at once unless the group approves its members."""
+    member would make, accepted at once unless the group approves its members (or removed
+    this one: then its moderators decide)."""
     follow = await session.scalar(
         select(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == group.id)
     )
     if follow is not None and follow.state in (FollowState.PENDING, FollowState.ACCEPTED):
         return follow
+    removed = follow is not None and follow.state == FollowState.REJECTED
     if follow is None:
         follow = Follow(follower_id=follower.id, followed_id=group.id, ap_id=fed.uris.activity())
         session.add(follow)
@@ -107,7 +109,7 @@ async def join_local_group(
         set_state(follow, FollowState.PENDING)
         follow.ap_id = fed.uris.activity()
     await session.flush()
-    if not group.manually_approves_followers:
+    if not (group.manually_approves_followers or removed):
         await accept_follow(session, fed, follow)
     log_event(logger, "group_joined_locally", group=group.slug)
     return follow

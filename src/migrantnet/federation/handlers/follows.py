@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from migrantnet.federation.follows import accept_follow, set_state
 from migrantnet.federation.handlers.base import Inbound
-from migrantnet.models import Actor, Follow, FollowState, InboxState
+from migrantnet.models import Actor, ActorType, Follow, FollowState, InboxState
 
 
 async def handle_follow(inbound: Inbound) -> InboxState:
@@ -19,6 +19,7 @@ async def handle_follow(inbound: Inbound) -> InboxState:
             Follow.follower_id == inbound.sender.id, Follow.followed_id == target.id
         )
     )
+    removed = False
     if follow is None:
         follow = Follow(
             follower_id=inbound.sender.id, followed_id=target.id, ap_id=inbound.activity.ap_id
@@ -28,10 +29,12 @@ async def handle_follow(inbound: Inbound) -> InboxState:
         # A repeated Follow (say after the follower lost its state): keep the newest id, since
         # the follower matches our Accept against it.
         follow.ap_id = inbound.activity.ap_id
+        # a member a group's moderators removed asks again: they decide, not the open door
+        removed = follow.state == FollowState.REJECTED and target.type == ActorType.GROUP
         if follow.state in (FollowState.REJECTED, FollowState.UNDONE):
             set_state(follow, FollowState.PENDING)
     await session.flush()
-    if follow.state == FollowState.ACCEPTED or not target.manually_approves_followers:
+    if follow.state == FollowState.ACCEPTED or not (target.manually_approves_followers or removed):
         # Also when already accepted: answer again, as Mastodon fast-forwards a repeat Follow.
         await accept_follow(session, inbound.fed, follow)
     return InboxState.DONE
