@@ -22,6 +22,7 @@ from migrantnet.federation import cosign_routes, discovery, replies_routes
 from migrantnet.federation import routes as federation_routes
 from migrantnet.federation.actors import ActorUnavailable
 from migrantnet.federation.errors import FEDERATION_ERRORS
+from migrantnet.federation.fast_path import ActivityFastPath
 from migrantnet.federation.fetch_gate import FetchGate
 from migrantnet.federation.publisher import ActivityPubFederator
 from migrantnet.federation.service import Federation
@@ -111,6 +112,8 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.state.secret = settings.session_key or _ephemeral_key()
     install_error_handlers(app, extra=[*FEDERATION_ERRORS, (ActorUnavailable, 502)])
     # Outermost last: the origin is pinned before anything reads it, bodies capped before read.
+    # Innermost: cached documents answered before routing, after every check and header.
+    app.add_middleware(ActivityFastPath, authorized_fetch=settings.authorized_fetch)
     app.add_middleware(FetchGate, authorized_fetch=settings.authorized_fetch)
     app.add_middleware(
         BodyLimit,

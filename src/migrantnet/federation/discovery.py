@@ -78,27 +78,33 @@ async def _webfinger(fed: Federation, resource: str) -> Response:
 
 @router.get("/.well-known/host-meta")
 async def host_meta(fed: FederationDep) -> Response:
-    template = fed.uris.absolute("/.well-known/webfinger?resource={uri}")
-    xrd = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n'
-        f'  <Link rel="lrdd" type="application/jrd+json" template="{template}"/>\n'
-        "</XRD>\n"
-    )
-    return Response(xrd, media_type="application/xrd+xml")
+    async def build() -> Response:
+        template = fed.uris.absolute("/.well-known/webfinger?resource={uri}")
+        xrd = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n'
+            f'  <Link rel="lrdd" type="application/jrd+json" template="{template}"/>\n'
+            "</XRD>\n"
+        )
+        return Response(xrd, media_type="application/xrd+xml")
+
+    return await cached(fed.rendered, "host-meta", build)
 
 
 @router.get("/.well-known/nodeinfo")
-async def nodeinfo_links(fed: FederationDep) -> JSONResponse:
-    return JSONResponse(
-        {
-            "links": [
-                {"rel": NODEINFO_21, "href": fed.uris.absolute("/nodeinfo/2.1")},
-                {"rel": NODEINFO_20, "href": fed.uris.absolute("/nodeinfo/2.0")},
-                {"rel": FEP_2677_REL, "href": fed.uris.node_actor()},
-            ]
-        }
-    )
+async def nodeinfo_links(fed: FederationDep) -> Response:
+    async def build() -> Response:
+        return JSONResponse(
+            {
+                "links": [
+                    {"rel": NODEINFO_21, "href": fed.uris.absolute("/nodeinfo/2.1")},
+                    {"rel": NODEINFO_20, "href": fed.uris.absolute("/nodeinfo/2.0")},
+                    {"rel": FEP_2677_REL, "href": fed.uris.node_actor()},
+                ]
+            }
+        )
+
+    return await cached(fed.rendered, "nodeinfo:links", build)
 
 
 async def _nodeinfo(fed: Federation, version: str) -> dict[str, Any]:
