@@ -25,9 +25,12 @@ from migrantnet.federation.errors import FEDERATION_ERRORS
 from migrantnet.federation.fast_path import ActivityFastPath
 from migrantnet.federation.fetch_gate import FetchGate
 from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.rendered import RenderedCache
 from migrantnet.federation.service import Federation
 from migrantnet.federation.worker import DeliveryWorker
 from migrantnet.logs import log_event
+from migrantnet.models.changes import drop_on_page_change
+from migrantnet.models.counts import PAGES_GENERATION
 from migrantnet.uris import Uris
 from migrantnet.web import (
     account_pages,
@@ -57,6 +60,7 @@ from migrantnet.web.errors import install_error_handlers
 from migrantnet.web.interface_language import InterfaceLanguage, install_gettext
 from migrantnet.web.interface_language import router as language_router
 from migrantnet.web.origin import PinnedOrigin
+from migrantnet.web.page_cache import AnonymousPageCache
 from migrantnet.web.security_headers import SecurityHeaders
 from migrantnet.web.static_assets import HashedStaticFiles
 
@@ -75,6 +79,16 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
         app.state.db = db
         app.state.federation = fed
         app.state.federator = ActivityPubFederator(fed)
+        app.state.page_cache = RenderedCache(
+            db,
+            entries=settings.page_cache_entries,
+            check_seconds=settings.render_cache_check_seconds,
+            generation=PAGES_GENERATION,
+            listeners=[],  # cleared after any commit of the process: drop_on_page_change
+            max_bytes=settings.page_cache_bytes,
+            ttl_seconds=settings.page_cache_seconds,
+        )
+        drop_on_page_change(app.state.page_cache)
         stop = asyncio.Event()
         worker_task: asyncio.Task[None] | None = None
         if with_worker:
@@ -113,6 +127,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     install_error_handlers(app, extra=[*FEDERATION_ERRORS, (ActorUnavailable, 502)])
     # Outermost last: the origin is pinned before anything reads it, bodies capped before read.
     # Innermost: cached documents answered before routing, after every check and header.
+    app.add_middleware(AnonymousPageCache)
     app.add_middleware(ActivityFastPath, authorized_fetch=settings.authorized_fetch)
     app.add_middleware(FetchGate, authorized_fetch=settings.authorized_fetch)
     app.add_middleware(

@@ -86,6 +86,24 @@ class Settings(BaseSettings):
         le=60,
         description="how often a process checks the database for changes made by others",
     )
+    page_cache_entries: int = Field(
+        default=512,
+        ge=0,
+        le=100_000,
+        description="public HTML pages kept for readers not signed in; 0: none",
+    )
+    page_cache_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=0,
+        le=1024 * 1024 * 1024,
+        description="at most this many bytes of kept pages",
+    )
+    page_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="a kept page is built afresh after this long, changed or not",
+    )
     delivery_concurrency: int = Field(default=16, ge=1, le=256)
     delivery_per_host: int = Field(default=4, ge=1, le=64)
     delivery_max_attempts: int = Field(default=16, ge=1, le=64)

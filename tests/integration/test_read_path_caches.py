@@ -1,6 +1,7 @@
-"""The read path's caches in front of the routes: cached ActivityPub and discovery documents
-answered before routing (`federation/fast_path.py`). Byte for byte what the routes send, never
-stale after a change, never past a check the routes make."""
+"""The read path's two caches in front of the routes: cached ActivityPub and discovery documents
+answered before routing (`federation/fast_path.py`), and public pages kept for readers who are
+not signed in (`web/page_cache.py`). Byte for byte what the routes send, never stale after a
+change, never past a check the routes make."""
 
 from __future__ import annotations
 
@@ -253,3 +254,112 @@ async def test_signed_requests_and_authorized_fetch_take_the_checked_path(
                 blocked, headers=signed(remote_actor, f"{settings.base_url}{blocked}")
             )
             assert refused.status_code == 403
+
+
+# --- the anonymous page cache --------------------------------------------------------------
+
+
+PAGES = ["/", f"/@{SLUG}", f"/@{SLUG}?kind=note", "/agenda"]
+
+
+async def test_public_pages_are_kept_byte_for_byte_and_changes_show_at_once(node: Node) -> None:
+    note = await node.publish("First words.")
+    object_path = httpx.URL(note.ap_id).path
+    for path in [*PAGES, object_path]:
+        built = await routed(node, path, HTML)
+        assert built.status_code == 200, path
+        kept = await fast(node, path, HTML)
+        assert same_response(built, kept), path
+        assert "Accept-Language" in kept.headers["vary"] and "Cookie" in kept.headers["vary"]
+    assert "First words." in (await fast(node, "/", HTML)).text
+
+    second = await node.publish("Second words.")
+    assert len(node.app.state.page_cache) == 0  # the agenda too: any change drops every page
+    for path in PAGES[:3]:
+        assert "Second words." in (await routed(node, path, HTML)).text, path
+    await fast(node, "/", HTML)
+    async with node.db.session() as session:
+        actor = await get_association(session, SLUG)
+        await delete_object(session, FED, actor, await session.merge(second))
+        await session.commit()
+    assert "Second words." not in (await routed(node, "/", HTML)).text
+    # A rolled-back change leaves kept pages alone.
+    await fast(node, "/", HTML)
+    async with node.db.session() as session:
+        actor = await get_association(session, SLUG)
+        await publish_note(session, Uris(str(node.client.base_url)), FED, actor, text={"en": "x"})
+        await session.rollback()
+    await fast(node, "/", HTML)
+    # Errors and ActivityStreams are never kept as pages.
+    for _ in range(2):
+        await routed(node, "/@nobody", HTML)
+        await routed(node, f"/@{SLUG}/objects/nothing", HTML)
+    assert (await routed(node, f"/@{SLUG}", AP)).json()["type"] == "Organization"
+    await routed(node, f"/@{SLUG}", HTML)
+    assert "<html" in (await fast(node, f"/@{SLUG}", HTML)).text  # kept apart from the JSON
+    assert (await fast(node, f"/@{SLUG}", AP)).json()["type"] == "Organization"
+
+
+async def test_languages_do_not_mix(node: Node) -> None:
+    asked = [
+        {"Accept": "text/html", "Accept-Language": "fr"},
+        {"Accept": "text/html", "Accept-Language": "ar, en;q=0.5"},
+        {"Accept": "text/html"},
+    ]
+    pages = [await routed(node, "/", headers) for headers in asked]
+    langs = [page.text.split('<html lang="', 1)[1][:2] for page in pages]
+    assert langs == ["fr", "ar", "en"]
+    for headers, page in zip(asked, pages, strict=True):
+        assert same_response(await fast(node, "/", headers), page)
+    assert '<html lang="es"' in (await routed(node, "/?lang=es", HTML)).text
+    node.client.cookies.set("lang", "it")
+    assert '<html lang="it"' in (await routed(node, "/", HTML)).text
+    assert '<html lang="it"' in (await fast(node, "/", HTML)).text
+    node.client.cookies.clear()
+    assert '<html lang="en"' in (await fast(node, "/", HTML)).text
+
+
+async def test_signed_in_readers_and_other_cookies_never_get_a_kept_page(node: Node) -> None:
+    await node.publish("Hello.")
+    for path in PAGES:
+        await node.client.get(path, headers=HTML)
+        await fast(node, path, HTML)
+    admin = node.reader()
+    async with admin:
+        await sign_in(admin, *ADMIN)
+        for path in PAGES:
+            before = len(node.routed)
+            page = await admin.get(path, headers=HTML)
+            assert page.status_code == 200
+            assert node.routed[before:] == [path.split("?")[0]], f"{path} was kept"
+    # The agenda's zone cookie changes the page; a reply setting a cookie is not kept.
+    node.client.cookies.set("tz", "America/Argentina/Buenos_Aires")
+    await routed(node, "/agenda", HTML)
+    node.client.cookies.clear()
+    for _ in range(2):
+        await routed(node, "/agenda?tz=Europe/Rome", HTML)
+
+
+async def test_kept_pages_expire_and_stay_bounded(node: Node) -> None:
+    cache = node.app.state.page_cache
+    await routed(node, "/agenda", HTML)
+    await fast(node, "/agenda", HTML)
+    cache.ttl_seconds = 0
+    await routed(node, "/agenda", HTML)
+    cache.ttl_seconds = 60
+    cache.entries = 2
+    for query in ("?a=1", "?a=2", "?a=3"):
+        await routed(node, "/" + query, HTML)
+    assert len(cache) == 2
+    await routed(node, "/?a=1", HTML)  # the oldest went first
+    cache.clear()
+    cache.max_bytes = None
+    await routed(node, "/?b=1", HTML)
+    one = cache.size_bytes
+    cache.max_bytes = one + one // 2
+    await routed(node, "/?b=2", HTML)
+    assert (len(cache), cache.size_bytes) == (1, one)
+    await routed(node, "/?b=1", HTML)
+    cache.max_bytes = 1  # larger than the bound: not kept at all
+    await routed(node, "/?b=3", HTML)
+    await routed(node, "/?b=3", HTML)

@@ -116,3 +116,5 @@ class NodeCounter(Base):
 
 
 CONTENT_GENERATION = "content"
+# Grows with every committed change a public HTML page can show (models/changes.py).
+PAGES_GENERATION = "pages"
