@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pikepdf
 from PIL import ExifTags, Image
+
+if TYPE_CHECKING:  # loaded with the first PDF: ~17 MB resident that most processes never need
+    import pikepdf
 
 # Keys of the document information dictionary shown to the author by these names.
 INFO_LABELS = {
@@ -51,6 +54,8 @@ def clean_pdf(data: bytes) -> CleanPdf:
 
     CPU-bound: call it in a thread from request paths.
     """
+    import pikepdf
+
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError:
@@ -86,6 +91,8 @@ def clean_pdf(data: bytes) -> CleanPdf:
 
 
 def _drop(obj: pikepdf.Object, key: str) -> bool:
+    import pikepdf
+
     try:
         if key in obj:
             del obj[key]

@@ -8,6 +8,7 @@ yet over (past ones are left out unless `from` asks for them).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import ModuleType
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -17,10 +18,17 @@ from migrantnet.content.associations import get_association
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.web.agenda_query import read_agenda_request
 from migrantnet.web.deps import SessionDep, SettingsDep
-from migrantnet.web.icalendar_export import CalendarItem, calendar_bytes
 
 router = APIRouter(include_in_schema=False)
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
+
+
+def _ics() -> ModuleType:
+    """`icalendar` (~10 MB resident) is loaded with the first calendar asked for, not by every
+    web process at start-up."""
+    from migrantnet.web import icalendar_export
+
+    return icalendar_export
 
 
 def _answer(body: bytes, filename: str, *, download: bool = False) -> Response:
@@ -41,9 +49,11 @@ async def agenda_calendar(request: Request, session: SessionDep, settings: Setti
     now = datetime.now(UTC)
     asked = read_agenda_request(request, now)
     entries = await calendar_events(session, asked.filters, now)
-    items = [CalendarItem(entry.obj, entry.event) for entry in entries]
+    items = [_ics().CalendarItem(entry.obj, entry.event) for entry in entries]
     url = f"{settings.base_url}/agenda.ics{asked.query()}"
-    return _answer(calendar_bytes(items, f"Agenda — {settings.domain}", url=url), "agenda.ics")
+    return _answer(
+        _ics().calendar_bytes(items, f"Agenda — {settings.domain}", url=url), "agenda.ics"
+    )
 
 
 @router.get("/agenda/event.ics")
@@ -64,7 +74,7 @@ async def event_calendar(
     entry = entries[0]
     title = next(iter(entry.obj.name_map.values()), "event")
     return _answer(
-        calendar_bytes([CalendarItem(entry.obj, entry.event)], str(title)),
+        _ics().calendar_bytes([_ics().CalendarItem(entry.obj, entry.event)], str(title)),
         "event.ics",
         download=True,
     )
@@ -87,7 +97,7 @@ async def association_calendar(
         organiser=actor.ap_id,
     )
     entries = await calendar_events(session, filters, now)
-    items = [CalendarItem(entry.obj, entry.event) for entry in entries]
+    items = [_ics().CalendarItem(entry.obj, entry.event) for entry in entries]
     name = actor.name or actor.slug or settings.domain
     url = f"{settings.base_url}/@{slug}/agenda.ics"
-    return _answer(calendar_bytes(items, name, url=url), f"{slug}.ics")
+    return _answer(_ics().calendar_bytes(items, name, url=url), f"{slug}.ics")

@@ -3,6 +3,9 @@ public objects or of one kind (`?kind=event`), for readers and for association w
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -11,11 +14,21 @@ from migrantnet.content.errors import NotFound
 from migrantnet.content.feeds import feed_objects
 from migrantnet.models import Actor
 from migrantnet.web.deps import SessionDep, SettingsDep
-from migrantnet.web.feed_export import FeedInfo, atom_bytes, rss_bytes
 from migrantnet.web.views.kinds import KIND_VIEWS
+
+if TYPE_CHECKING:
+    from migrantnet.web.feed_export import FeedInfo
 
 router = APIRouter(include_in_schema=False)
 CACHE = "public, max-age=300"
+
+
+def _export() -> ModuleType:
+    """`feedgen` and `lxml` (~11 MB resident) are loaded with the first feed asked for, not by
+    every web process at start-up."""
+    from migrantnet.web import feed_export
+
+    return feed_export
 
 
 def _info(actor: Actor, base_url: str, kind: str | None, suffix: str) -> FeedInfo:
@@ -23,7 +36,7 @@ def _info(actor: Actor, base_url: str, kind: str | None, suffix: str) -> FeedInf
     feed = f"{base_url}/@{actor.slug}/feed.{suffix}" + (f"?kind={kind}" if kind else "")
     name = actor.name or actor.slug or ""
     title = f"{name} — {KIND_VIEWS[kind].plural}" if kind else name
-    return FeedInfo(title=title, page_url=page, feed_url=feed, description=name)
+    return _export().FeedInfo(title=title, page_url=page, feed_url=feed, description=name)
 
 
 def _kind(kind: str | None) -> str | None:
@@ -42,7 +55,7 @@ async def atom_feed(
 ) -> Response:
     actor = await get_association(session, slug)
     objects = await feed_objects(session, actor, _kind(kind))
-    body = atom_bytes(_info(actor, settings.base_url, kind, "atom"), objects, _labels())
+    body = _export().atom_bytes(_info(actor, settings.base_url, kind, "atom"), objects, _labels())
     return Response(body, media_type="application/atom+xml", headers={"Cache-Control": CACHE})
 
 
@@ -52,5 +65,5 @@ async def rss_feed(
 ) -> Response:
     actor = await get_association(session, slug)
     objects = await feed_objects(session, actor, _kind(kind))
-    body = rss_bytes(_info(actor, settings.base_url, kind, "rss"), objects, _labels())
+    body = _export().rss_bytes(_info(actor, settings.base_url, kind, "rss"), objects, _labels())
     return Response(body, media_type="application/rss+xml", headers={"Cache-Control": CACHE})
