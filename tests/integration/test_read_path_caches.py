@@ -15,6 +15,7 @@ import httpx
 import pytest
 from browser_forms import sign_in, submit
 from federation_peer import RemoteActor
+from sqlalchemy import select, update
 from starlette.types import Receive, Scope, Send
 
 from migrantnet.app import create_app
@@ -26,6 +27,8 @@ from migrantnet.content.publishing import NoFederation
 from migrantnet.db import Database
 from migrantnet.federation.httpsig import load_private_key, sign_request
 from migrantnet.models import Actor, ContentObject
+from migrantnet.models.counts import PAGES_GENERATION, NodeCounter
+from migrantnet.models.delivery import DomainHealth
 from migrantnet.uris import Uris
 
 FED = NoFederation()
@@ -363,3 +366,47 @@ async def test_kept_pages_expire_and_stay_bounded(node: Node) -> None:
     cache.max_bytes = 1  # larger than the bound: not kept at all
     await routed(node, "/?b=3", HTML)
     await routed(node, "/?b=3", HTML)
+
+
+async def test_the_pages_generation_moves_with_what_pages_show_only(node: Node) -> None:
+    """Other processes learn of a change from the `pages` counter; writes no page reads (a
+    domain's health, without its block) leave kept pages alone."""
+
+    async def generation() -> int:
+        async with node.db.session() as session:
+            value = await session.scalar(
+                select(NodeCounter.value).where(NodeCounter.name == PAGES_GENERATION)
+            )
+        return int(value or 0)
+
+    await routed(node, "/", HTML)
+    before = await generation()
+    async with node.db.session() as session:
+        session.add(DomainHealth(domain="peer.test", failure_days=["2026-12-01"]))
+        await session.commit()
+    async with node.db.session() as session:
+        health = await session.get(DomainHealth, "peer.test")
+        assert health is not None
+        health.failure_days = ["2026-12-01", "2026-12-02"]
+        await session.commit()
+    await fast(node, "/", HTML)
+    assert await generation() == before
+    async with node.db.session() as session:
+        health = await session.get(DomainHealth, "peer.test")
+        assert health is not None
+        health.blocked = True
+        await session.commit()
+    assert await generation() == before + 1
+    await routed(node, "/", HTML)
+    await fast(node, "/", HTML)
+
+    # A commit by another process reaches this one through the counter alone.
+    node.app.state.page_cache.check_seconds = 0
+    async with node.db.engine.begin() as connection:
+        await connection.execute(
+            update(NodeCounter)
+            .where(NodeCounter.name == PAGES_GENERATION)
+            .values(value=NodeCounter.value + 1)
+        )
+    await routed(node, "/", HTML)
+    await fast(node, "/", HTML)

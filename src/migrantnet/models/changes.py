@@ -124,6 +124,10 @@ def _bump(session: Session, name: str) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _bump_generation(session: Session) -> None:
+    # The commit's own flush comes after this event: flush first, so a change left pending
+    # until the commit still moves the generations other processes read.
+    if session.new or session.dirty or session.deleted:
+        session.flush()
     if session.info.get(_FLAG):
         _bump(session, CONTENT_GENERATION)
     if session.info.get(_PAGES_FLAG):
