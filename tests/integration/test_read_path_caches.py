@@ -5,6 +5,7 @@ change, never past a check the routes make."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -410,3 +411,12 @@ async def test_the_pages_generation_moves_with_what_pages_show_only(node: Node) 
         )
     await routed(node, "/", HTML)
     await fast(node, "/", HTML)
+
+
+async def test_readers_arriving_while_a_page_is_built_wait_for_that_rendering(node: Node) -> None:
+    await node.publish("Hello.")
+    await routed(node, "/agenda", HTML)  # the first request reads the generation
+    pages = await asyncio.gather(*(node.client.get("/", headers=HTML) for _ in range(8)))
+    assert node.routed == ["/agenda", "/"]
+    assert all(same_response(page, pages[0]) for page in pages)
+    assert "Hello." in pages[0].text
