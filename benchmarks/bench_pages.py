@@ -91,8 +91,9 @@ def wrk(url: str, *, duration: float, connections: int, accept: str, pid: int) -
         check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
-    p50 = _ms(_group(re.search(r"50%\s+(\S+)", out)))
-    p99 = _ms(_group(re.search(r"99%\s+(\S+)", out)))
+    # Anchored: the "+/- Stdev" column (e.g. `90.50%`) would match a bare `50%` too.
+    p50 = _ms(_group(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE)))
+    p99 = _ms(_group(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)))
     after = process_cpu_seconds(pid)
     done = int(re.search(r"(\d+) requests in", out)[1])  # type: ignore[index]
     cpu = (after[0] - before[0]) * 1000 / done if before and after and done else float("nan")
@@ -278,6 +279,7 @@ def endpoints(node: Any) -> list[tuple[str, str, str, str]]:
         ("association page", f"/@{SLUG}", "text/html", "page"),
         ("agenda (events of one association)", f"/@{SLUG}?kind=event", "text/html", "page"),
         ("object page", some, "text/html", "page"),
+        ("agenda page", "/agenda", "text/html", "page"),
     ]
 
 
@@ -363,6 +365,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="interleaved runs; median reported")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--database", default="", help="a PostgreSQL URL (default: SQLite)")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting of the node, e.g. MIGRANTNET_PAGE_CACHE_ENTRIES=0 (repeatable)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.objects, args.duration, args.runs = "300,3000", 1.0, 1
@@ -385,7 +394,9 @@ def main() -> None:
         stdin=subprocess.DEVNULL,
     )
     root = Path(tempfile.mkdtemp(prefix="bench-pages-"))
-    node = Node("pages", root, extra_env={"MIGRANTNET_LOG_LEVEL": "WARNING"})
+    extra_env = {"MIGRANTNET_LOG_LEVEL": "WARNING"}
+    extra_env.update(dict(item.split("=", 1) for item in args.env))
+    node = Node("pages", root, extra_env=extra_env)
     measured: dict[int, dict[str, Any]] = {}
     serve_rss = worker_rss = float("nan")
     try:
