@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         default=True, description="`serve` also runs the delivery worker in its own process"
     )
     worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    ics_refresh_minutes: float = Field(
+        default=60,
+        ge=1,
+        le=10080,
+        description="how often the worker fetches each subscribed .ics feed again",
+    )
     render_cache_entries: int = Field(
         default=4096,
         ge=0,

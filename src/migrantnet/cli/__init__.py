@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from migrantnet.cli import (
+    agenda,
     associations,
     db,
     doctor,
@@ -34,6 +35,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(associations.app, name="associations")
 app.add_typer(groups.app, name="groups")
+app.add_typer(agenda.app, name="agenda")
 app.command()(node.init)
 app.command()(node.serve)
 app.command()(node.worker)

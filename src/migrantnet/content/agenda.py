@@ -39,6 +39,7 @@ from migrantnet.models import (
     Follow,
     FollowState,
     GroupItem,
+    IcsSubscription,
     Interaction,
     Kind,
     Visibility,
@@ -205,8 +206,9 @@ def _associations() -> Select:
 
 
 def _sources() -> ColumnElement[bool]:
-    """Ours, followed by one of ours, shared with us by an actor one of ours follows, or
-    shared by a group of ours (and not hidden by its moderators)."""
+    """Ours, followed by one of ours, shared with us by an actor one of ours follows,
+    shared by a group of ours (and not hidden by its moderators), or in an .ics feed one of
+    ours subscribed to."""
     followed = select(Follow.followed_id).where(
         Follow.follower_id.in_(_associations()), Follow.state == FollowState.ACCEPTED
     )
@@ -221,6 +223,8 @@ def _sources() -> ColumnElement[bool]:
                 ContentObject.actor_id.in_(followed),
                 ContentObject.ap_id.in_(announced),
                 ContentObject.ap_id.in_(_group_items()),
+                # an .ics feed one of ours subscribed to (`content/ics_import.py`)
+                ContentObject.actor_id.in_(select(IcsSubscription.feed_id)),
             ),
         ),
     )

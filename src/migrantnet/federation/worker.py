@@ -31,6 +31,7 @@ from migrantnet.federation.fetch import (
     SafeClient,
     Signer,
 )
+from migrantnet.federation.ics_feeds import ics_client, refresh_due
 from migrantnet.federation.inbox_processing import process_backlog
 from migrantnet.federation.inbox_retention import trim_inbox
 from migrantnet.federation.service import Federation, signer_for
@@ -42,6 +43,7 @@ logger = logging.getLogger("migrantnet.federation.worker")
 
 LEASE = timedelta(seconds=90)
 TRIM_EVERY_SECONDS = 600
+FEEDS_CHECK_SECONDS = 60  # how often due .ics feeds are looked for
 CLIENTS = 4  # several small pools: httpx's pool slows as one pool's concurrency grows
 RECORD_EVERY = 32  # outcomes written per transaction
 
@@ -81,11 +83,13 @@ class DeliveryWorker:
         )
         self.clients = [SafeClient(policy, guard=fed.blocklist.guard) for _ in range(CLIENTS)]
         self._next_client = itertools.cycle(self.clients)
+        self.ics_client = ics_client(fed)
         self._signers: dict[int, tuple[str | None, Signer]] = {}
 
     async def aclose(self) -> None:
         for client in self.clients:
             await client.aclose()
+        await self.ics_client.aclose()
 
     async def claim(self, session: AsyncSession) -> list[int]:
         now = self.fed.now()
@@ -260,9 +264,24 @@ class DeliveryWorker:
                     continue
                 _apply_outcome(delivery, healths[delivery.domain], outcome, now, settings)
 
+    async def refresh_feeds(self) -> int:
+        """Fetch again the subscribed `.ics` feeds that are due (`ics_refresh_minutes`)."""
+        return await refresh_due(self.fed, self.ics_client, self.fed.now())
+
+    async def _feeds_loop(self, stop: asyncio.Event) -> None:
+        """Feeds on their own schedule, so a slow calendar never holds up deliveries."""
+        while not stop.is_set():
+            try:
+                await self.refresh_feeds()
+            except Exception:
+                logger.exception("ics_refresh_failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=FEEDS_CHECK_SECONDS)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until `stop` is set; wake early when this process queues work."""
         log_event(logger, "worker_started")
+        feeds = asyncio.create_task(self._feeds_loop(stop))
         try:
             while not stop.is_set():
                 try:
@@ -286,6 +305,9 @@ class DeliveryWorker:
                         waiter.cancel()
                         stopper.cancel()
         finally:
+            feeds.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await feeds
             await self.aclose()
             log_event(logger, "worker_stopped")
 

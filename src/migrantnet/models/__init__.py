@@ -29,6 +29,7 @@ from migrantnet.models.counts import ActorCount, NodeCounter
 from migrantnet.models.delivery import Delivery, DomainHealth
 from migrantnet.models.follow import Follow
 from migrantnet.models.group import GroupItem
+from migrantnet.models.ics import IcsSubscription
 from migrantnet.models.lifecycle import CosignState, DeliveryState, FollowState, InboxState
 from migrantnet.models.moderation import Block, BlockKind, ModerationAction
 from migrantnet.models.search import SearchDocument
@@ -57,6 +58,7 @@ __all__ = [
     "Follow",
     "FollowState",
     "GroupItem",
+    "IcsSubscription",
     "InboxActivity",
     "InboxState",
     "Interaction",

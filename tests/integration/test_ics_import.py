@@ -1,0 +1,252 @@
+"""Importing a partner's .ics feed into the agenda: a real HTTP server on 127.0.0.1 serves the
+calendar, the node fetches it through its safe client (conditional GET), keeps the events'
+origin, follows edits and removals, and records a bad feed's error without losing anything."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.content.ics_import import subscriptions, unsubscribe
+from migrantnet.db import Database
+from migrantnet.federation.ics_feeds import ics_client, refresh_due, refresh_feed, subscribe_feed
+from migrantnet.federation.service import Federation
+from migrantnet.models import Actor, ContentObject, Event, EventStatus, IcsSubscription
+
+
+@dataclass
+class Served:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "text/calendar; charset=utf-8"
+    etag: str | None = None
+
+
+@dataclass
+class IcsServer:
+    """Serves one calendar at /cal.ics; answers 304 to a matching If-None-Match."""
+
+    served: Served = field(default_factory=Served)
+    requests: list[dict[str, str]] = field(default_factory=list)
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/cal.ics"
+
+
+@pytest.fixture
+def ics_server() -> Iterator[IcsServer]:
+    state = IcsServer()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.requests.append({k.lower(): v for k, v in self.headers.items()})
+            served = state.served
+            if served.etag and self.headers.get("If-None-Match") == served.etag:
+                self.send_response(304)
+                self.send_header("ETag", served.etag)
+                self.end_headers()
+                return
+            self.send_response(served.status)
+            self.send_header("Content-Type", served.content_type)
+            self.send_header("Content-Length", str(len(served.body)))
+            if served.etag:
+                self.send_header("ETag", served.etag)
+            self.end_headers()
+            with contextlib.suppress(ConnectionError):  # the node stops reading a huge body
+                self.wfile.write(served.body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def calendar(*events: str, name: str = "Partner calendar") -> bytes:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//partner//EN", f"X-WR-CALNAME:{name}"]
+    return ("\r\n".join([*lines, *events, "END:VCALENDAR"]) + "\r\n").encode()
+
+
+def vevent(uid: str, summary: str, *, start: str = "20300405T180000", extra: str = "") -> str:
+    body = [
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        "DTSTAMP:20261201T000000Z",
+        f"DTSTART;TZID=Europe/Rome:{start}",
+        "DTEND;TZID=Europe/Rome:20300405T200000",
+        f"SUMMARY:{summary}",
+        "LOCATION:Casa del Popolo\\, Roma",
+        "DESCRIPTION:Open assembly.\\n\\nAll welcome <b>here</b>.",
+    ]
+    if extra:
+        body.extend(extra.split("|"))
+    return "\r\n".join([*body, "END:VEVENT"])
+
+
+async def _events(db: Database) -> dict[str, tuple[ContentObject, Event]]:
+    async with db.session() as session:
+        rows = await session.execute(
+            select(ContentObject, Event).join(Event, Event.object_id == ContentObject.id)
+        )
+        return {obj.extra["origin"]["uid"]: (obj, event) for obj, event in rows}
+
+
+async def _subscription(db: Database) -> IcsSubscription:
+    async with db.session() as session:
+        sub = await session.scalar(select(IcsSubscription))
+        assert sub is not None
+        return sub
+
+
+async def test_a_feed_is_imported_kept_up_to_date_and_shown_with_its_origin(
+    fed: Federation,
+    db: Database,
+    association: Actor,
+    ics_server: IcsServer,
+    app_client: httpx.AsyncClient,
+) -> None:
+    ics_server.served = Served(
+        body=calendar(
+            vevent("assembly-1@partner", "Open assembly"),
+            vevent(
+                "desk@partner",
+                "Legal aid desk",
+                start="20300401T180000",
+                extra="RRULE:FREQ=WEEKLY;COUNT=4",
+            ),
+            vevent("gone@partner", "To be removed"),
+            vevent("private@partner", "Board meeting", extra="CLASS:PRIVATE"),
+        ),
+        etag='"v1"',
+    )
+    outcome = await subscribe_feed(fed, association.slug or "", ics_server.url)
+    assert outcome.error is None and outcome.result is not None
+    assert outcome.result.added == 3
+
+    events = await _events(db)
+    assert set(events) == {"assembly-1@partner", "desk@partner", "gone@partner"}
+    obj, event = events["assembly-1@partner"]
+    assert obj.extra["origin"] == {
+        "kind": "ics",
+        "feed": ics_server.url,
+        "uid": "assembly-1@partner",
+    }
+    assert event.timezone == "Europe/Rome"
+    assert event.starts_at == datetime(2030, 4, 5, 16, 0, tzinfo=UTC)  # CEST
+    assert event.place_name == "Casa del Popolo, Roma"
+    assert "&lt;b&gt;here&lt;/b&gt;" in obj.content_map["und"]  # plain text, escaped
+    assert events["desk@partner"][1].rrule is not None
+    assert events["desk@partner"][1].recurs_until is not None
+
+    page = (await app_client.get("/agenda")).text
+    assert "Open assembly" in page and "Legal aid desk" in page
+    assert "Board meeting" not in page
+    assert "Partner calendar" in page or "127.0.0.1" in page  # the feed is the provenance
+
+    # unchanged: one conditional GET, answered 304
+    async with ics_client(fed) as client:
+        again = await refresh_feed(fed, client, (await _subscription(db)).feed_id)
+    assert again.not_modified
+    assert ics_server.requests[-1].get("if-none-match") == '"v1"'
+
+    # the partner edits one event, drops another: updated in place, removed, others untouched
+    ics_server.served = Served(
+        body=calendar(
+            vevent("assembly-1@partner", "Open assembly (new room)", extra="SEQUENCE:1"),
+            vevent(
+                "desk@partner",
+                "Legal aid desk",
+                start="20300401T180000",
+                extra="RRULE:FREQ=WEEKLY;COUNT=4|STATUS:CANCELLED",
+            ),
+        ),
+        etag='"v2"',
+    )
+    async with ics_client(fed) as client:
+        changed = await refresh_feed(fed, client, obj.actor_id)
+    assert changed.result is not None
+    assert (changed.result.updated, changed.result.removed) == (2, 1)
+    after = await _events(db)
+    assert set(after) == {"assembly-1@partner", "desk@partner"}
+    new_obj, new_event = after["assembly-1@partner"]
+    assert new_obj.id == obj.id and new_obj.name_map["und"] == "Open assembly (new room)"
+    assert new_event.sequence > event.sequence
+    assert after["desk@partner"][1].status == EventStatus.CANCELLED
+    assert (await _subscription(db)).etag == '"v2"'
+
+
+async def test_bad_feeds_say_why_and_lose_nothing(
+    fed: Federation, db: Database, association: Actor, ics_server: IcsServer
+) -> None:
+    ics_server.served = Served(
+        body=calendar(vevent("a@partner", "First"), vevent("b@partner", "Second"))
+    )
+    outcome = await subscribe_feed(fed, association.slug or "", ics_server.url)
+    assert outcome.result is not None and outcome.result.added == 2
+    feed_id = (await _subscription(db)).feed_id
+
+    bad_answers = [
+        (Served(status=404, body=b"nope", content_type="text/plain"), "HTTP 404"),
+        (Served(body=b"<html>not a calendar</html>", content_type="text/html"), "not an iCalendar"),
+        (Served(body=b"BEGIN:VCALENDAR\r\n" + b"X" * (6 * 1024 * 1024)), "larger than"),
+        (Served(body=b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n\x00\xff"), "cannot be read"),
+    ]
+    async with ics_client(fed) as client:
+        for served, message in bad_answers:
+            ics_server.served = served
+            failed = await refresh_feed(fed, client, feed_id)
+            assert failed.error is not None and message in failed.error
+            sub = await _subscription(db)
+            assert sub.error is not None and message in sub.error
+            assert set(await _events(db)) == {"a@partner", "b@partner"}
+
+        # an event without DTSTART is skipped and said; its earlier copy stays
+        no_start = "BEGIN:VEVENT\r\nUID:b@partner\r\nSUMMARY:Second, broken\r\nEND:VEVENT"
+        ics_server.served = Served(body=calendar(vevent("a@partner", "First"), no_start))
+        partly = await refresh_feed(fed, client, feed_id)
+    assert partly.result is not None and partly.result.removed == 0
+    sub = await _subscription(db)
+    assert sub.error is not None and "DTSTART" in sub.error
+    assert sub.succeeded_at is not None
+    kept = await _events(db)
+    assert kept["b@partner"][0].name_map["und"] == "Second"
+
+
+async def test_the_worker_refreshes_on_schedule_and_unsubscribing_removes(
+    fed: Federation, db: Database, association: Actor, ics_server: IcsServer
+) -> None:
+    ics_server.served = Served(body=calendar(vevent("a@partner", "First")))
+    await subscribe_feed(fed, association.slug or "", ics_server.url)
+    fetched = len(ics_server.requests)
+    now = datetime.now(UTC)
+    async with ics_client(fed) as client:
+        assert await refresh_due(fed, client, now) == 0  # just fetched
+        minutes = fed.settings.ics_refresh_minutes
+        assert await refresh_due(fed, client, now + timedelta(minutes=minutes + 1)) == 1
+    assert len(ics_server.requests) == fetched + 1
+
+    async with db.session() as session:
+        session_: AsyncSession = session
+        listed = await subscriptions(session_, association)
+        assert [feed.ap_id for _, feed in listed] == [ics_server.url]
+        await unsubscribe(session_, association, ics_server.url)
+        await session_.commit()
+    assert await _events(db) == {}
+    async with db.session() as session:
+        assert await session.scalar(select(Actor).where(Actor.ap_id == ics_server.url)) is None
