@@ -10,17 +10,28 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpx
 import pytest
+from federation_peer import RemoteActor
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from migrantnet.content.errors import InvalidInput
 from migrantnet.content.ics_import import subscriptions, unsubscribe
 from migrantnet.db import Database
+from migrantnet.federation.event_imports import import_event, refresh_import, refresh_imports_due
 from migrantnet.federation.ics_feeds import ics_client, refresh_due, refresh_feed, subscribe_feed
 from migrantnet.federation.service import Federation
-from migrantnet.models import Actor, ContentObject, Event, EventStatus, IcsSubscription
+from migrantnet.models import (
+    Actor,
+    AgendaImport,
+    ContentObject,
+    Event,
+    EventStatus,
+    IcsSubscription,
+)
 
 
 @dataclass
@@ -250,3 +261,55 @@ async def test_the_worker_refreshes_on_schedule_and_unsubscribing_removes(
     assert await _events(db) == {}
     async with db.session() as session:
         assert await session.scalar(select(Actor).where(Actor.ap_id == ics_server.url)) is None
+
+
+async def test_a_remote_event_added_by_url_follows_its_origin(
+    fed: Federation,
+    db: Database,
+    association: Actor,
+    remote_actor: RemoteActor,
+    app_client: httpx.AsyncClient,
+) -> None:
+    event_id = remote_actor.new_id("events")
+    doc: dict[str, Any] = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": event_id,
+        "type": "Event",
+        "attributedTo": remote_actor.actor_id,
+        "name": "Marcha en Buenos Aires",
+        "content": "<p>Plaza de Mayo</p>",
+        "startTime": "2030-06-01T18:00:00-03:00",
+        "endTime": "2030-06-01T20:00:00-03:00",
+        "timezone": "America/Argentina/Buenos_Aires",
+        "published": "2030-01-01T10:00:00Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    }
+    current: dict[str, Any] | None = doc
+    remote_actor.server.serve(event_id, lambda: current)
+    obj = await import_event(fed, association.slug or "", event_id)
+    assert obj.ap_id == event_id
+    assert "Marcha en Buenos Aires" in (await app_client.get("/agenda")).text
+
+    # a note is not an event; an address that answers 404 is refused, nothing stored
+    note_id = remote_actor.new_id("notes")
+    remote_actor.server.serve(note_id, {**doc, "id": note_id, "type": "Note"})
+    with pytest.raises(InvalidInput, match="not an Event"):
+        await import_event(fed, association.slug or "", note_id)
+    with pytest.raises(InvalidInput, match="no event at this address"):
+        await import_event(fed, association.slug or "", remote_actor.new_id("missing"))
+
+    # edited at its origin: the worker's next pass brings the change
+    current = {**doc, "name": "Marcha (nueva hora)", "updated": "2030-01-02T10:00:00Z"}
+    later = datetime.now(UTC) + timedelta(minutes=fed.settings.ics_refresh_minutes + 1)
+    assert await refresh_imports_due(fed, later) == 1
+    async with db.session() as session:
+        stored = await session.scalar(select(ContentObject).where(ContentObject.ap_id == event_id))
+        assert stored is not None and stored.name_map["und"] == "Marcha (nueva hora)"
+
+    # deleted at its origin: gone from the agenda, the import says why
+    current = None
+    assert await refresh_import(fed, event_id) == "the event was deleted at its origin"
+    assert "Marcha" not in (await app_client.get("/agenda")).text
+    async with db.session() as session:
+        row = await session.scalar(select(AgendaImport))
+        assert row is not None and row.error == "the event was deleted at its origin"

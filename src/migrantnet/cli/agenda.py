@@ -3,6 +3,7 @@
 `subscribe` adds a partner's `.ics` feed (one not on the fediverse): fetched at once, then by
 the worker every `MIGRANTNET_ICS_REFRESH_MINUTES`; `list` shows each feed's last fetch and
 error; `unsubscribe` removes it (and its events, once no association of ours subscribes).
+`import-event` adds one remote ActivityPub event by its URL, fetched again on the same schedule.
 """
 
 from __future__ import annotations
@@ -104,3 +105,29 @@ def agenda_list(
 
     lines = run_federated(settings, work)
     typer.echo("\n".join(lines) if lines else f"{slug} subscribes to no feed.")
+
+
+@app.command("import-event")
+@operator_errors
+def agenda_import_event(
+    slug: Annotated[str, typer.Argument(help="Slug of our association.")],
+    url: Annotated[str, typer.Argument(help="The ActivityPub address (id) of the event.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Add a remote event (Mobilizon, Gancio, another node) to the agenda by its URL."""
+    from migrantnet.db import Database
+    from migrantnet.federation.event_imports import import_event
+    from migrantnet.federation.service import Federation
+
+    settings = settings_from(data_dir)
+
+    async def runner(db: Database) -> str:
+        fed = Federation(settings, db)
+        try:
+            obj = await import_event(fed, slug, url)
+            return next(iter(obj.name_map.values()), url)
+        finally:
+            await fed.aclose()
+
+    title = run_with_db(settings, runner)
+    typer.echo(f"{slug} added {title!r} to the agenda; it is fetched again from its origin.")

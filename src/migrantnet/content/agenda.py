@@ -31,6 +31,7 @@ from migrantnet.content.recurrence import occurrences, parse_instants, parse_mov
 from migrantnet.models import (
     Actor,
     ActorType,
+    AgendaImport,
     Block,
     BlockKind,
     ContentObject,
@@ -225,6 +226,8 @@ def _sources() -> ColumnElement[bool]:
                 ContentObject.ap_id.in_(_group_items()),
                 # an .ics feed one of ours subscribed to (`content/ics_import.py`)
                 ContentObject.actor_id.in_(select(IcsSubscription.feed_id)),
+                # a remote event one of ours added by its URL
+                ContentObject.ap_id.in_(select(AgendaImport.object_ap_id)),
             ),
         ),
     )

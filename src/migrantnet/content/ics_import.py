@@ -316,7 +316,7 @@ async def feed_actor(session: AsyncSession, feed_url: str) -> Actor:
         type=FEED_ACTOR_TYPE,
         local=False,
         domain=(urlsplit(feed_url).hostname or "")[:255],
-        name=None,
+        name=urlsplit(feed_url).hostname,  # until the feed names itself (X-WR-CALNAME)
         url=feed_url,
         inbox_url="",
         discoverable=False,

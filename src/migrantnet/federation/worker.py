@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.config import Settings
 from migrantnet.federation.context import AP_CONTENT_TYPE
 from migrantnet.federation.delivery import RETRYABLE_4XX, next_attempt
+from migrantnet.federation.event_imports import refresh_imports_due
 from migrantnet.federation.fetch import (
     FetchError,
     FetchPolicy,
@@ -265,8 +266,11 @@ class DeliveryWorker:
                 _apply_outcome(delivery, healths[delivery.domain], outcome, now, settings)
 
     async def refresh_feeds(self) -> int:
-        """Fetch again the subscribed `.ics` feeds that are due (`ics_refresh_minutes`)."""
-        return await refresh_due(self.fed, self.ics_client, self.fed.now())
+        """Fetch again the subscribed `.ics` feeds and the events imported by URL that are due
+        (`ics_refresh_minutes`)."""
+        now = self.fed.now()
+        feeds = await refresh_due(self.fed, self.ics_client, now)
+        return feeds + await refresh_imports_due(self.fed, now)
 
     async def _feeds_loop(self, stop: asyncio.Event) -> None:
         """Feeds on their own schedule, so a slow calendar never holds up deliveries."""

@@ -29,7 +29,7 @@ from migrantnet.models.counts import ActorCount, NodeCounter
 from migrantnet.models.delivery import Delivery, DomainHealth
 from migrantnet.models.follow import Follow
 from migrantnet.models.group import GroupItem
-from migrantnet.models.ics import IcsSubscription
+from migrantnet.models.ics import AgendaImport, IcsSubscription
 from migrantnet.models.lifecycle import CosignState, DeliveryState, FollowState, InboxState
 from migrantnet.models.moderation import Block, BlockKind, ModerationAction
 from migrantnet.models.search import SearchDocument
@@ -42,6 +42,7 @@ __all__ = [
     "ActorBlock",
     "ActorCount",
     "ActorType",
+    "AgendaImport",
     "ApiToken",
     "Base",
     "Block",

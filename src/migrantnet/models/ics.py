@@ -39,3 +39,20 @@ class IcsSubscription(Base):
         UniqueConstraint("association_id", "feed_id"),
         Index("ix_ics_subscriptions_fetched_at", "fetched_at"),
     )
+
+
+class AgendaImport(Base):
+    """A remote ActivityPub event an association of ours added to the agenda by its URL,
+    though it follows nobody who sends it; fetched again from its origin on the feeds'
+    schedule (`fetched_at`), its last failure in `error`."""
+
+    __tablename__ = "agenda_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    object_ap_id: Mapped[str] = mapped_column(String(2048), index=True)
+    fetched_at: Mapped[datetime | None] = mapped_column(index=True)
+    error: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("association_id", "object_ap_id"),)

@@ -1,4 +1,5 @@
-"""ics_subscriptions: the .ics feeds our associations subscribed to, and their last fetch
+"""ics_subscriptions, agenda_imports: the .ics feeds our associations subscribed to and the
+remote events they added by URL, with their last fetch
 
 Revision ID: 0014_ics_subscriptions
 Revises: 0013_groups
@@ -54,6 +55,32 @@ def upgrade() -> None:
         batch.create_index("ix_ics_subscriptions_feed_id", ["feed_id"], unique=False)
         batch.create_index("ix_ics_subscriptions_fetched_at", ["fetched_at"], unique=False)
 
+    op.create_table(
+        "agenda_imports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("association_id", sa.Integer(), nullable=False),
+        sa.Column("object_ap_id", sa.String(length=2048), nullable=False),
+        sa.Column("fetched_at", UTCDateTime(), nullable=True),
+        sa.Column("error", sa.String(length=1000), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["association_id"],
+            ["actors.id"],
+            name=op.f("fk_agenda_imports_association_id_actors"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agenda_imports")),
+        sa.UniqueConstraint(
+            "association_id",
+            "object_ap_id",
+            name=op.f("uq_agenda_imports_association_id_object_ap_id"),
+        ),
+    )
+    with op.batch_alter_table("agenda_imports") as batch:
+        batch.create_index("ix_agenda_imports_object_ap_id", ["object_ap_id"], unique=False)
+        batch.create_index("ix_agenda_imports_fetched_at", ["fetched_at"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table("agenda_imports")
     op.drop_table("ics_subscriptions")
