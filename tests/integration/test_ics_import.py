@@ -5,19 +5,24 @@ origin, follows edits and removals, and records a bad feed's error without losin
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cli_node import INIT
 from federation_peer import RemoteActor
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from typer.testing import CliRunner
 
+from migrantnet.cli import app as cli_app
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.ics_import import subscriptions, unsubscribe
 from migrantnet.db import Database
@@ -313,3 +318,46 @@ async def test_a_remote_event_added_by_url_follows_its_origin(
     async with db.session() as session:
         row = await session.scalar(select(AgendaImport))
         assert row is not None and row.error == "the event was deleted at its origin"
+
+
+def test_the_agenda_commands(tmp_path: Path, database_url: str, ics_server: IcsServer) -> None:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        runner = CliRunner()
+        env = {
+            "MIGRANTNET_DATA_DIR": str(tmp_path),
+            "MIGRANTNET_DATABASE_URL": database_url,
+            "MIGRANTNET_ALLOW_PRIVATE_ADDRESSES": "true",
+        }
+        assert runner.invoke(cli_app, INIT, env=env).exit_code == 0
+        ics_server.served = Served(body=calendar(vevent("a@partner", "First")))
+        subscribed = runner.invoke(
+            cli_app, ["agenda", "subscribe", "tunis_migrants", ics_server.url], env=env
+        )
+        assert subscribed.exit_code == 0, subscribed.output
+        assert "1 added" in subscribed.output
+
+        ics_server.served = Served(status=404)
+        other = ics_server.url.replace("cal.ics", "other.ics")
+        failing = runner.invoke(cli_app, ["agenda", "subscribe", "tunis_migrants", other], env=env)
+        assert failing.exit_code == 0 and "HTTP 404" in failing.output
+
+        listed = runner.invoke(cli_app, ["agenda", "list", "tunis_migrants"], env=env)
+        assert listed.exit_code == 0
+        assert f"{ics_server.url}\t1 events" in listed.output
+        assert "error: the feed answered HTTP 404" in listed.output
+
+        bad = runner.invoke(
+            cli_app, ["agenda", "subscribe", "tunis_migrants", "ftp://x.example/a"], env=env
+        )
+        assert bad.exit_code != 0 and "Traceback" not in bad.output
+        gone = runner.invoke(
+            cli_app, ["agenda", "unsubscribe", "tunis_migrants", ics_server.url], env=env
+        )
+        assert gone.exit_code == 0, gone.output
+        listed = runner.invoke(cli_app, ["agenda", "list", "tunis_migrants"], env=env)
+        assert ics_server.url + "\t" not in listed.output
+    finally:  # the CLI points logging at its captured stderr; give the next tests theirs back
+        root.handlers[:] = handlers
+        root.setLevel(level)
