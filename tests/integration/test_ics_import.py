@@ -29,6 +29,7 @@ from migrantnet.db import Database
 from migrantnet.federation.event_imports import import_event, refresh_import, refresh_imports_due
 from migrantnet.federation.ics_feeds import ics_client, refresh_due, refresh_feed, subscribe_feed
 from migrantnet.federation.service import Federation
+from migrantnet.federation.worker import DeliveryWorker
 from migrantnet.models import (
     Actor,
     AgendaImport,
@@ -256,6 +257,20 @@ async def test_the_worker_refreshes_on_schedule_and_unsubscribing_removes(
         minutes = fed.settings.ics_refresh_minutes
         assert await refresh_due(fed, client, now + timedelta(minutes=minutes + 1)) == 1
     assert len(ics_server.requests) == fetched + 1
+
+    # the worker's own pass: a feed last fetched longer ago than the setting is fetched again
+    async with db.session() as session:
+        sub = await session.scalar(select(IcsSubscription))
+        assert sub is not None and sub.fetched_at is not None
+        sub.fetched_at = sub.fetched_at - timedelta(minutes=fed.settings.ics_refresh_minutes + 1)
+        await session.commit()
+    worker = DeliveryWorker(fed)
+    try:
+        assert await worker.refresh_feeds() == 1
+        assert await worker.refresh_feeds() == 0
+    finally:
+        await worker.aclose()
+    assert len(ics_server.requests) == fetched + 2
 
     async with db.session() as session:
         session_: AsyncSession = session
