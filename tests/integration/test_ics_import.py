@@ -174,7 +174,12 @@ async def test_a_feed_is_imported_kept_up_to_date_and_shown_with_its_origin(
     page = (await app_client.get("/agenda")).text
     assert "Open assembly" in page and "Legal aid desk" in page
     assert "Board meeting" not in page
-    assert "Partner calendar" in page or "127.0.0.1" in page  # the feed is the provenance
+    # the feed is the provenance: its name, and its host
+    assert "Partner calendar</a>" in page and "from 127.0.0.1" in page
+    exported = await app_client.get("/agenda.ics")
+    assert exported.status_code == 200 and "SUMMARY:Open assembly" in exported.text
+    month = await app_client.get("/agenda/month/2030-04")
+    assert month.status_code == 200 and "Legal aid desk" in month.text
 
     # unchanged: one conditional GET, answered 304
     async with ics_client(fed) as client:
