@@ -221,6 +221,9 @@ def parse_feed(feed_url: str, body: bytes, now: datetime) -> ParsedFeed:
 
     if not body.lstrip()[:15].upper().startswith(b"BEGIN:VCALENDAR"):
         raise FeedError("this is not an iCalendar feed (no BEGIN:VCALENDAR)")
+    counted = body.upper().count(b"BEGIN:VEVENT")  # refused before the (slower) parse
+    if counted > MAX_EVENTS:
+        raise FeedError(f"the feed holds {counted} events, more than {MAX_EVENTS}")
     try:
         calendar = icalendar.Calendar.from_ical(body)
     except Exception as exc:  # icalendar raises ValueError and others on broken input
