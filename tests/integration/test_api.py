@@ -538,6 +538,7 @@ async def test_the_struggle_fields_of_a_new_struggle_are_normalised(
         "countries": ["TN", "FR"],
         "topics": ["regularisation", "voting_rights"],
         "started_on": "2024-10-01",
+        "noindex": False,
     }
     # A note can join the struggle's timeline, by the struggle's id.
     note = await app_client.post(

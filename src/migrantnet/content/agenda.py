@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import InvalidInput
+from migrantnet.content.events import town_only
 from migrantnet.content.formatting import zone
 from migrantnet.content.recurrence import occurrences, parse_instants, parse_moved
 from migrantnet.models import (
@@ -386,8 +387,9 @@ def series_query(
 
 
 def _entries(rows: Iterable[Any]) -> list[AgendaEntry]:
+    """The agenda is public: an event whose address is hidden is in it with its town only."""
     return [
-        AgendaEntry(event, obj, author, event.starts_at, event.ends_at)
+        AgendaEntry(town_only(event), obj, author, event.starts_at, event.ends_at)
         for event, obj, author in rows
     ]
 
@@ -414,7 +416,7 @@ def _occurrences(
         ):
             found.append(
                 AgendaEntry(
-                    event,
+                    town_only(event),
                     obj,
                     author,
                     occurrence.starts_at,
@@ -496,11 +498,17 @@ CALENDAR_LIMIT = 1000  # events in one .ics answer
 
 
 async def calendar_events(
-    session: AsyncSession, filters: AgendaFilter, now: datetime, *, ap_id: str | None = None
+    session: AsyncSession,
+    filters: AgendaFilter,
+    now: datetime,
+    *,
+    ap_id: str | None = None,
+    indexable_only: bool = False,
 ) -> list[AgendaEntry]:
     """Events for an iCalendar feed, series whole (not expanded): those not over at the
     range's start (now by default: past events are left out), at most `CALENDAR_LIMIT`, in
-    start order; `ap_id` keeps one event."""
+    start order; `ap_id` keeps one event. `indexable_only` leaves out sensitive events
+    (`noindex`): feeds that anonymous calendar programs poll, and may publish, hold none."""
     dialect = session.get_bind().dialect.name
     start = filters.starts_from or now
     query = base_query(filters, dialect).where(
@@ -510,6 +518,8 @@ async def calendar_events(
         query = query.where(Event.starts_at < filters.until)
     if ap_id is not None:
         query = query.where(ContentObject.ap_id == ap_id)
+    if indexable_only:
+        query = query.where(ContentObject.noindex.is_(False))
     query = query.order_by(Event.starts_at, Event.object_id).limit(CALENDAR_LIMIT)
     return _entries(await session.execute(query))
 

@@ -57,6 +57,8 @@ class EventInput:
     recurrence: str | None = None
     cancelled_occurrences: list[datetime] = field(default_factory=list)
     moved_occurrences: list[tuple[datetime, datetime, datetime]] = field(default_factory=list)
+    noindex: bool = False  # kept out of search engines, the node's search and feeds
+    hide_address: bool = False  # the exact place for members (and followers), the town for all
 
 
 def check_timezone(name: str) -> ZoneInfo:
@@ -140,6 +142,10 @@ def check_event(data: EventInput) -> CheckedEvent:
     if place is None and online is None:
         raise InvalidInput("place", "an event needs a place or an online link")
     status = check_status(data.status)
+    if data.hide_address and place is not None and not place.locality:
+        raise InvalidInput(
+            "locality", "give the town: it is what everyone sees when the address is hidden"
+        )
     series = None
     if data.recurrence and data.recurrence.strip():
         series = check_series(
@@ -200,7 +206,7 @@ def describe_when_where(event: Event, language: str) -> str:
     where = ", ".join(
         p
         for p in (
-            event.place_name,
+            None if event.hide_address else event.place_name,
             event.locality,
             event.country and country_name(event.country, language),
         )
@@ -211,6 +217,21 @@ def describe_when_where(event: Event, language: str) -> str:
     if event.online_url:
         parts.append(event.online_url)
     return " · ".join(parts)
+
+
+EXACT_PLACE = ("place_name", "street", "postal_code", "latitude", "longitude")
+
+
+def town_only(event: Event) -> Event:
+    """What everyone may see of an event whose exact address is hidden: the town, region and
+    country, without the place's name, street, postal code or coordinates. A detached copy
+    (never added to a session); the event itself when its address is not hidden."""
+    if not event.hide_address:
+        return event
+    copy = Event(**{column.key: getattr(event, column.key) for column in Event.__table__.columns})
+    for name in EXACT_PLACE:
+        setattr(copy, name, None)
+    return copy
 
 
 def describe_event_input(data: EventInput, language: str) -> tuple[str, str]:
@@ -240,6 +261,7 @@ def _apply(event: Event, data: EventInput) -> None:
     event.longitude = place.longitude
     event.online_url = checked.online_url
     event.organizers = checked.organizers
+    event.hide_address = data.hide_address
     apply_series(event, checked.series)
     event.sequence = next_sequence(event)
 

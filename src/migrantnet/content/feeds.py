@@ -1,4 +1,5 @@
-"""What an association's RSS and Atom feeds hold: its latest public objects, of one kind or all.
+"""What an association's RSS and Atom feeds hold: its latest public objects, of one kind or all,
+except those marked `noindex` (sensitive items stay out of feed readers and their archives).
 
 Newest first by `ix_objects_actor_kind_published` (one kind) or `ix_objects_actor_published`
 (all kinds); a feed is one query, and at most `FEED_SIZE` items, as readers poll it often.
@@ -21,6 +22,7 @@ async def feed_objects(
         ContentObject.actor_id == actor.id,
         ContentObject.local.is_(True),
         ContentObject.visibility == Visibility.PUBLIC,
+        ContentObject.noindex.is_(False),
         ContentObject.deleted_at.is_(None),
     )
     if kind is not None:

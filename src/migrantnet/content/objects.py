@@ -61,6 +61,7 @@ async def new_local_object(
     struggle_ap_id: str | None = None,
     media_ids: list[str] | None = None,
     now: datetime | None = None,
+    noindex: bool = False,
 ) -> ContentObject:
     """Add the common row (flushed), with its uploaded files attached; the caller adds its
     kind's row, then calls the federator, so the Create carries the attachments."""
@@ -78,6 +79,7 @@ async def new_local_object(
         struggle_ap_id=await check_struggle_link(session, struggle_ap_id),
         published_at=now or datetime.now(UTC),
         extra={},
+        noindex=noindex,
     )
     apply_texts_input(obj, texts)
     session.add(obj)
@@ -172,6 +174,12 @@ def check_followers_only(actor: Actor, visibility: str, confirmed: bool) -> None
         raise InvalidInput("visibility", OPEN_FOLLOWERS)
 
 
+def wants_noindex(data: object) -> bool:
+    """Whether an input asks to keep its object out of search (`noindex`): the kinds that
+    offer it (events, struggles) have the field; for the others it is always false."""
+    return getattr(data, "noindex", False) is True
+
+
 def _texts_of(spec: KindSpec[In, Row], data: In) -> Texts:
     return prepare_texts(
         data.texts,
@@ -218,6 +226,7 @@ async def publish_kind(
         struggle_ap_id=data.struggle_ap_id,
         media_ids=data.media_ids,
         now=now,
+        noindex=wants_noindex(data),
     )
     if group is not None:
         obj.extra = {**(obj.extra or {}), "audience": group.ap_id}
@@ -249,6 +258,7 @@ async def edit_kind(
         if spec.apply is not None:
             spec.apply(row, data)
     obj.struggle_ap_id = await check_struggle_link(session, data.struggle_ap_id)
+    obj.noindex = wants_noindex(data)
     apply_texts_input(obj, texts)
     if row is not None and spec.finish is not None:
         spec.finish(obj, row, texts, actor)

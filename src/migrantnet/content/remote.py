@@ -44,6 +44,7 @@ class RemoteObjectData:
     extra: dict[str, Any] = field(default_factory=dict)
     kind: str = Kind.NOTE
     struggle_ap_id: str | None = None
+    noindex: bool = False  # its author asked not to be indexed: our search leaves it out
     # The fields of the kind's own row, shaped by the parser (an event's `RemoteEventData`,
     # a dict for the others); the kind's `store_remote` keeps what is usable.
     values: Any = None
@@ -75,6 +76,7 @@ async def store_remote_object(
     obj.summary_map = data.summary_map
     obj.content_map = data.content_map
     obj.sensitive = data.sensitive
+    obj.noindex = data.noindex
     obj.visibility = data.visibility
     obj.published_at = data.published_at
     obj.updated_at = data.updated_at

@@ -85,8 +85,11 @@ def fts5_query(terms: list[str]) -> str:
 
 def documents_of(obj: Any) -> dict[str, str]:
     """language -> the searchable text of `obj` in it (nothing for what may not be found).
-    `obj` is a ContentObject or a row with the same attributes (the migration's)."""
+    `obj` is a ContentObject or a row with the same attributes (the migration's, which may
+    predate `noindex`). An object marked `noindex` (a sensitive item) is never indexed."""
     if obj.deleted_at is not None or obj.visibility != Visibility.PUBLIC:
+        return {}
+    if getattr(obj, "noindex", False):
         return {}
     names, summaries, contents = obj.name_map or {}, obj.summary_map or {}, obj.content_map or {}
     languages: list[str] = []
@@ -186,6 +189,7 @@ def _visible(query: Select) -> Select:
         .where(
             ContentObject.deleted_at.is_(None),
             ContentObject.visibility == Visibility.PUBLIC,
+            ContentObject.noindex.is_(False),
             Actor.deleted_at.is_(None),
             Actor.domain.not_in(blocked_domains),
             Actor.ap_id.not_in(blocked_accounts),

@@ -30,6 +30,7 @@ class StruggleInput:
     visibility: str = Visibility.PUBLIC
     media_ids: list[str] = field(default_factory=list)  # uploads to attach
     struggle_ap_id: str | None = None  # a struggle is not part of another
+    noindex: bool = False  # kept out of search engines, the node's search and feeds
 
 
 def check_struggle_status(value: str) -> StruggleStatus:

@@ -38,6 +38,8 @@ FEP_8A8E = "https://w3id.org/fep/8a8e/"
 # defines (`location`, `startTime`, `audience`...) are never redefined.
 CONTENT_TERMS: dict[str, Any] = {
     "mz": "https://joinmobilizon.org/ns#",
+    "fedibird": "http://fedibird.com/ns#",
+    "searchableBy": {"@id": "fedibird:searchableBy", "@type": "@id"},
     "ical": "http://www.w3.org/2002/12/cal/ical#",
     "timezone": f"{FEP_8A8E}timezone",
     "eventStatus": {"@id": f"{FEP_8A8E}eventStatus", "@type": "@vocab"},

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from migrantnet.models.base import Base, JSONType, utcnow
@@ -42,6 +42,9 @@ class ContentObject(Base):
     summary_map: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     content_map: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Not to be indexed: `noindex` on its page, left out of the node's search, feeds and
+    # anonymous calendar feeds, and peers told so (FEDERATION.md, "Sensitive items").
+    noindex: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     tags: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from migrantnet.models.base import Base, JSONType, utcnow
@@ -67,6 +67,9 @@ class Event(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     online_url: Mapped[str | None] = mapped_column(String(2048))
     organizers: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # The exact place (name, street, postal code, coordinates) for the association's members
+    # and, when the event is followers-only, its followers; everyone else gets the town.
+    hide_address: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # A series (`content/recurrence.py`): its RFC 5545 RRULE (always with an end), the starts of
     # cancelled occurrences (ISO, UTC), moved ones ({"of", "starts", "ends"}, ISO, UTC), and the
     # end of its last occurrence, which the agenda's window is compared with.

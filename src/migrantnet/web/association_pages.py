@@ -28,12 +28,13 @@ from migrantnet.federation.rendered import cached
 from migrantnet.federation.responses import ActivityJSONResponse
 from migrantnet.federation.serialize.actor import actor_to_ap
 from migrantnet.federation.serialize.objects import object_to_ap
-from migrantnet.models import Actor, ContentObject, Event, Kind, Visibility
+from migrantnet.models import Actor, ContentObject, Event, Kind, Membership, Visibility
 from migrantnet.translations import gettext, interface_language
 from migrantnet.uris import Uris
 from migrantnet.web.agenda_query import reader_zone
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep, UrisDep
 from migrantnet.web.i18n import accepted_languages, wanted_languages
+from migrantnet.web.sessions import Visitor, VisitorDep
 from migrantnet.web.views.agenda import days_view
 from migrantnet.web.views.items import item_view, section_view
 from migrantnet.web.views.kinds import KIND_VIEWS, kind_order, kind_plural
@@ -137,6 +138,7 @@ async def object_page(
     settings: SettingsDep,
     templates: TemplatesDep,
     fed: FederationDep,
+    visitor: VisitorDep,
 ) -> Response:
     if wants_activity_json(request.headers.get("accept")):
 
@@ -160,25 +162,37 @@ async def object_page(
     wanted = wanted_languages(
         request.headers.get("accept-language"), request.query_params.get("lang")
     )
+    related = await _related(session, details)
+    related.exact_address = await is_member(session, visitor, actor)
     response = templates.TemplateResponse(
         request,
         "object.html",
         {
             "actor": actor_view(actor, settings.domain),
-            "object": object_page_view(details, wanted, await _related(session, details)),
+            "object": object_page_view(details, wanted, related),
             "thread": thread_view(await thread(session, obj.ap_id), obj.ap_id, wanted),
             "domain": settings.domain,
-            "noindex": not actor.discoverable,
+            "noindex": not actor.discoverable or obj.noindex,
         },
     )
-    response.headers["Vary"] = "Accept, Accept-Language"
-    return _robots(response, actor)
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+    if related.exact_address:
+        response.headers["Cache-Control"] = "private, no-store"
+    return _robots(response, actor, noindex=obj.noindex)
 
 
-def _robots(response: Response, actor: Actor) -> Response:
-    """An association that chose not to be indexed says so in the header too (for crawlers
-    that read no HTML)."""
-    if not actor.discoverable:
+async def is_member(session: AsyncSession, visitor: Visitor, actor: Actor) -> bool:
+    """The signed-in reader holds a role in the association (or administers the node)."""
+    user = visitor.user
+    if user is None:
+        return False
+    return user.is_admin or await session.get(Membership, (user.id, actor.id)) is not None
+
+
+def _robots(response: Response, actor: Actor, *, noindex: bool = False) -> Response:
+    """An association that chose not to be indexed, or a sensitive item (`noindex`), says so
+    in the header too (for crawlers that read no HTML)."""
+    if not actor.discoverable or noindex:
         response.headers["X-Robots-Tag"] = "noindex"
     return response
 

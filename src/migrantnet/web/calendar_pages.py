@@ -18,6 +18,7 @@ from migrantnet.content.associations import get_association
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.web.agenda_query import read_agenda_request
 from migrantnet.web.deps import SessionDep, SettingsDep
+from migrantnet.web.sessions import VisitorDep
 
 router = APIRouter(include_in_schema=False)
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -31,29 +32,38 @@ def _ics() -> ModuleType:
     return icalendar_export
 
 
-def _answer(body: bytes, filename: str, *, download: bool = False) -> Response:
+def _answer(
+    body: bytes, filename: str, *, download: bool = False, private: bool = False
+) -> Response:
+    """`private`: a signed-in reader's copy (it may hold sensitive events), never kept by a
+    shared cache."""
     disposition = "attachment" if download else "inline"
     return Response(
         body,
         media_type=CALENDAR_TYPE,
         headers={
             "Content-Disposition": f'{disposition}; filename="{filename}"',
-            "Cache-Control": "public, max-age=300",
+            "Cache-Control": "private, max-age=300" if private else "public, max-age=300",
+            "Vary": "Cookie",
         },
     )
 
 
 @router.get("/agenda.ics")
-async def agenda_calendar(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """The agenda as a calendar to subscribe to, narrowed by the agenda's filters."""
+async def agenda_calendar(
+    request: Request, session: SessionDep, settings: SettingsDep, visitor: VisitorDep
+) -> Response:
+    """The agenda as a calendar to subscribe to, narrowed by the agenda's filters; sensitive
+    events (`noindex`) only for signed-in members of the node."""
     now = datetime.now(UTC)
     asked = read_agenda_request(request, now)
-    entries = await calendar_events(session, asked.filters, now)
+    entries = await calendar_events(
+        session, asked.filters, now, indexable_only=not visitor.signed_in
+    )
     items = [_ics().CalendarItem(entry.obj, entry.event) for entry in entries]
     url = f"{settings.base_url}/agenda.ics{asked.query()}"
-    return _answer(
-        _ics().calendar_bytes(items, f"Agenda — {settings.domain}", url=url), "agenda.ics"
-    )
+    body = _ics().calendar_bytes(items, f"Agenda — {settings.domain}", url=url)
+    return _answer(body, "agenda.ics", private=visitor.signed_in)
 
 
 @router.get("/agenda/event.ics")
@@ -82,9 +92,10 @@ async def event_calendar(
 
 @router.get("/@{slug}/agenda.ics")
 async def association_calendar(
-    slug: str, request: Request, session: SessionDep, settings: SettingsDep
+    slug: str, request: Request, session: SessionDep, settings: SettingsDep, visitor: VisitorDep
 ) -> Response:
-    """The events an association organises (its own, and those naming it an organiser)."""
+    """The events an association organises (its own, and those naming it an organiser);
+    sensitive ones (`noindex`) only for signed-in readers."""
     actor = await get_association(session, slug)
     now = datetime.now(UTC)
     asked = read_agenda_request(request, now)
@@ -96,8 +107,9 @@ async def association_calendar(
         language=asked.filters.language,
         organiser=actor.ap_id,
     )
-    entries = await calendar_events(session, filters, now)
+    entries = await calendar_events(session, filters, now, indexable_only=not visitor.signed_in)
     items = [_ics().CalendarItem(entry.obj, entry.event) for entry in entries]
     name = actor.name or actor.slug or settings.domain
     url = f"{settings.base_url}/@{slug}/agenda.ics"
-    return _answer(_ics().calendar_bytes(items, name, url=url), f"{slug}.ics")
+    body = _ics().calendar_bytes(items, name, url=url)
+    return _answer(body, f"{slug}.ics", private=visitor.signed_in)

@@ -30,6 +30,7 @@ SERVICE_FIELDS = {
     "latitude": "place.latitude",
     "longitude": "place.longitude",
     "country": "place.country",
+    "locality": "place.locality",
     "struggle": "struggle_id",
     "organizers": "organizers",
 }
@@ -37,7 +38,8 @@ SERVICE_FIELDS = {
 
 @dataclass(frozen=True)
 class FormField:
-    """One input: `widget` is text, textarea, date, datetime, select, list, lines or group."""
+    """One input: `widget` is text, textarea, date, datetime, select, list, lines, checkbox
+    or group."""
 
     name: str
     widget: str
@@ -72,6 +74,8 @@ def _widget(name: str, annotation: Any) -> FormField | None:
         return FormField(name, "datetime")
     if kind is date:
         return FormField(name, "date")
+    if kind is bool:
+        return FormField(name, "checkbox")
     if kind in (str, float, int):
         return FormField(name, "text")
     return None
@@ -123,7 +127,10 @@ def field_values(fields: list[FormField], form: FormData) -> dict[str, Any]:
                 body[key] = nested
             continue
         raw = _text(form, f.name)
-        if f.widget == "list":
+        if f.widget == "checkbox":
+            if raw:  # a ticked box sends its value; an unticked one sends nothing: false
+                body[key] = True
+        elif f.widget == "list":
             body[key] = _split(raw)
         elif f.widget == "lines":
             rows = []
@@ -146,6 +153,9 @@ def values_for_form(fields: list[FormField], data: dict[str, Any]) -> dict[str, 
             shown.update(values_for_form(list(f.children), value or {}))
         elif value is None:
             continue
+        elif f.widget == "checkbox":
+            if value is True:
+                shown[f.name] = "1"
         elif f.widget == "list":
             shown[f.name] = ", ".join(str(item) for item in value)
         elif f.widget == "lines":
@@ -238,6 +248,8 @@ LABELS = {
     "audience": N_("Audience"),
     "links": N_("Links"),
     "outcome": N_("Outcome"),
+    "hide_address": N_("Give the exact address to members and followers only"),
+    "noindex": N_("Keep out of search engines, search and feeds"),
 }
 HINTS = {
     "countries": N_("Two-letter codes separated by commas, e.g. TN, IT."),
@@ -250,6 +262,14 @@ HINTS = {
     "timezone": N_("Start typing a city: America/Argentina/Buenos_Aires, Africa/Tunis…"),
     "starts": N_("The time where the event happens."),
     "online_url": N_("For an online event or a stream."),
+    "hide_address": N_(
+        "Everyone else sees the town only: give it above. Followers get the exact address "
+        "when the event is for followers only."
+    ),
+    "noindex": N_(
+        "For a sensitive item: search engines are asked not to list its page, and other "
+        "servers not to index it. Anyone with the link can still read it."
+    ),
 }
 
 

@@ -201,6 +201,7 @@ def content_to_remote(
         summary_map=dict(obj.summary_map),
         content_map=dict(obj.content_map),
         sensitive=obj.sensitive,
+        noindex=obj.noindex,
         visibility=_visibility(obj, followers_url),
         published_at=obj.published or now,
         updated_at=obj.updated,

@@ -70,6 +70,7 @@ class ParsedObject:
     to: tuple[str, ...]
     cc: tuple[str, ...]
     sensitive: bool
+    noindex: bool  # the author asked not to be indexed (`indexable: false`, `searchableBy`)
     tags: tuple[ParsedTag, ...]
     attachments: tuple[ParsedAttachment, ...]
     event: ParsedEvent | None
@@ -115,11 +116,23 @@ def parse_object(doc: Mapping[str, Any]) -> ParsedObject:
         to=to,
         cc=cc,
         sensitive=get_prop(doc, "sensitive") is True,
+        noindex=not_indexable(doc),
         tags=_tags(doc, ap_id),
         attachments=attachments,
         event=parse_event(doc) if "Event" in names else None,
         is_public=PUBLIC in to or PUBLIC in cc,
     )
+
+
+def not_indexable(doc: Mapping[str, Any]) -> bool:
+    """An object its author asked not to be indexed: `indexable: false` on the object (ours,
+    FEDERATION.md "Sensitive items"), or Fedibird's `searchableBy` without Public."""
+    if get_prop(doc, "indexable") is False:
+        return True
+    searchable = get_prop(doc, "searchableBy")
+    if searchable is None:
+        return False
+    return PUBLIC not in addresses(searchable)
 
 
 def _html_map(values: dict[str, str], base: str, media_type: str | None) -> dict[str, str]:

@@ -13,7 +13,16 @@ from zoneinfo import ZoneInfo
 
 from migrantnet.content import formatting, recurrence
 from migrantnet.content.details import ObjectDetails
-from migrantnet.models import Declaration, Event, EventStatus, Practice, Resource, Struggle
+from migrantnet.content.events import town_only
+from migrantnet.models import (
+    Declaration,
+    Event,
+    EventStatus,
+    Practice,
+    Resource,
+    Struggle,
+    Visibility,
+)
 
 EVENT_CATEGORY = "MOVEMENTS_POLITICS"
 EVENT_STATUS: dict[str, tuple[str, str]] = {
@@ -75,15 +84,21 @@ def practice_fields(details: ObjectDetails, row: Practice) -> dict[str, Any]:
 
 
 def event_row_fields(details: ObjectDetails, row: Event) -> dict[str, Any]:
-    return event_fields(row)
+    """An event whose address is hidden gives its exact place only in a followers-only or
+    direct object, which reaches approved followers alone and is never served to others;
+    a public or unlisted one gives the town."""
+    private = details.obj.visibility in (Visibility.FOLLOWERS, Visibility.DIRECT)
+    return event_fields(row, exact=private)
 
 
-def event_fields(event: Event) -> dict[str, Any]:
-    """FEP-8a8e, plus what Mobilizon and Gancio read; times in the event's own offset."""
+def event_fields(event: Event, *, exact: bool = True) -> dict[str, Any]:
+    """FEP-8a8e, plus what Mobilizon and Gancio read; times in the event's own offset.
+    `exact=False`: the town only, when the event hides its address."""
     zone = formatting.zone(event.timezone)
     status, ical_status = EVENT_STATUS.get(event.status, EVENT_STATUS[EventStatus.CONFIRMED])
     locations: list[dict[str, Any]] = []
-    place = _place(event)
+    in_person = _place(event) is not None
+    place = _place(event if exact else town_only(event))
     if place is not None:
         locations.append(place)
     if event.online_url:
@@ -100,7 +115,7 @@ def event_fields(event: Event) -> dict[str, Any]:
             "totalItems": len(event.organizers),
             "items": list(event.organizers),
         },
-        "isOnline": place is None,
+        "isOnline": not in_person,
         "category": EVENT_CATEGORY,
         "joinMode": "free",
     }

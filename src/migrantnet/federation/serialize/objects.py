@@ -114,6 +114,11 @@ def object_to_ap(details: ObjectDetails, uris: Uris) -> dict[str, Any]:
         doc["audience"] = group
         if group not in to and group not in doc["cc"]:
             doc["cc"] = [*doc["cc"], group]
+    if obj.noindex:
+        # A sensitive item (FEDERATION.md, "Sensitive items"): not to be indexed. Mastodon reads
+        # `indexable` on actors only; Fedibird, kmyblue and Misskey forks read `searchableBy`.
+        doc["indexable"] = False
+        doc["searchableBy"] = [actor.ap_id]
     if obj.in_reply_to:
         doc["inReplyTo"] = obj.in_reply_to
     if obj.struggle_ap_id:

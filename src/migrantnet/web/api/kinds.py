@@ -148,6 +148,7 @@ def _struggle_input(body: StruggleIn, visibility: str) -> StruggleInput:
         started_on=body.started_on,
         media_ids=list(body.media_ids),
         visibility=visibility,
+        noindex=body.noindex,
     )
 
 
@@ -167,6 +168,8 @@ def _event_input(body: EventIn, visibility: str) -> EventInput:
         recurrence=body.recurrence,
         cancelled_occurrences=list(body.cancelled_occurrences),
         moved_occurrences=[(m.occurrence, m.starts, m.ends) for m in body.moved_occurrences],
+        noindex=body.noindex,
+        hide_address=body.hide_address,
     )
 
 
@@ -227,6 +230,8 @@ def _event_out(details: ObjectDetails, event: Event) -> EventOut:
             for m in parse_moved(event.moved)
         ],
         sequence=event.sequence or 0,
+        hide_address=event.hide_address,
+        noindex=details.obj.noindex,
     )
 
 
@@ -236,6 +241,7 @@ def _struggle_out(details: ObjectDetails, struggle: Struggle) -> StruggleOut:
         countries=list(struggle.countries),
         topics=list(struggle.topics),
         started_on=struggle.started_on,
+        noindex=details.obj.noindex,
     )
 
 

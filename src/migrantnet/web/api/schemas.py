@@ -100,6 +100,11 @@ class StruggleIn(Strict):
     countries: list[str] = Field(default_factory=list, description="ISO 3166 codes: TN, FR...")
     topics: list[str] = Field(default_factory=list, description="Short labels: asylum, housing...")
     started_on: date | None = None
+    noindex: bool = Field(
+        False,
+        description="A sensitive item: its page asks search engines not to index it, the node's "
+        "search and feeds leave it out, and other servers are told not to index it.",
+    )
     media_ids: MediaIds = Field(default_factory=list)
     visibility: VisibilityField = None
 
@@ -150,6 +155,17 @@ class EventIn(Strict):
     )
     moved_occurrences: list[MovedOccurrenceIn] = Field(
         default_factory=list, max_length=200, description="Occurrences given another time."
+    )
+    hide_address: bool = Field(
+        False,
+        description="Give the exact place (name, street, postal code, coordinates) only to the "
+        "association's members and, for a followers-only event, its followers; the public page, "
+        "the public ActivityPub object and the agenda give the town (`place.locality`, needed).",
+    )
+    noindex: bool = Field(
+        False,
+        description="A sensitive item: its page asks search engines not to index it, the node's "
+        "search and feeds leave it out, and other servers are told not to index it.",
     )
     struggle_id: StruggleLink = None
     media_ids: MediaIds = Field(default_factory=list)
@@ -229,6 +245,8 @@ class EventOut(BaseModel):
     cancelled_occurrences: list[datetime]
     moved_occurrences: list[MovedOccurrenceOut]
     sequence: int = Field(description="iCalendar's SEQUENCE: one more on every edit.")
+    hide_address: bool = Field(description="The exact place is for members and followers.")
+    noindex: bool = Field(description="Kept out of search engines, search and feeds.")
 
 
 class StruggleOut(BaseModel):
@@ -236,6 +254,7 @@ class StruggleOut(BaseModel):
     countries: list[str]
     topics: list[str]
     started_on: date | None
+    noindex: bool = Field(description="Kept out of search engines, search and feeds.")
 
 
 class DeclarationOut(BaseModel):

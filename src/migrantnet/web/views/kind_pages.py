@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from migrantnet.content.details import ObjectDetails
+from migrantnet.content.events import town_only
 from migrantnet.content.formatting import datetime_text, day_text, size_label, zone, zone_label
 from migrantnet.content.languages import country_name
 from migrantnet.content.recurrence import occurrences, parse_instants, parse_moved
@@ -90,6 +91,9 @@ class EventView:
     organizers: tuple[ActorLink, ...]
     recurrence: str | None = None  # the series' RRULE, as iCalendar writes it
     dates: tuple[OccurrenceView, ...] = ()  # its next occurrences
+    # The address is hidden from the public: "public" (this reader sees the town) or
+    # "members" (this reader, a member, sees the exact place others do not); None otherwise.
+    address_hidden: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +170,11 @@ def event_view(context: PageContext, event: Event) -> EventView:
     where = zone(event.timezone)
     local_start, local_end = _span(event.starts_at, event.ends_at, where, language)
     utc_start, utc_end = _span(event.starts_at, event.ends_at, ZoneInfo("UTC"), language)
+    hidden = None
+    if event.hide_address:
+        hidden = "members" if context.related.exact_address else "public"
+        if hidden == "public":
+            event = town_only(event)
     place = None
     if any((event.place_name, event.street, event.locality, event.region, event.country)):
         place = PlaceView(
@@ -195,6 +204,7 @@ def event_view(context: PageContext, event: Event) -> EventView:
         ),
         recurrence=event.rrule,
         dates=_next_dates(event, where, language) if event.rrule else (),
+        address_hidden=hidden,
     )
 
 

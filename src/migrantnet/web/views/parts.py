@@ -163,3 +163,5 @@ class Related:
     struggle: ContentObject | None = None
     timeline: list[ContentObject] = field(default_factory=list)
     timeline_rows: dict[int, Any] = field(default_factory=dict)  # their kinds' rows
+    # The reader is a member of the author's association: an event's hidden address is shown.
+    exact_address: bool = False
