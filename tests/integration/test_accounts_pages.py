@@ -178,6 +178,7 @@ async def test_every_form_of_the_pages_checks_the_token(browser: httpx.AsyncClie
         "{session_id}": "1",
         "{kind}": "note",
         "{public_id}": "x",
+        "{decision}": "approve",
     }
     for path in posts:
         for placeholder, value in fill.items():

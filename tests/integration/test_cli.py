@@ -161,6 +161,7 @@ def test_seed_demo_needs_an_initialised_node(tmp_path: Path, database_url: str) 
         ["blocks", "add"],
         ["reports", "list"],
         ["signatures", "approve"],
+        ["signatures", "reject"],
         ["tokens", "revoke"],
         ["users", "delete"],
         ["associations", "delete"],

@@ -4,6 +4,7 @@ unless the owner allows them; a trusted signer needs no approval."""
 from __future__ import annotations
 
 import httpx
+from browser_forms import HTML, submit
 from federation_peer import RemoteActor, deliver, one, rows
 from sqlalchemy import select
 
@@ -90,3 +91,63 @@ async def test_a_peers_signature_waits_for_approval_and_a_person_is_refused(
     assert sorted(await signatories(app_client, declaration)) == sorted(
         [group.actor_id, person.actor_id]
     )
+
+
+async def test_the_owners_admins_approve_and_reject_pending_signatures_on_the_web(
+    admin: httpx.AsyncClient,
+    app_client: httpx.AsyncClient,
+    db: Database,
+    uris: Uris,
+    association: Actor,
+    make_remote_actor,  # type: ignore[no-untyped-def]
+) -> None:
+    declaration = await declaration_of(db, uris, association)
+    groups: list[RemoteActor] = [make_remote_actor(name) for name in ("collectif", "strangers")]
+    for group in groups:
+        group.actor_type = "Group"
+        group.server.serve(group.path, group.document)
+        await deliver(db, app_client, group, group.activity("Join", declaration.ap_id))
+    friends, strangers = groups
+
+    dashboard = await admin.get("/admin/tunis_migrants", headers=HTML)
+    assert 'href="/admin/tunis_migrants/signatures"' in dashboard.text
+    page = await admin.get("/admin/tunis_migrants/signatures", headers=HTML)
+    assert page.status_code == 200
+    assert f"@collectif@{friends.domain}" in page.text and "Papers for all" in page.text
+
+    # Without this browser's form token nothing is decided.
+    forged = await admin.post(
+        "/admin/tunis_migrants/signatures/approve",
+        data={"declaration": declaration.ap_id, "signer": friends.actor_id},
+        headers=HTML,
+    )
+    assert forged.status_code == 403
+    assert {row.state for row in await rows(db, Cosignature)} == {CosignState.PENDING}
+
+    for decision, group in (("approve", friends), ("reject", strangers)):
+        answer = await submit(
+            admin,
+            "/admin/tunis_migrants/signatures",
+            f"/admin/tunis_migrants/signatures/{decision}",
+            {"declaration": declaration.ap_id, "signer": group.actor_id},
+        )
+        assert answer.status_code == 303
+    accepted = await one(db, Cosignature)  # the refused one is gone
+    assert accepted.state == CosignState.ACCEPTED
+    assert await signatories(app_client, declaration) == [friends.actor_id]
+    accept = await one(db, OutboxActivity, OutboxActivity.type == "Accept")
+    assert accept.payload["object"]["actor"] == friends.actor_id
+    reject = await one(db, OutboxActivity, OutboxActivity.type == "Reject")
+    assert reject.payload["object"]["actor"] == strangers.actor_id
+    assert reject.payload["object"]["object"] == declaration.ap_id
+
+    done = await admin.get("/admin/tunis_migrants/signatures?done=rejected", headers=HTML)
+    assert "No signature is waiting." in done.text and "Refused" in done.text
+    # A second click on a decided signature says so instead of failing.
+    again = await submit(
+        admin,
+        "/admin/tunis_migrants/cosign",  # a page with a form: the token is the session's
+        "/admin/tunis_migrants/signatures/reject",
+        {"declaration": declaration.ap_id, "signer": strangers.actor_id},
+    )
+    assert again.headers["location"].endswith("done=gone")

@@ -58,3 +58,24 @@ def signatures_approve(
         return str(approved.ap_id)
 
     typer.echo(f"{run_federated(settings, work)} now signs {declaration}")
+
+
+@app.command("reject")
+@operator_errors
+def signatures_reject(
+    slug: Annotated[str, typer.Argument(help="Slug of the declaration's association.")],
+    declaration: Annotated[str, typer.Argument(help="URL of the declaration.")],
+    signer: Annotated[str, typer.Argument(help="The signer's actor URL or @name@host.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Refuse a signature: it is removed and the signer is sent Reject."""
+    from migrantnet.federation.cosign import reject_cosignature
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> str:
+        author = await get_association(session, slug)
+        refused = await reject_cosignature(session, fed, author, declaration, signer)
+        return str(refused.ap_id)
+
+    typer.echo(f"the signature of {run_federated(settings, work)} on {declaration} was refused")

@@ -71,6 +71,14 @@ def approve(row: Cosignature) -> None:
     advance(row, CosignState.ACCEPTED)
 
 
+async def discard_pending(session: AsyncSession, row: Cosignature) -> None:
+    """A pending signature the author refused: it goes, as if never asked (the signer may ask
+    again); an accepted one is withdrawn by its signer, not refused here."""
+    if row.state != CosignState.PENDING:
+        raise InvalidInput("signature", "only a signature waiting for approval can be refused")
+    await session.execute(delete(Cosignature).where(Cosignature.id == row.id))
+
+
 def check_declaration(obj: ContentObject | None, url: str) -> ContentObject:
     if obj is None or obj.deleted_at is not None or obj.kind != Kind.DECLARATION:
         raise InvalidInput("declaration", f"{url} is not a declaration that can be signed")

@@ -16,6 +16,7 @@ from migrantnet.content.cosign import (
     add_signature,
     approve,
     check_declaration,
+    discard_pending,
     find_pending,
     remove_signature,
 )
@@ -28,7 +29,11 @@ from migrantnet.federation.fetch import FetchError
 from migrantnet.federation.handlers.objects import to_remote_data
 from migrantnet.federation.parse import ParseError, parse_object
 from migrantnet.federation.publisher import ActivityPubFederator
-from migrantnet.federation.serialize.activities import accept_activity, undo_activity
+from migrantnet.federation.serialize.activities import (
+    accept_activity,
+    reject_activity,
+    undo_activity,
+)
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ContentObject
@@ -110,6 +115,25 @@ async def withdraw_cosignature(
     log_event(logger, "cosignature_withdrawn", signer=signer.slug, domain=author.domain)
 
 
+def _join_of(row_ap_id: str, signer: Actor, declaration: ContentObject) -> dict[str, object]:
+    return {"id": row_ap_id, "type": "Join", "actor": signer.ap_id, "object": declaration.ap_id}
+
+
+async def reject_cosignature(
+    session: AsyncSession, fed: Federation, author: Actor, declaration_url: str, signer: str
+) -> Actor:
+    """The author refuses a pending signature: it is removed and the signer is sent
+    `Reject{Join}`; the declaration and its signatories do not change, so nothing else is sent."""
+    row, declaration, signer_actor = await find_pending(session, author, declaration_url, signer)
+    join = _join_of(row.ap_id, signer_actor, declaration)
+    await discard_pending(session, row)
+    if not signer_actor.local:
+        reject = reject_activity(fed.uris.activity(), author.ap_id, join)
+        await queue_activity(session, fed, author, reject, [signer_actor.inbox_url])
+    log_event(logger, "cosign_rejected", domain=signer_actor.domain)
+    return signer_actor
+
+
 async def approve_cosignature(
     session: AsyncSession, fed: Federation, author: Actor, declaration_url: str, signer: str
 ) -> Actor:
@@ -117,12 +141,7 @@ async def approve_cosignature(
     `Accept{Join}` and the followers the updated declaration."""
     row, declaration, signer_actor = await find_pending(session, author, declaration_url, signer)
     approve(row)
-    join = {
-        "id": row.ap_id,
-        "type": "Join",
-        "actor": signer_actor.ap_id,
-        "object": declaration.ap_id,
-    }
+    join = _join_of(row.ap_id, signer_actor, declaration)
     if not signer_actor.local:
         accept = accept_activity(fed.uris.activity(), author.ap_id, join)
         await queue_activity(session, fed, author, accept, [signer_actor.inbox_url])

@@ -22,6 +22,7 @@ from migrantnet.content.account_links import (
     role_name,
 )
 from migrantnet.content.associations import list_associations
+from migrantnet.content.cosign import pending_signatures
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.mail import MailFailed, mail_configured, send_mail
 from migrantnet.content.moderation import can_moderate
@@ -101,6 +102,9 @@ async def association_dashboard(
             "network": True,
             "cosign": True,
             "is_group": actor.type == ActorType.GROUP and role in ("admin", "moderator"),
+            "pending_signatures": len(await pending_signatures(session, actor))
+            if role == "admin"
+            else 0,
         },
     )
 

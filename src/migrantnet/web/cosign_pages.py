@@ -1,9 +1,12 @@
 """Co-signing declarations from the browser, and the node's `/authorize_interaction`.
 
 An editor pastes a declaration's address (ours or another node's) and the association signs
-it; the signatures given can be withdrawn. `/authorize_interaction?uri=...` is where the
-subscribe template of our WebFinger sends someone who pressed "Follow" or "Interact"
-elsewhere: signed in here, they choose which of their associations follows or co-signs.
+it; the signatures given can be withdrawn. The association's admins see the signatures of its
+declarations that other servers' actors asked for (`/admin/{slug}/signatures`) and accept or
+refuse each, as `migrantnet signatures approve|reject` does. `/authorize_interaction?uri=...`
+is where the subscribe template of our WebFinger sends someone who pressed "Follow" or
+"Interact" elsewhere: signed in here, they choose which of their associations follows or
+co-signs.
 """
 
 from __future__ import annotations
@@ -13,12 +16,18 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.content.errors import ContentError
+from migrantnet.content.cosign import pending_signatures
+from migrantnet.content.errors import ContentError, NotFound
 from migrantnet.federation.actors import ActorUnavailable
-from migrantnet.federation.cosign import cosign_declaration, withdraw_cosignature
+from migrantnet.federation.cosign import (
+    approve_cosignature,
+    cosign_declaration,
+    reject_cosignature,
+    withdraw_cosignature,
+)
 from migrantnet.federation.fetch import FetchError
 from migrantnet.federation.service import Federation
-from migrantnet.models import Actor, ContentObject, Cosignature
+from migrantnet.models import Actor, ContentObject, Cosignature, Role
 from migrantnet.translations import N_, gettext
 from migrantnet.web.admin_pages import my_associations
 from migrantnet.web.auth import PUBLISH_ROLES, require_role
@@ -30,6 +39,11 @@ from migrantnet.web.sessions import SignedInDep, Visitor
 
 router = APIRouter(include_in_schema=False)
 DONE = {"signed": N_("Signed. The authors' node is told."), "withdrawn": N_("Signature withdrawn.")}
+DECIDED = {
+    "approved": N_("Accepted: it is among the signatories, and the signer's server is told."),
+    "rejected": N_("Refused: the signer's server is told, and the signatories do not change."),
+    "gone": N_("This signature is no longer waiting: it was already decided."),
+}
 
 
 async def _signed(session: AsyncSession, actor: Actor) -> list[tuple[ContentObject, str]]:
@@ -121,6 +135,50 @@ async def withdraw(
     await session.commit()
     fed.wakeup.set()
     return see_other(f"/admin/{slug}/cosign?done=withdrawn")
+
+
+async def _owner_of(session: AsyncSession, visitor: Visitor, slug: str) -> Actor:
+    assert visitor.user is not None
+    return await require_role(session, visitor.user, slug, (Role.OWNER,))
+
+
+@router.get("/admin/{slug}/signatures")
+async def signatures_page(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep, done: str = ""
+) -> Response:
+    """The signatures of our declarations waiting for an admin's decision, oldest first."""
+    actor = await _owner_of(session, visitor, slug)
+    pending = [
+        (declaration, headline(declaration), signer)
+        for _row, declaration, signer in await pending_signatures(session, actor)
+    ]
+    return render(
+        request,
+        visitor,
+        "admin/signatures.html",
+        {"association": actor, "pending": pending, "done": DECIDED.get(done)},
+    )
+
+
+@router.post("/admin/{slug}/signatures/{decision}")
+async def decide_signature(
+    slug: str, decision: str, request: Request, visitor: SignedInDep, session: SessionDep
+) -> Response:
+    form = await read_form(request, visitor)
+    actor = await _owner_of(session, visitor, slug)
+    fed: Federation = request.app.state.federation
+    declaration, signer = text_field(form, "declaration"), text_field(form, "signer")
+    decide = {"approve": approve_cosignature, "reject": reject_cosignature}.get(decision)
+    if decide is None:
+        raise NotFound(f"no decision {decision!r}: approve or reject")
+    try:
+        await decide(session, fed, actor, declaration, signer)
+    except NotFound:  # decided meanwhile (another admin, the command line, a second click)
+        return see_other(f"/admin/{slug}/signatures?done=gone")
+    done = "approved" if decision == "approve" else "rejected"
+    await session.commit()
+    fed.wakeup.set()
+    return see_other(f"/admin/{slug}/signatures?done={done}")
 
 
 @router.get("/authorize_interaction")
