@@ -6,15 +6,19 @@ from pathlib import Path
 
 import pytest
 from cli_node import INIT, run, runner
+from sqlalchemy import create_engine, text
 
 from dbs import table_names
 from migrantnet.cli import app
+from migrantnet.config import sync_database_url
 
 
 def test_init_creates_the_node_and_refuses_a_second_time(tmp_path: Path, database_url: str) -> None:
     first = run(tmp_path, database_url, *INIT)
     assert first.exit_code == 0, first.output
     assert "@tunis_migrants@node.example" in first.output
+    # No terminal, no flag: followers are accepted automatically, and init says what it means.
+    assert "followers-only posts reach anyone who follows" in first.output
     config = (tmp_path / "migrantnet.env").read_text()
     assert "MIGRANTNET_DOMAIN=node.example" in config
     assert "MIGRANTNET_SECRET_KEY=" in config
@@ -22,6 +26,21 @@ def test_init_creates_the_node_and_refuses_a_second_time(tmp_path: Path, databas
     second = run(tmp_path, database_url, *INIT)
     assert second.exit_code == 2
     assert "already initialised" in second.output
+
+
+def test_init_approves_followers_by_hand_when_asked(tmp_path: Path, database_url: str) -> None:
+    result = run(tmp_path, database_url, *INIT, "--approve-followers")
+    assert result.exit_code == 0, result.output
+    assert "New followers wait for approval" in result.output
+    engine = create_engine(sync_database_url(database_url))
+    try:
+        with engine.connect() as conn:
+            approves = conn.scalar(
+                text("SELECT manually_approves_followers FROM actors WHERE slug = 'tunis_migrants'")
+            )
+    finally:
+        engine.dispose()
+    assert approves
 
 
 @pytest.mark.parametrize(

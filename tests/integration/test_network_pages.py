@@ -207,3 +207,30 @@ async def test_cosign_a_declaration_by_pasting_its_address_and_withdraw(
     assert withdrawn.headers["location"] == "/admin/beta/cosign?done=withdrawn"
     async with db.session() as session:
         assert list(await session.scalars(select(Cosignature))) == []
+
+
+async def test_turning_approval_of_followers_off_needs_a_confirmation(
+    admin: httpx.AsyncClient, db: Database, association: Actor
+) -> None:
+    page = "/admin/tunis_migrants/settings"
+    opened = await admin.get(page, headers=HTML)
+    assert "Anyone who asks to follow is accepted now" in opened.text  # auto-accept, said
+    assert 'name="confirm_open_followers"' not in opened.text
+    base = {"name": "Tunis Migrants"}
+    assert (await submit(admin, page, page, {**base, "approve_followers": "1"})).status_code == 303
+    held = await admin.get(page, headers=HTML)
+    assert "Anyone who asks to follow is accepted now" not in held.text
+    assert 'name="confirm_open_followers"' in held.text
+
+    refused = await submit(admin, page, page, base)  # unticked, not confirmed
+    assert refused.status_code == 422
+    assert 'id="e-approve_followers"' in refused.text and "an informer too" in refused.text
+    async with db.session() as session:
+        actor = await session.get(Actor, association.id)
+        assert actor is not None and actor.manually_approves_followers
+
+    confirmed = await submit(admin, page, page, {**base, "confirm_open_followers": "1"})
+    assert confirmed.status_code == 303
+    async with db.session() as session:
+        actor = await session.get(Actor, association.id)
+        assert actor is not None and not actor.manually_approves_followers

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,6 +50,15 @@ def init(
         bool | None,
         typer.Option(help="Allow fetches of private addresses (local demos and tests only)."),
     ] = None,
+    approve_followers: Annotated[
+        bool | None,
+        typer.Option(
+            "--approve-followers/--auto-accept-followers",
+            help="Hold the association's new followers until someone approves them. Asked in "
+            "a terminal; without one, followers are accepted automatically, and followers-only "
+            "posts then reach anyone who follows.",
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Create the database, the first association with its keys, and the admin user."""
@@ -65,6 +75,7 @@ def init(
         name=ask(name, "Association name", option="--name"),
         admin_email=ask(admin_email, "Admin e-mail", option="--admin-email"),
         admin_password=ask(admin_password, "Admin password", option="--admin-password", hide=True),
+        approve_followers=ask_followers_choice(approve_followers),
     ).validated()
 
     async def already(db: Database) -> bool:
@@ -108,6 +119,27 @@ def init(
         f"Node {settings.domain} initialised: association @{setup.slug}@{settings.domain}, "
         f"admin {setup.admin_email}. Start it with `migrantnet serve`."
     )
+    if setup.approve_followers:
+        typer.echo("New followers wait for approval (`migrantnet followers pending`).")
+    else:
+        typer.echo(
+            "New followers are accepted automatically: followers-only posts reach anyone who "
+            f"follows. To choose who follows: `migrantnet associations update {setup.slug} "
+            "--approve-followers`, or the association's settings page."
+        )
+
+
+def ask_followers_choice(given: bool | None) -> bool:
+    """The flag, else the question in a terminal (approval by hand is the answer offered),
+    else auto-accept, as before: scripts that pass no flag keep working, and are told."""
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        return False
+    from migrantnet.content.objects import FOLLOWERS_CHOICE
+
+    typer.echo(FOLLOWERS_CHOICE + ".")
+    return bool(typer.confirm("Approve new followers by hand?", default=True))
 
 
 @operator_errors

@@ -26,6 +26,9 @@ class NodeSetup:
     name: str
     admin_email: str
     admin_password: str
+    # Hold new followers of the first association until someone approves them
+    # (`content.objects.OPEN_FOLLOWERS` says what auto-accepting means).
+    approve_followers: bool = False
 
     def validated(self) -> NodeSetup:
         """Check every field before anything is written, so a bad one creates nothing."""
@@ -35,6 +38,7 @@ class NodeSetup:
             name=check_name(self.name),
             admin_email=check_email(self.admin_email),
             admin_password=self.admin_password,
+            approve_followers=self.approve_followers,
         )
 
 
@@ -48,7 +52,13 @@ async def initialise_node(session: AsyncSession, uris: Uris, setup: NodeSetup) -
     if await is_initialised(session):
         raise NodeAlreadyInitialised("this node is already initialised")
     await ensure_node_actor(session, uris, name=uris.host)
-    association = await create_association(session, uris, slug=setup.slug, name=setup.name)
+    association = await create_association(
+        session,
+        uris,
+        slug=setup.slug,
+        name=setup.name,
+        manually_approves_followers=setup.approve_followers,
+    )
     admin = await create_user(
         session, email=setup.admin_email, password=setup.admin_password, is_admin=True
     )

@@ -166,6 +166,20 @@ OPEN_FOLLOWERS = (
 )
 
 
+FOLLOWERS_CHOICE = (
+    "Approving followers by hand means a followers-only post reaches only the people the"
+    " association accepted. Accepting everyone automatically means anyone who asks to follow,"
+    " a stranger or an informer, receives its followers-only posts"
+)
+
+
+def check_open_followers(actor: Actor, approve_by_hand: bool, confirmed: bool) -> None:
+    """Turning approval of followers off is what `check_followers_only` warns about at each
+    post: switching to auto-accept needs a confirmation that says what it means."""
+    if actor.manually_approves_followers and not approve_by_hand and not confirmed:
+        raise InvalidInput("approve_followers", OPEN_FOLLOWERS)
+
+
 def check_followers_only(actor: Actor, visibility: str, confirmed: bool) -> None:
     """Followers-only promises privacy that auto-accepting does not give: publishing so needs
     followers approved by hand, or a confirmation that says what it means."""

@@ -3,6 +3,8 @@ the federation choices (approve followers by hand, federate as notes, show follo
 whether search engines may index its pages (`discoverable`, sent to peers as `indexable`).
 
 A change is sent to the followers as an Update of the actor, as `associations update` does.
+Turning approval of followers off needs a confirmation (`content.objects.check_open_followers`):
+followers-only posts then reach anyone who asks to follow.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from migrantnet.content.events import check_timezone
 from migrantnet.content.html import html_to_text
 from migrantnet.content.markdown import render_markdown
 from migrantnet.content.media import MediaLimits, store_upload
+from migrantnet.content.objects import check_open_followers
 from migrantnet.content.storage import MEDIA_URL_PREFIX, LocalStorage
 from migrantnet.models import Actor, Role
-from migrantnet.translations import gettext
+from migrantnet.translations import N_, gettext
 from migrantnet.web.auth import require_role
 from migrantnet.web.deps import SessionDep, SettingsDep
 from migrantnet.web.form_fields import load_zone_names, zone_names
@@ -30,6 +33,10 @@ from migrantnet.web.sessions import SignedInDep, Visitor
 
 router = APIRouter(include_in_schema=False)
 MAX_SUMMARY = 2000
+OPEN_FOLLOWERS = N_(
+    "To accept every follower automatically, tick the confirmation below: followers-only posts "
+    "would then reach anyone who asks to follow, a stranger or an informer too."
+)
 
 
 def _values(actor: Actor) -> dict[str, str]:
@@ -127,6 +134,7 @@ async def save_settings(
             )
         if values["timezone"]:
             check_timezone(values["timezone"])
+        check_open_followers(actor, "approve_followers" in form, "confirm_open_followers" in form)
         async with session.begin_nested():
             icon = await _avatar(session, settings, actor, form)
             changed = await update_association(
@@ -145,8 +153,9 @@ async def save_settings(
             actor.timezone = values["timezone"] or None
     except InvalidInput as exc:
         field = "avatar" if exc.field in ("file", "alt_text") else exc.field
+        message = gettext(OPEN_FOLLOWERS) if field == "approve_followers" else exc.message
         actor = await require_role(session, visitor.user, slug, (Role.OWNER,))  # reloaded
-        return _page(request, visitor, actor, values, {field: exc.message})
+        return _page(request, visitor, actor, values, {field: message})
     if changed:
         await request.app.state.federator.actor_updated(session, actor)
     await session.commit()
