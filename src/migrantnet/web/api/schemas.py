@@ -136,6 +136,12 @@ class EventIn(Strict):
     ends: datetime = Field(description="ISO 8601, after `starts`; same rule for the offset.")
     timezone: str = Field(description="IANA time zone of the event, e.g. Africa/Tunis.")
     place: PlaceIn | None = None
+    hide_address: bool = Field(
+        False,
+        description="Give the exact place (name, street, postal code, coordinates) only to the "
+        "association's members and, for a followers-only event, its followers; the public page, "
+        "the public ActivityPub object and the agenda give the town (`place.locality`, needed).",
+    )
     online_url: str | None = Field(None, max_length=2048, description="An http(s) link.")
     status: EventStatus = EventStatus.CONFIRMED
     organizers: list[str] = Field(
@@ -155,12 +161,6 @@ class EventIn(Strict):
     )
     moved_occurrences: list[MovedOccurrenceIn] = Field(
         default_factory=list, max_length=200, description="Occurrences given another time."
-    )
-    hide_address: bool = Field(
-        False,
-        description="Give the exact place (name, street, postal code, coordinates) only to the "
-        "association's members and, for a followers-only event, its followers; the public page, "
-        "the public ActivityPub object and the agenda give the town (`place.locality`, needed).",
     )
     noindex: bool = Field(
         False,
