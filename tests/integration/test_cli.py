@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 from cli_node import INIT, run, runner
-from sqlalchemy import create_engine, text
 
 from dbs import table_names
 from migrantnet.cli import app
-from migrantnet.config import sync_database_url
 
 
 def test_init_creates_the_node_and_refuses_a_second_time(tmp_path: Path, database_url: str) -> None:
@@ -26,21 +24,6 @@ def test_init_creates_the_node_and_refuses_a_second_time(tmp_path: Path, databas
     second = run(tmp_path, database_url, *INIT)
     assert second.exit_code == 2
     assert "already initialised" in second.output
-
-
-def test_init_approves_followers_by_hand_when_asked(tmp_path: Path, database_url: str) -> None:
-    result = run(tmp_path, database_url, *INIT, "--approve-followers")
-    assert result.exit_code == 0, result.output
-    assert "New followers wait for approval" in result.output
-    engine = create_engine(sync_database_url(database_url))
-    try:
-        with engine.connect() as conn:
-            approves = conn.scalar(
-                text("SELECT manually_approves_followers FROM actors WHERE slug = 'tunis_migrants'")
-            )
-    finally:
-        engine.dispose()
-    assert approves
 
 
 @pytest.mark.parametrize(
@@ -184,6 +167,7 @@ def test_seed_demo_needs_an_initialised_node(tmp_path: Path, database_url: str) 
         ["tokens", "revoke"],
         ["users", "delete"],
         ["associations", "delete"],
+        ["associations", "export"],
         ["fetch"],
         ["restore"],
         ["doctor"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -173,3 +174,50 @@ def associations_delete(
 
     told = run_with_db(settings, work)
     typer.echo(f"{slug} deleted; {told} inboxes are sent the Delete by the worker.")
+
+
+@app.command("export")
+@operator_errors
+def associations_export(
+    slug: Annotated[str, typer.Argument(help="Slug of the association.")],
+    file: Annotated[Path, typer.Argument(help="The zip file to write (0600).")],
+    with_keys: Annotated[
+        bool,
+        typer.Option(
+            "--with-keys",
+            help="Add the association's key pair: whoever holds the file can then sign as it.",
+        ),
+    ] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Export an association: its objects as ActivityPub JSON, its files, its followers and
+    following as CSV, in one zip (README, "Exporting an association")."""
+    from datetime import UTC, datetime
+
+    from migrantnet.content.storage import LocalStorage
+    from migrantnet.federation.export import export_members, manifest, write_zip
+
+    settings = settings_from(data_dir)
+    if file.is_dir() or not file.resolve().parent.is_dir():
+        raise CommandError(f"{file} must be a file in an existing folder")
+
+    async def work(db: Database) -> Any:
+        async with db.session() as session:
+            actor = await get_association(session, slug)
+            members, summary = await export_members(
+                session,
+                Uris(settings.base_url),
+                LocalStorage(settings.media_dir),
+                actor,
+                with_keys=with_keys,
+            )
+            write_zip(file, members, manifest(actor, members, datetime.now(UTC), summary.keys))
+            return summary
+
+    summary = run_with_db(settings, work)
+    typer.echo(
+        f"{slug} exported to {file}: {summary.objects} objects, {summary.media} files, "
+        f"{summary.followers} followers, {summary.following} following"
+        + (", with its keys (keep the file safe)" if summary.keys else ", without keys")
+        + "."
+    )

@@ -22,6 +22,9 @@ class ObjectDetails:
     row: Any = None  # the row of the object's kind (`KindSpec.model`), when it has one
     signatories: list[Actor] = field(default_factory=list)
     media: list[Media] = field(default_factory=list)
+    # Serialise an event's hidden address in full whatever its visibility: for its own
+    # association's export, never for what is served or delivered.
+    exact_place: bool = False
 
     def row_as(self, model: type[R]) -> R | None:
         """The kind's row when it is a `model`: `details.row_as(Event)`."""

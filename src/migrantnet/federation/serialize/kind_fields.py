@@ -88,7 +88,7 @@ def event_row_fields(details: ObjectDetails, row: Event) -> dict[str, Any]:
     direct object, which reaches approved followers alone and is never served to others;
     a public or unlisted one gives the town."""
     private = details.obj.visibility in (Visibility.FOLLOWERS, Visibility.DIRECT)
-    return event_fields(row, exact=private)
+    return event_fields(row, exact=private or details.exact_place)
 
 
 def event_fields(event: Event, *, exact: bool = True) -> dict[str, Any]:
