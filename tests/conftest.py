@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dbs import new_database
+from dbs import new_database, schema_database
 from migrantnet.app import create_app
 from migrantnet.config import Settings, load_settings
 from migrantnet.db import Database
@@ -20,8 +20,11 @@ TEST_DOMAIN = "node-a.test"
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    url, cleanup = new_database(tmp_path)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database; for a test that uses `db`, one already holding the models' tables
+    (built once per process: see `dbs.schema_database`)."""
+    make = schema_database if "db" in request.fixturenames else new_database
+    url, cleanup = make(tmp_path)
     yield url
     cleanup()
 

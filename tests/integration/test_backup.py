@@ -21,7 +21,7 @@ from cli_node import INIT, run, runner
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from dbs import PG_URL, _psycopg_conninfo
+from dbs import PG_URL, psycopg_conninfo
 from migrantnet.cli import app
 from migrantnet.config import sync_database_url
 
@@ -102,7 +102,7 @@ def fresh_target(tmp_path: Path, source_url: str) -> str:
     import psycopg
 
     schema = make_url(source_url).query["options"].removeprefix("-csearch_path=")
-    with psycopg.connect(_psycopg_conninfo(PG_URL), autocommit=True) as conn:
+    with psycopg.connect(psycopg_conninfo(PG_URL), autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         conn.execute(f'CREATE SCHEMA "{schema}"')
     return source_url
