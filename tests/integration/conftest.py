@@ -9,10 +9,11 @@ import httpx
 import pytest
 from browser_forms import sign_in
 from federation_peer import ASSOCIATION_SLUG, PeerServer, RemoteActor, pooled_key_pair
+from node_snapshot import initialised_node
 
 from migrantnet.app import create_app
 from migrantnet.config import Settings
-from migrantnet.content.node import NodeSetup, initialise_node
+from migrantnet.content.node import NodeSetup
 from migrantnet.db import Database
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor
@@ -81,19 +82,16 @@ def remote_actor(make_remote_actor: MakeRemoteActor) -> RemoteActor:
 @pytest.fixture
 async def association(db: Database, uris: Uris) -> Actor:
     """The node initialised with its first association, `tunis_migrants`; its actor."""
-    async with db.session() as session:
-        actor = await initialise_node(
-            session,
-            uris,
-            NodeSetup(
-                slug=ASSOCIATION_SLUG,
-                name="Tunis Migrants",
-                admin_email="admin@node-a.test",
-                admin_password="correct horse battery",
-            ),
-        )
-        await session.commit()
-    return actor
+    return await initialised_node(
+        db,
+        uris,
+        NodeSetup(
+            slug=ASSOCIATION_SLUG,
+            name="Tunis Migrants",
+            admin_email="admin@node-a.test",
+            admin_password="correct horse battery",
+        ),
+    )
 
 
 @pytest.fixture
