@@ -6,19 +6,36 @@ driven only through its public interfaces: HTTP, and the `migrantnet` command.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from typer.testing import CliRunner
 
 from dbs import new_database
+from migrantnet.cli import app as cli_app
+
+_cli_runner = CliRunner()
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def free_port() -> int:
@@ -72,19 +89,43 @@ class Node:
         return env
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "migrantnet", *args],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(
-                f"migrantnet {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        """`migrantnet ARGS` against this node, run in the test's process.
+
+        The same command objects as the installed `migrantnet`, with the node's environment
+        (and only it: other `MIGRANTNET_*` variables are hidden), but without a new Python
+        process importing the whole app: that cost 1-3 s a command, and the federation tests
+        run some sixty of them. `serve` runs as a real process (`start`), and the installed
+        command is tested as one in tests/integration/test_outside_a_node.py.
+        """
+        environment = self.env()
+        hidden: dict[str, str | None] = {
+            key: None for key in os.environ if key.startswith("MIGRANTNET_")
+        }
+        root = logging.getLogger()
+        handlers, level = root.handlers[:], root.level
+        try:
+            invoke = functools.partial(
+                _cli_runner.invoke, cli_app, list(args), env={**hidden, **environment}
             )
-        return result
+            if _loop_running():  # a browser test: playwright's loop holds this thread
+                with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+                    result = thread.submit(invoke).result()
+            else:
+                result = invoke()
+        finally:  # the command points logging at its captured stderr; give the tests theirs back
+            root.handlers[:] = handlers
+            root.setLevel(level)
+        stderr = result.stderr
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            stderr += "".join(traceback.format_exception(result.exception))
+        completed = subprocess.CompletedProcess(
+            ["migrantnet", *args], result.exit_code, result.stdout, stderr
+        )
+        if check and completed.returncode != 0:
+            raise AssertionError(
+                f"migrantnet {' '.join(args)} failed:\n{completed.stdout}\n{stderr}"
+            )
+        return completed
 
     def init(self, association: str, name: str | None = None) -> None:
         if not self.database_url:

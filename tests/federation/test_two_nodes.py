@@ -94,7 +94,13 @@ def test_key_rotation_is_picked_up_by_followers(make_node: Callable[..., Node]) 
 
     old_key = httpx.get(f"{b.base_url}/@beta", headers=AP, timeout=5).json()["publicKey"]
     b.cli("associations", "rotate-key", "beta")
-    new_key = httpx.get(f"{b.base_url}/@beta", headers=AP, timeout=5).json()["publicKey"]
+
+    def served_key() -> dict[str, str] | None:
+        key = httpx.get(f"{b.base_url}/@beta", headers=AP, timeout=5).json()["publicKey"]
+        return key if key["publicKeyPem"] != old_key["publicKeyPem"] else None
+
+    # The running node sees another process's change within its cache's second.
+    new_key = wait_for("the new key served", served_key)
     assert new_key["id"] == old_key["id"]
     assert new_key["publicKeyPem"] != old_key["publicKeyPem"]
 
