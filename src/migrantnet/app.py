@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.templating import Jinja2Templates
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import BaseRoute
 
@@ -57,12 +56,13 @@ from migrantnet.web.api.kinds import KIND_API
 from migrantnet.web.body_limit import BodyLimit
 from migrantnet.web.compression import EXCLUDED_TYPES, LEVEL, MINIMUM_SIZE
 from migrantnet.web.errors import install_error_handlers
-from migrantnet.web.interface_language import InterfaceLanguage, install_gettext
+from migrantnet.web.interface_language import InterfaceLanguage
 from migrantnet.web.interface_language import router as language_router
 from migrantnet.web.origin import PinnedOrigin
 from migrantnet.web.page_cache import AnonymousPageCache
 from migrantnet.web.security_headers import SecurityHeaders
 from migrantnet.web.static_assets import HashedStaticFiles
+from migrantnet.web.templating import page_templates
 
 logger = logging.getLogger("migrantnet.app")
 WEB_DIR = Path(__file__).parent / "web"
@@ -118,8 +118,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     )
     app.state.settings = settings
     app.state.uris = Uris(settings.base_url)
-    app.state.templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
-    install_gettext(app.state.templates.env)
+    app.state.templates = page_templates(WEB_DIR / "templates")
     app.state.static = HashedStaticFiles(WEB_DIR / "static")
     app.state.templates.env.globals["static"] = app.state.static.url
     app.state.templates.env.globals["node_noindex"] = not settings.search_engines
