@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import ssl
 import zlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -469,6 +471,14 @@ class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One TLS context for every client of the process: loading the CA bundle costs 10-20 ms
+    of CPU, and delivery spreads its work over many small clients (see SafeClient). A context
+    is safe to share; nothing here changes it after it is made."""
+    return httpx.create_ssl_context()
+
+
 class _PinnedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport with its connection pool rebuilt on :class:`PinnedNetworkBackend`.
 
@@ -478,7 +488,7 @@ class _PinnedTransport(httpx.AsyncHTTPTransport):
     """
 
     def __init__(self, policy: FetchPolicy, resolver: Resolver) -> None:
-        ssl_context = httpx.create_ssl_context()
+        ssl_context = _ssl_context()
         limits = httpx.Limits(
             max_connections=policy.max_connections,
             max_keepalive_connections=policy.max_connections,
