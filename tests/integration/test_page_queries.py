@@ -33,8 +33,15 @@ FED = NoFederation()
 
 @pytest.fixture
 async def served(settings: Settings, db: Database) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
-    """A client of the app and the app's own engine, whose statements the tests count."""
-    app = create_app(settings, run_worker=False)
+    """A client of the app and the app's own engine, whose statements the tests count.
+
+    The counts are of pages built: no page is kept for readers, and the app looks for the
+    tests' own writes (another engine, as another process's) at every request, not once a
+    second, so which request builds afresh does not depend on the clock."""
+    measured = settings.model_copy(
+        update={"page_cache_entries": 0, "render_cache_check_seconds": 0}
+    )
+    app = create_app(measured, run_worker=False)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=settings.base_url) as client:
