@@ -146,6 +146,27 @@ async def test_a_wrong_event_comes_back_with_the_message_beside_the_field(
         assert f'value="{value}"' in response.text
 
 
+async def test_a_form_error_is_shown_in_the_interface_language_beside_its_field(
+    editor: httpx.AsyncClient,
+) -> None:
+    """The content layer's message is translated where it is shown, the value kept as typed."""
+    wrong = {**EVENT, "timezone": "Mars/Olympus", "ends": "2027-12-18T14:00", "action": "publish"}
+    response = await post_form(editor, f"{NEW}/event?lang=ar", wrong)
+    assert response.status_code == 422
+    assert '<html lang="ar" dir="rtl">' in response.text
+    error_at = response.text.index('id="e-timezone"')
+    beside = response.text[error_at : error_at + 300]
+    assert "ليس منطقة زمنية من قائمة IANA" in beside and "Mars/Olympus" in beside
+    assert "is not an IANA time zone" not in response.text
+    token = csrf_of((await editor.get("/account?lang=fr", headers=HTML)).text)
+    short = {"current_password": PASSWORD, "new_password": "short", "confirm_password": "short"}
+    password = await editor.post(
+        "/account/password?lang=fr", data={**short, "csrf_token": token}, headers=HTML
+    )
+    assert password.status_code == 422
+    assert "trop court : il faut au moins 10 caractères" in password.text
+
+
 async def test_edit_and_delete_with_a_confirmation(editor: httpx.AsyncClient, db: Database) -> None:
     await post_form(
         editor,

@@ -7,6 +7,7 @@ until its translations are written in every `.po` file (README, "Languages").
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from babel.messages.pofile import read_po
 
 from migrantnet.translations import (
     INTERFACE_LANGUAGES,
+    N_,
     gettext,
     ngettext,
     po_path,
@@ -146,3 +148,55 @@ def test_gettext_follows_the_language_in_use_and_falls_back_to_english() -> None
     with use_language("zz"):
         assert gettext("Sign in") == "Sign in"
     assert translations("zz").ugettext("Sign in") == "Sign in"
+
+
+def _module_messages(tree: ast.Module) -> set[str]:
+    """Names bound at module level to `N_("...")` (a message kept in a constant)."""
+    return {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and getattr(node.value.func, "id", None) == "N_"
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def test_every_invalid_input_message_is_a_catalogue_id() -> None:
+    """A domain error's message is shown beside a form field in the reader's language: it must
+    be an `N_("...")` id with `%(name)s` values (or already translated with `gettext`), never a
+    finished English f-string that no catalogue can hold."""
+    unmarked = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = _module_messages(tree)
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.Call) and getattr(node.func, "id", None) == "InvalidInput"
+            ):
+                continue
+            message = node.args[1] if len(node.args) > 1 else None
+            marked = (
+                isinstance(message, ast.Call)
+                and getattr(message.func, "id", None) in ("N_", "gettext")
+            ) or (isinstance(message, ast.Name) and message.id in constants)
+            if not marked:
+                unmarked.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert unmarked == []
+
+
+def test_a_domain_error_is_english_in_logs_and_translated_when_shown() -> None:
+    from migrantnet.content.errors import InvalidInput, Term, shown
+
+    error = InvalidInput(
+        "file", N_("%(name)s is not a valid %(noun)s"), name="'a.png'", noun=Term(N_("PNG image"))
+    )
+    assert str(error) == "file: 'a.png' is not a valid PNG image"
+    assert error.message == "'a.png' is not a valid PNG image"
+    with use_language("ar"):
+        assert str(error) == "file: 'a.png' is not a valid PNG image"
+        assert shown(error) == error.shown() == "\u200e'a.png'\u200f ليس ملفًا صالحًا (صورة PNG)"
+    with use_language("fr"):
+        assert error.shown() == "'a.png' n’est pas un fichier valide (image PNG)"
+    assert error.shown() == error.message

@@ -19,6 +19,7 @@ from migrantnet.content.passwords import check_password_rules, hash_password, ve
 from migrantnet.content.sessions import end_all_sessions, keyed_hash, new_token, set_password
 from migrantnet.content.users import check_email, grant_role
 from migrantnet.models import AccountLink, Actor, LinkPurpose, Role, User
+from migrantnet.translations import N_
 
 RESET_LIFETIME = timedelta(hours=24)
 INVITE_LIFETIME = timedelta(days=7)
@@ -38,7 +39,12 @@ def check_role(name: str) -> Role:
     try:
         return ROLE_NAMES[name.strip().lower()]
     except KeyError:
-        raise InvalidInput("role", f"{name!r} is not one of {', '.join(ROLE_NAMES)}") from None
+        raise InvalidInput(
+            "role",
+            N_("%(value)s is not one of %(allowed)s"),
+            value=repr(name),
+            allowed=", ".join(ROLE_NAMES),
+        ) from None
 
 
 def role_name(role: str) -> str:
@@ -165,7 +171,7 @@ async def accept_invitation(
         session.add(user)
         await session.flush()
     elif not await asyncio.to_thread(verify_password, user.password_hash, password):
-        raise InvalidInput("password", "is not the password of your account")
+        raise InvalidInput("password", N_("is not the password of your account"))
     await grant_role(session, user, association, Role(link.role))
     link.used_at = datetime.now(UTC)
     await session.flush()

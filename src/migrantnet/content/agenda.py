@@ -47,6 +47,7 @@ from migrantnet.models import (
     Visibility,
 )
 from migrantnet.models.base import MAX_ROW_ID
+from migrantnet.translations import N_
 
 MAX_RANGE = timedelta(days=366)
 MAX_PAGE = 100
@@ -89,7 +90,7 @@ def check_range(
     if until is None:
         return CheckedRange(start, None, False)
     if until <= start:
-        raise InvalidInput("to", "the end of the range must come after its start")
+        raise InvalidInput("to", N_("the end of the range must come after its start"))
     if until - start > MAX_RANGE:
         return CheckedRange(start, start + MAX_RANGE, True)
     return CheckedRange(start, until, False)
@@ -100,7 +101,7 @@ def check_tag(value: str | None) -> str | None:
         return None
     match = _TAG_RE.match(value.strip())
     if match is None:
-        raise InvalidInput("tag", f"{value!r} is not a hashtag")
+        raise InvalidInput("tag", N_("%(value)s is not a hashtag"), value=repr(value))
     return match.group(1).lower()
 
 
@@ -108,7 +109,7 @@ def check_mode(value: str | None) -> str | None:
     if not value:
         return None
     if value not in MODES:
-        raise InvalidInput("mode", "choose online or in_person")
+        raise InvalidInput("mode", N_("choose online or in_person"))
     return value
 
 
@@ -116,7 +117,9 @@ def check_language_filter(value: str | None) -> str | None:
     if not value or not value.strip():
         return None
     if not _LANGUAGE_RE.match(value.strip()):
-        raise InvalidInput("language", f"{value!r} is not a language code such as fr or ar")
+        raise InvalidInput(
+            "language", N_("%(value)s is not a language code such as fr or ar"), value=repr(value)
+        )
     return value.strip().lower()
 
 
@@ -125,7 +128,7 @@ def check_organiser(value: str | None) -> str | None:
         return None
     value = value.strip()
     if not value.startswith(("https://", "http://")) or len(value) > 2048:
-        raise InvalidInput("organiser", "give the address (id) of an organiser")
+        raise InvalidInput("organiser", N_("give the address (id) of an organiser"))
     return value
 
 
@@ -134,7 +137,7 @@ def check_group_filter(value: str | None) -> str | None:
         return None
     value = value.strip()
     if not value.startswith(("https://", "http://")) or len(value) > 2048:
-        raise InvalidInput("group", "give the address (id) of a group")
+        raise InvalidInput("group", N_("give the address (id) of a group"))
     return value
 
 
@@ -153,14 +156,18 @@ class AgendaCursor:
     def parse(cls, value: str) -> AgendaCursor:
         match = _CURSOR_RE.match(value)
         if match is None:
-            raise InvalidInput("after", f"{value!r} is not a page position from this site")
+            raise InvalidInput(
+                "after", N_("%(value)s is not a page position from this site"), value=repr(value)
+            )
         micros, object_id = int(match[1]), int(match[2])
         if not 0 < object_id <= MAX_ROW_ID:
-            raise InvalidInput("after", f"{value!r} is out of range")
+            raise InvalidInput("after", N_("%(value)s is out of range"), value=repr(value))
         try:
             starts = _EPOCH + timedelta(microseconds=micros)
         except OverflowError:
-            raise InvalidInput("after", f"{value!r} is out of range") from None
+            raise InvalidInput(
+                "after", N_("%(value)s is out of range"), value=repr(value)
+            ) from None
         return cls(starts, object_id)
 
 

@@ -11,6 +11,7 @@ from migrantnet.content.errors import AlreadyExists, InvalidInput, NotFound
 from migrantnet.content.html import sanitize_html
 from migrantnet.content.keys import generate_key_pair
 from migrantnet.models import Actor, ActorType
+from migrantnet.translations import N_
 from migrantnet.uris import Uris
 
 # Mastodon can mention only usernames of this shape, so slugs stay within it.
@@ -24,19 +25,20 @@ def check_slug(slug: str) -> str:
     if not SLUG_RE.match(slug):
         raise InvalidInput(
             "slug",
-            f"{slug!r} must be 1 to 30 lower-case letters, digits or underscores (no spaces)",
+            N_("%(slug)s must be 1 to 30 lower-case letters, digits or underscores (no spaces)"),
+            slug=repr(slug),
         )
     if slug in RESERVED_SLUGS:
-        raise InvalidInput("slug", f"{slug!r} is reserved")
+        raise InvalidInput("slug", N_("%(slug)s is reserved"), slug=repr(slug))
     return slug
 
 
 def check_name(name: str) -> str:
     name = name.strip()
     if not name:
-        raise InvalidInput("name", "must not be empty")
+        raise InvalidInput("name", N_("must not be empty"))
     if len(name) > 200:
-        raise InvalidInput("name", "must be at most 200 characters")
+        raise InvalidInput("name", N_("must be at most 200 characters"))
     return name
 
 

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from migrantnet.content.errors import InvalidInput
+from migrantnet.translations import N_
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -16,4 +17,6 @@ def check_choice(enum: type[E], value: str, field: str) -> E:
         return enum(value)
     except ValueError:
         allowed = ", ".join(member.value for member in enum)
-        raise InvalidInput(field, f"{value!r} is not one of {allowed}") from None
+        raise InvalidInput(
+            field, N_("%(value)s is not one of %(allowed)s"), value=repr(value), allowed=allowed
+        ) from None

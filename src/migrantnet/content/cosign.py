@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.models import Actor, ActorType, ContentObject, Cosignature, CosignState, Kind
 from migrantnet.models.lifecycle import advance
+from migrantnet.translations import N_
 
 SIGNING_TYPES = frozenset({ActorType.ORGANIZATION, ActorType.GROUP})
 MAX_TRUSTED = 200
@@ -36,10 +37,12 @@ def set_cosign_policy(
     if trust:
         for item in trust:
             if not item.strip() or len(item) > 2048 or " " in item.strip():
-                raise InvalidInput("trust", f"{item!r} is neither an actor id nor a host")
+                raise InvalidInput(
+                    "trust", N_("%(item)s is neither an actor id nor a host"), item=repr(item)
+                )
         merged = list(dict.fromkeys([*(actor.cosign_trusted or []), *map(str.strip, trust)]))
         if len(merged) > MAX_TRUSTED:
-            raise InvalidInput("trust", f"at most {MAX_TRUSTED} trusted signers")
+            raise InvalidInput("trust", N_("at most %(limit)s trusted signers"), limit=MAX_TRUSTED)
         actor.cosign_trusted = merged
 
 
@@ -81,7 +84,9 @@ async def discard_pending(session: AsyncSession, row: Cosignature) -> None:
 
 def check_declaration(obj: ContentObject | None, url: str) -> ContentObject:
     if obj is None or obj.deleted_at is not None or obj.kind != Kind.DECLARATION:
-        raise InvalidInput("declaration", f"{url} is not a declaration that can be signed")
+        raise InvalidInput(
+            "declaration", N_("%(url)s is not a declaration that can be signed"), url=url
+        )
     return obj
 
 
@@ -95,7 +100,7 @@ async def add_signature(
 ) -> bool:
     """True when the signature is new; a repeated one changes nothing."""
     if signer.id == declaration.actor_id:
-        raise InvalidInput("association", "the authors of a declaration already sign it")
+        raise InvalidInput("association", N_("the authors of a declaration already sign it"))
     existing = await session.scalar(
         select(Cosignature).where(
             Cosignature.declaration_id == declaration.id, Cosignature.actor_id == signer.id

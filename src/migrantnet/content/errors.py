@@ -1,17 +1,50 @@
-"""Domain errors. The web layer maps each to an HTTP status in one place (`web/errors.py`)."""
+"""Domain errors. The web layer maps each to an HTTP status in one place (`web/errors.py`).
+
+`InvalidInput` carries its message as a catalogue id with `%(name)s` placeholders and their
+values, not as a finished sentence: `str(exc)` and `.message` are English (logs, the CLI and
+the JSON API), and `.shown()` says it in the interface language of the request at the time it
+is called (`migrantnet.translations`), which is how the web forms show it beside a field.
+Every message is marked with `N_` where it is raised, so the catalogues' test finds it.
+"""
 
 from __future__ import annotations
+
+from migrantnet.translations import gettext
 
 
 class ContentError(Exception):
     """Base of the errors a caller can fix: bad input, missing things, conflicts."""
 
 
+class Term(str):
+    """A catalogue id given as a value of a message ("PDF document"): translated with it."""
+
+    __slots__ = ()
+
+
 class InvalidInput(ContentError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field: str, message: str, /, **values: object) -> None:
+        english = message % values if values else message
+        super().__init__(f"{field}: {english}")
         self.field = field
-        self.message = message
+        self.message = english
+        self.template = message
+        self.values = values
+
+    def shown(self) -> str:
+        """The message in the interface language in use (English outside a request)."""
+        values = {
+            name: gettext(value) if isinstance(value, Term) else value
+            for name, value in self.values.items()
+        }
+        return gettext(self.template, **values)
+
+
+def shown(exc: BaseException) -> str:
+    """What a person is told of `exc` in the interface language, where it has its words."""
+    if isinstance(exc, InvalidInput):
+        return exc.shown()
+    return str(getattr(exc, "message", None) or exc)
 
 
 class NotFound(ContentError):

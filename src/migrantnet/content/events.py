@@ -24,6 +24,7 @@ from migrantnet.content.publishing import Federator
 from migrantnet.content.recurrence import Series, check_series
 from migrantnet.content.texts import Texts, TextsInput
 from migrantnet.models import Actor, ContentObject, Event, EventStatus, Kind, Visibility
+from migrantnet.translations import N_
 from migrantnet.uris import Uris
 
 
@@ -66,7 +67,9 @@ def check_timezone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(
-            "timezone", f"{name!r} is not an IANA time zone such as Europe/Paris"
+            "timezone",
+            N_("%(name)s is not an IANA time zone such as Europe/Paris"),
+            name=repr(name),
         ) from None
 
 
@@ -78,7 +81,7 @@ def _http_url(value: str | None, field_name: str) -> str | None:
     if not value:
         return None
     if not is_http_url(value.strip()):
-        raise InvalidInput(field_name, f"{value!r} is not an http(s) link")
+        raise InvalidInput(field_name, N_("%(value)s is not an http(s) link"), value=repr(value))
     return value.strip()
 
 
@@ -88,12 +91,14 @@ MAX_ORGANIZERS = 50
 def check_organizers(values: list[str]) -> list[str]:
     """Organizers are actor ids, shown as links: only http(s) URLs, each once, at most 50."""
     if len(values) > MAX_ORGANIZERS:
-        raise InvalidInput("organizers", f"at most {MAX_ORGANIZERS} organizers")
+        raise InvalidInput("organizers", N_("at most %(limit)s organizers"), limit=MAX_ORGANIZERS)
     result: dict[str, None] = {}
     for value in values:
         url = _http_url(value, "organizers")
         if url is None:
-            raise InvalidInput("organizers", f"{value!r} is not an http(s) link to an actor")
+            raise InvalidInput(
+                "organizers", N_("%(value)s is not an http(s) link to an actor"), value=repr(value)
+            )
         result.setdefault(url, None)
     return list(result)
 
@@ -102,11 +107,11 @@ def _check_place(place: PlaceInput | None) -> PlaceInput | None:
     if place is None or not any(vars_of(place).values()):
         return None
     if place.latitude is not None and not -90 <= place.latitude <= 90:
-        raise InvalidInput("latitude", "must be between -90 and 90")
+        raise InvalidInput("latitude", N_("must be between -90 and 90"))
     if place.longitude is not None and not -180 <= place.longitude <= 180:
-        raise InvalidInput("longitude", "must be between -180 and 180")
+        raise InvalidInput("longitude", N_("must be between -180 and 180"))
     if (place.latitude is None) != (place.longitude is None):
-        raise InvalidInput("latitude", "give both latitude and longitude, or neither")
+        raise InvalidInput("latitude", N_("give both latitude and longitude, or neither"))
     country = check_countries([place.country])[0] if place.country else None
     return dataclasses.replace(place, country=country)
 
@@ -136,11 +141,11 @@ def check_event(data: EventInput) -> CheckedEvent:
     zone = check_timezone(data.timezone)
     starts, ends = _instant(data.starts, zone), _instant(data.ends, zone)
     if ends <= starts:
-        raise InvalidInput("ends", "the event must end after it starts")
+        raise InvalidInput("ends", N_("the event must end after it starts"))
     place = _check_place(data.place)
     online = _http_url(data.online_url, "online_url")
     if place is None and online is None:
-        raise InvalidInput("place", "an event needs a place or an online link")
+        raise InvalidInput("place", N_("an event needs a place or an online link"))
     status = check_status(data.status)
     if data.hide_address and place is not None and not place.locality:
         raise InvalidInput(
@@ -157,7 +162,7 @@ def check_event(data: EventInput) -> CheckedEvent:
             data.moved_occurrences,
         )
     elif data.cancelled_occurrences or data.moved_occurrences:
-        raise InvalidInput("recurrence", "only a recurring event has dates to cancel or move")
+        raise InvalidInput("recurrence", N_("only a recurring event has dates to cancel or move"))
     return CheckedEvent(
         starts, ends, zone, place, online, status, check_organizers(data.organizers), series
     )

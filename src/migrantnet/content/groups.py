@@ -28,6 +28,7 @@ from migrantnet.models import (
     Role,
     User,
 )
+from migrantnet.translations import N_
 from migrantnet.uris import Uris
 
 GROUP_MODERATION_ROLES = (Role.OWNER, Role.MODERATOR)
@@ -128,9 +129,11 @@ async def group_to_address(session: AsyncSession, actor: Actor, group_ap_id: str
         select(Actor).where(Actor.ap_id == group_ap_id, Actor.deleted_at.is_(None))
     )
     if group is None or not is_group(group):
-        raise InvalidInput("group", "give the address (id) of a group this association joined")
+        raise InvalidInput("group", N_("give the address (id) of a group this association joined"))
     if not await is_member(session, group, actor):
-        raise InvalidInput("group", f"{actor.slug} is not a member of this group (yet)")
+        raise InvalidInput(
+            "group", N_("%(slug)s is not a member of this group (yet)"), slug=actor.slug
+        )
     return group
 
 

@@ -7,6 +7,7 @@ from functools import lru_cache
 from babel import Locale, UnknownLocaleError
 
 from migrantnet.content.errors import InvalidInput
+from migrantnet.translations import N_
 
 
 @lru_cache(maxsize=512)
@@ -22,13 +23,15 @@ def check_language(tag: str, field: str = "language") -> str:
     """A BCP 47 tag CLDR knows (`fr`, `ar`, `pt-BR`, `zh-Hant`), in its canonical case."""
     parts = tag.strip().replace("_", "-").split("-")
     if not parts[0] or not parts[0].isalpha():
-        raise InvalidInput(field, f"{tag!r} is not a language code such as 'fr' or 'ar'")
+        raise InvalidInput(
+            field, N_("%(tag)s is not a language code such as 'fr' or 'ar'"), tag=repr(tag)
+        )
     canonical = "-".join(
         [parts[0].lower()]
         + [p.upper() if len(p) == 2 else p.title() if len(p) == 4 else p for p in parts[1:]]
     )
     if not _known_language(canonical):
-        raise InvalidInput(field, f"{tag!r} is not a known language code")
+        raise InvalidInput(field, N_("%(tag)s is not a known language code"), tag=repr(tag))
     return canonical
 
 
@@ -51,7 +54,9 @@ def check_countries(codes: list[str]) -> list[str]:
     for code in codes:
         upper = code.strip().upper()
         if upper not in country_codes():
-            raise InvalidInput("countries", f"{code!r} is not an ISO 3166 country code")
+            raise InvalidInput(
+                "countries", N_("%(code)s is not an ISO 3166 country code"), code=repr(code)
+            )
         if upper not in result:
             result.append(upper)
     return result

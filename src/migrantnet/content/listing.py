@@ -20,6 +20,7 @@ from migrantnet.content.errors import InvalidInput
 from migrantnet.models import Actor, ActorCount, ActorType, ContentObject, Visibility
 from migrantnet.models.base import MAX_ROW_ID
 from migrantnet.models.counts import split_objects_count_name
+from migrantnet.translations import N_
 
 _CURSOR_RE = re.compile(r"^(-?\d{1,19})_(\d{1,19})$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -45,14 +46,18 @@ class Cursor:
     def parse(cls, value: str) -> Cursor:
         match = _CURSOR_RE.match(value)
         if match is None:
-            raise InvalidInput("before", f"{value!r} is not a page position from this site")
+            raise InvalidInput(
+                "before", N_("%(value)s is not a page position from this site"), value=repr(value)
+            )
         micros, object_id = int(match[1]), int(match[2])
         if not 0 < object_id <= MAX_ROW_ID:  # past it, a database error rather than no row
-            raise InvalidInput("before", f"{value!r} is out of range")
+            raise InvalidInput("before", N_("%(value)s is out of range"), value=repr(value))
         try:
             published = _EPOCH + timedelta(microseconds=micros)
         except OverflowError:
-            raise InvalidInput("before", f"{value!r} is out of range") from None
+            raise InvalidInput(
+                "before", N_("%(value)s is out of range"), value=repr(value)
+            ) from None
         return cls(published, object_id)
 
 

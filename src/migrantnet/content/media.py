@@ -32,11 +32,12 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.content.errors import Forbidden, InvalidInput, NotFound
+from migrantnet.content.errors import Forbidden, InvalidInput, NotFound, Term
 from migrantnet.content.metadata import UnreadablePdf, clean_pdf, image_metadata
 from migrantnet.content.storage import Storage
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ContentObject, Media
+from migrantnet.translations import N_
 from migrantnet.uris import new_public_id
 
 if TYPE_CHECKING:
@@ -84,11 +85,11 @@ class _Format:
     noun: str
 
 
-JPEG = _Format("image/jpeg", ".jpg", "JPEG image")
-PNG = _Format("image/png", ".png", "PNG image")
-WEBP = _Format("image/webp", ".webp", "WebP image")
-GIF = _Format("image/gif", ".gif", "GIF image")  # accepted, stored as PNG
-PDF = _Format("application/pdf", ".pdf", "PDF document")
+JPEG = _Format("image/jpeg", ".jpg", N_("JPEG image"))
+PNG = _Format("image/png", ".png", N_("PNG image"))
+WEBP = _Format("image/webp", ".webp", N_("WebP image"))
+GIF = _Format("image/gif", ".gif", N_("GIF image"))  # accepted, stored as PNG
+PDF = _Format("application/pdf", ".pdf", N_("PDF document"))
 
 # Pillow's name of each format we decode (a camera JPEG may come back as "MPO").
 _DECODERS = ["JPEG", "PNG", "WEBP", "GIF"]
@@ -118,7 +119,7 @@ _CLAIMED_BY_SUFFIX = {
     ".gif": GIF,
     ".pdf": PDF,
 }
-_ACCEPTED = "upload a JPEG, PNG, WebP or GIF image, or a PDF document"
+_ACCEPTED = N_("upload a JPEG, PNG, WebP or GIF image, or a PDF document")
 
 
 def media_key(public_id: str, suffix: str, *, preview: bool = False) -> str:
@@ -160,12 +161,15 @@ async def store_upload(
     claimed = _claimed_format(declared_type, filename)
     size = len(data)
     if size == 0:
-        raise InvalidInput("file", f"{name} is empty")
+        raise InvalidInput("file", N_("%(name)s is empty"), name=name)
     if size > limits.upload_max_bytes:
         raise InvalidInput(
             "file",
-            f"{name} is {_format_size(size)}; files may be at most "
-            f"{_format_size(limits.max_bytes)} (images {_format_size(limits.image_max_bytes)})",
+            N_("%(name)s is %(size)s; files may be at most %(limit)s (images %(image_limit)s)"),
+            name=name,
+            size=_format_size(size),
+            limit=_format_size(limits.max_bytes),
+            image_limit=_format_size(limits.image_max_bytes),
         )
     alt = _check_alt_text(alt_text)
 
@@ -173,13 +177,17 @@ async def store_upload(
         if size > limits.max_bytes:
             raise InvalidInput(
                 "file",
-                f"{name} is {_format_size(size)}; documents may be at most "
-                f"{_format_size(limits.max_bytes)}",
+                N_("%(name)s is %(size)s; documents may be at most %(limit)s"),
+                name=name,
+                size=_format_size(size),
+                limit=_format_size(limits.max_bytes),
             )
         try:
             cleaned_pdf = await asyncio.to_thread(clean_pdf, data)
         except UnreadablePdf as exc:
-            raise InvalidInput("file", f"{name} is not a valid PDF document: {exc}") from None
+            raise InvalidInput(
+                "file", N_("%(name)s is not a valid PDF document: %(exc)s"), name=name, exc=exc
+            ) from None
         prepared = _Prepared(data=cleaned_pdf.data, format=PDF, removed=cleaned_pdf.removed)
     else:
         prepared = await asyncio.to_thread(
@@ -226,10 +234,13 @@ def _check_alt_text(alt_text: str | None) -> str | None:
     if not alt:
         return None
     if "\x00" in alt:
-        raise InvalidInput("alt_text", "must not contain NUL characters")
+        raise InvalidInput("alt_text", N_("must not contain NUL characters"))
     if len(alt) > MAX_ALT_TEXT:
         raise InvalidInput(
-            "alt_text", f"must be at most {MAX_ALT_TEXT} characters (it has {len(alt)})"
+            "alt_text",
+            N_("must be at most %(limit)s characters (it has %(length)s)"),
+            limit=MAX_ALT_TEXT,
+            length=len(alt),
         )
     return alt
 
@@ -250,19 +261,29 @@ def _prepare_image(
         if len(data) > limits.image_max_bytes:
             raise InvalidInput(
                 "file",
-                f"{name} is {_format_size(len(data))}; images may be at most "
-                f"{_format_size(limits.image_max_bytes)}",
+                N_("%(name)s is %(size)s; images may be at most %(limit)s"),
+                name=name,
+                size=_format_size(len(data)),
+                limit=_format_size(limits.image_max_bytes),
             )
         if not has_alt:
             raise InvalidInput(
-                "alt_text", "describe the image for people who cannot see it (required for images)"
+                "alt_text",
+                N_("describe the image for people who cannot see it (required for images)"),
             )
         width, height = image.size
         if width * height > limits.image_max_pixels:
             raise InvalidInput(
                 "file",
-                f"{name} is {width} × {height} pixels ({_megapixels(width * height)}); "
-                f"images may be at most {_megapixels(limits.image_max_pixels)}",
+                N_(
+                    "%(name)s is %(width)s × %(height)s pixels (%(pixels)s megapixels); "
+                    "images may be at most %(limit)s megapixels"
+                ),
+                name=name,
+                width=width,
+                height=height,
+                pixels=_megapixels(width * height),
+                limit=_megapixels(limits.image_max_pixels),
             )
         try:
             image.load()
@@ -270,7 +291,10 @@ def _prepare_image(
             raise _too_many_pixels(name, limits) from None
         except (OSError, ValueError, SyntaxError, EOFError):
             raise InvalidInput(
-                "file", f"{name} is not a valid {source.noun}: the file is damaged or incomplete"
+                "file",
+                N_("%(name)s is not a valid %(noun)s: the file is damaged or incomplete"),
+                name=name,
+                noun=Term(source.noun),
             ) from None
         target = _STORED_AS[source]
         removed = image_metadata(image)
@@ -367,14 +391,23 @@ def _claimed_format(declared_type: str | None, filename: str | None) -> _Format 
 
 def _not_valid(name: str, claimed: _Format | None) -> InvalidInput:
     if claimed is not None:
-        return InvalidInput("file", f"{name} is not a valid {claimed.noun}")
-    return InvalidInput("file", f"{name} is not a file type we accept; {_ACCEPTED}")
+        return InvalidInput(
+            "file", N_("%(name)s is not a valid %(noun)s"), name=name, noun=Term(claimed.noun)
+        )
+    return InvalidInput(
+        "file",
+        N_("%(name)s is not a file type we accept; %(accepted)s"),
+        name=name,
+        accepted=Term(_ACCEPTED),
+    )
 
 
 def _too_many_pixels(name: str, limits: MediaLimits) -> InvalidInput:
     return InvalidInput(
         "file",
-        f"{name} has too many pixels; images may be at most {_megapixels(limits.image_max_pixels)}",
+        N_("%(name)s has too many pixels; images may be at most %(limit)s megapixels"),
+        name=name,
+        limit=_megapixels(limits.image_max_pixels),
     )
 
 
@@ -388,7 +421,7 @@ def _format_size(size: int) -> str:
 
 
 def _megapixels(pixels: int) -> str:
-    return f"{pixels / 1_000_000:.1f}".removesuffix(".0") + " megapixels"
+    return f"{pixels / 1_000_000:.1f}".removesuffix(".0")
 
 
 # --- attaching and deleting ------------------------------------------------------------------
@@ -410,7 +443,11 @@ async def attach_media(
     if not wanted:
         return []
     if len(wanted) > MAX_ATTACHMENTS:
-        raise InvalidInput("media", f"at most {MAX_ATTACHMENTS} files can be attached")
+        raise InvalidInput(
+            "media",
+            N_("at most %(limit)s files can be attached"),
+            limit=MAX_ATTACHMENTS,
+        )
     rows = await session.scalars(
         select(Media)
         .where(
@@ -424,7 +461,9 @@ async def attach_media(
     missing = [public_id for public_id in wanted if public_id not in found]
     if missing:
         raise InvalidInput(
-            "media", f"{missing[0][:64]!r} is not an unattached upload of this account"
+            "media",
+            N_("%(upload)s is not an unattached upload of this account"),
+            upload=repr(missing[0][:64]),
         )
     for media in found.values():
         media.object_id = obj.id

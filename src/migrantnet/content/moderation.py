@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content.errors import Forbidden, InvalidInput, NotFound
 from migrantnet.models import Membership, ModerationAction, Report, ReportState, Role, User
 from migrantnet.models.lifecycle import advance
+from migrantnet.translations import N_
 
 COMMAND_LINE = "command line"
 MODERATION_ROLES = (Role.OWNER, Role.MODERATOR)
@@ -96,7 +97,7 @@ async def recent_actions(session: AsyncSession, limit: int = 50) -> list[Moderat
 def check_reason(reason: str | None) -> str | None:
     reason = " ".join((reason or "").split())
     if len(reason) > MAX_REASON:
-        raise InvalidInput("reason", f"at most {MAX_REASON} characters")
+        raise InvalidInput("reason", N_("at most %(limit)s characters"), limit=MAX_REASON)
     return reason or None
 
 
@@ -108,19 +109,21 @@ def normalize_domain(value: str) -> str:
     if "://" in text:
         parts = urlsplit(text)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise InvalidInput("domain", f"{value!r} is not a host name")
+            raise InvalidInput("domain", N_("%(value)s is not a host name"), value=repr(value))
         text = parts.netloc.rsplit("@", 1)[-1]
     host, _, port = text.lower().partition(":")
     host = host.rstrip(".")
     if not host or any(ch in host for ch in "/ @?#\\") or (port and not port.isdigit()):
-        raise InvalidInput("domain", f"{value!r} is not a host name")
+        raise InvalidInput("domain", N_("%(value)s is not a host name"), value=repr(value))
     try:
         host = host.encode("idna").decode("ascii")
     except UnicodeError:
-        raise InvalidInput("domain", f"{value!r} is not a host name") from None
+        raise InvalidInput(
+            "domain", N_("%(value)s is not a host name"), value=repr(value)
+        ) from None
     domain = f"{host}:{port}" if port else host
     if len(domain) > MAX_DOMAIN:
-        raise InvalidInput("domain", f"at most {MAX_DOMAIN} characters")
+        raise InvalidInput("domain", N_("at most %(limit)s characters"), limit=MAX_DOMAIN)
     return domain
 
 
@@ -154,9 +157,11 @@ def decide_report(
 ) -> None:
     """Close an open report as resolved (acted on) or dismissed (nothing to do)."""
     if state == ReportState.OPEN:
-        raise InvalidInput("state", "a report is decided as resolved or dismissed")
+        raise InvalidInput("state", N_("a report is decided as resolved or dismissed"))
     if report.state != ReportState.OPEN:
-        raise InvalidInput("report", f"report {report.id} is already {report.state}")
+        raise InvalidInput(
+            "report", N_("report %(id)s is already %(state)s"), id=report.id, state=report.state
+        )
     now = now or datetime.now(UTC)
     advance(report, state)
     report.resolved = True

@@ -24,6 +24,7 @@ from migrantnet.content.texts import (
     prepare_texts,
 )
 from migrantnet.models import Actor, ContentObject, Kind, Visibility
+from migrantnet.translations import N_
 from migrantnet.uris import Uris, new_public_id
 
 T = TypeVar("T")
@@ -45,7 +46,11 @@ async def check_struggle_link(session: AsyncSession, struggle_ap_id: str | None)
         )
     )
     if kind != Kind.STRUGGLE:
-        raise InvalidInput("struggle", f"{struggle_ap_id} is not a known struggle")
+        raise InvalidInput(
+            "struggle",
+            N_("%(struggle)s is not a known struggle"),
+            struggle=struggle_ap_id,
+        )
     return struggle_ap_id
 
 
@@ -66,7 +71,7 @@ async def new_local_object(
     """Add the common row (flushed), with its uploaded files attached; the caller adds its
     kind's row, then calls the federator, so the Create carries the attachments."""
     if actor.slug is None or not actor.local:
-        raise InvalidInput("actor", "only a local association publishes here")
+        raise InvalidInput("actor", N_("only a local association publishes here"))
     ap_id = uris.object(actor.slug, new_public_id())
     obj = ContentObject(
         ap_id=ap_id,
@@ -159,7 +164,7 @@ class KindSpec(Generic[In, Row]):
     long_form: bool = False
 
 
-OPEN_FOLLOWERS = (
+OPEN_FOLLOWERS = N_(
     "this association accepts every follower automatically, so anyone who asks to follow it,"
     " a stranger or an informer, receives its followers-only posts. Approve followers by hand"
     " in its settings, or confirm that these posts go to whoever follows it"

@@ -6,6 +6,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from migrantnet.content.errors import InvalidInput
+from migrantnet.translations import N_
 
 MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()
@@ -14,10 +15,12 @@ _hasher = PasswordHasher()
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
-            "password", f"too short: at least {MIN_PASSWORD_LENGTH} characters are needed"
+            "password",
+            N_("too short: at least %(limit)s characters are needed"),
+            limit=MIN_PASSWORD_LENGTH,
         )
     if len(password) > 1024:
-        raise InvalidInput("password", "too long: at most 1024 characters")
+        raise InvalidInput("password", N_("too long: at most 1024 characters"))
 
 
 def hash_password(password: str) -> str:

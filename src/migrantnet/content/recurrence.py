@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 
 from migrantnet.content.errors import InvalidInput
+from migrantnet.translations import N_
 
 HORIZON = timedelta(days=2 * 366)
 MAX_OCCURRENCES = 1000
@@ -63,10 +64,12 @@ def _parts(text: str) -> dict[str, str]:
         if not part:
             continue
         if not _PART_RE.match(part):
-            raise InvalidInput("recurrence", f"{part!r} is not a part of an RRULE (NAME=VALUE)")
+            raise InvalidInput(
+                "recurrence", N_("%(part)s is not a part of an RRULE (NAME=VALUE)"), part=repr(part)
+            )
         name, _, value = part.partition("=")
         if name in parts:
-            raise InvalidInput("recurrence", f"{name} is given twice")
+            raise InvalidInput("recurrence", N_("%(name)s is given twice"), name=name)
         parts[name] = value
     return parts
 
@@ -76,7 +79,9 @@ def _until(value: str, zone: ZoneInfo) -> datetime:
     (a day means its end)."""
     match = _UNTIL_RE.match(value)
     if match is None:
-        raise InvalidInput("recurrence", f"UNTIL={value} is not a date or date-time")
+        raise InvalidInput(
+            "recurrence", N_("UNTIL=%(value)s is not a date or date-time"), value=value
+        )
     try:
         day = datetime.strptime(match[1], "%Y%m%d")
         if match[3] is None:
@@ -84,7 +89,9 @@ def _until(value: str, zone: ZoneInfo) -> datetime:
         else:
             local = datetime.strptime(match[1] + match[3], "%Y%m%d%H%M%S")
     except ValueError:
-        raise InvalidInput("recurrence", f"UNTIL={value} is not a date or date-time") from None
+        raise InvalidInput(
+            "recurrence", N_("UNTIL=%(value)s is not a date or date-time"), value=value
+        ) from None
     if match[4]:
         return local.replace(tzinfo=UTC)
     return local.replace(tzinfo=zone).astimezone(UTC)
@@ -106,9 +113,11 @@ def _rule(text: str, starts_at: datetime, zone: ZoneInfo) -> rrule:
     try:
         parsed = rrulestr(_text(parts), dtstart=local_start, forceset=False)
     except (ValueError, KeyError, TypeError, OverflowError) as exc:
-        raise InvalidInput("recurrence", f"not an RRULE this node can read: {exc}") from None
+        raise InvalidInput(
+            "recurrence", N_("not an RRULE this node can read: %(exc)s"), exc=exc
+        ) from None
     if not isinstance(parsed, rrule):
-        raise InvalidInput("recurrence", "give one RRULE")
+        raise InvalidInput("recurrence", N_("give one RRULE"))
     return parsed
 
 
@@ -118,16 +127,20 @@ def check_rule(text: str, starts_at: datetime, zone: ZoneInfo) -> str:
     start when the rule gave no end."""
     parts = _parts(text)
     if parts.get("FREQ") not in FREQUENCIES:
-        raise InvalidInput("recurrence", "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")
+        raise InvalidInput("recurrence", N_("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY"))
     if "COUNT" in parts and "UNTIL" in parts:
-        raise InvalidInput("recurrence", "give COUNT or UNTIL, not both")
+        raise InvalidInput("recurrence", N_("give COUNT or UNTIL, not both"))
     if "COUNT" in parts:
         if not parts["COUNT"].isdigit() or not 1 <= int(parts["COUNT"]) <= MAX_OCCURRENCES:
-            raise InvalidInput("recurrence", f"COUNT must be between 1 and {MAX_OCCURRENCES}")
+            raise InvalidInput(
+                "recurrence",
+                N_("COUNT must be between 1 and %(limit)s"),
+                limit=MAX_OCCURRENCES,
+            )
     elif "UNTIL" in parts:
         until = _until(parts["UNTIL"], zone)
         if until < starts_at:
-            raise InvalidInput("recurrence", "UNTIL comes before the first occurrence")
+            raise InvalidInput("recurrence", N_("UNTIL comes before the first occurrence"))
         parts["UNTIL"] = until.strftime("%Y%m%dT%H%M%SZ")
     else:
         parts["UNTIL"] = (starts_at + HORIZON).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -160,7 +173,11 @@ def check_series(
     starts (naive times are wall-clock times in the event's zone)."""
     stored = check_rule(rule, starts_at, zone)
     if len(cancelled) + len(moved) > MAX_EXCEPTIONS:
-        raise InvalidInput("recurrence", f"at most {MAX_EXCEPTIONS} cancelled or moved dates")
+        raise InvalidInput(
+            "recurrence",
+            N_("at most %(limit)s cancelled or moved dates"),
+            limit=MAX_EXCEPTIONS,
+        )
     starts = list(_starts(stored, starts_at, zone))
     known = set(starts)
     exdates: list[datetime] = []
@@ -168,7 +185,9 @@ def check_series(
         instant = _instant(value, zone)
         if instant not in known:
             raise InvalidInput(
-                "cancelled_occurrences", f"{value.isoformat()} is not a date of this series"
+                "cancelled_occurrences",
+                N_("%(date)s is not a date of this series"),
+                date=value.isoformat(),
             )
         if instant not in exdates:
             exdates.append(instant)
@@ -177,11 +196,13 @@ def check_series(
         original = _instant(of, zone)
         if original not in known:
             raise InvalidInput(
-                "moved_occurrences", f"{of.isoformat()} is not a date of this series"
+                "moved_occurrences",
+                N_("%(date)s is not a date of this series"),
+                date=of.isoformat(),
             )
         begins, finishes = _instant(new_start, zone), _instant(new_end, zone)
         if finishes <= begins:
-            raise InvalidInput("moved_occurrences", "a moved date must end after it starts")
+            raise InvalidInput("moved_occurrences", N_("a moved date must end after it starts"))
         changes.append(Moved(original, begins, finishes))
     duration = ends_at - starts_at
     last = max([starts[-1] + duration, *(m.ends_at for m in changes)]) if starts else ends_at

@@ -18,6 +18,7 @@ from migrantnet.content.publishing import Federator
 from migrantnet.content.texts import TextsInput
 from migrantnet.content.topics import check_topics
 from migrantnet.models import Actor, ContentObject, Kind, Resource, Visibility
+from migrantnet.translations import N_
 from migrantnet.uris import Uris
 
 
@@ -62,7 +63,7 @@ def _check_links(links: list[LinkInput]) -> list[dict[str, str | None]]:
     for link in links:
         parts = urlsplit(link.url.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise InvalidInput("links", f"{link.url!r} is not an http(s) link")
+            raise InvalidInput("links", N_("%(url)s is not an http(s) link"), url=repr(link.url))
         result.append({"url": link.url.strip(), "name": (link.name or "").strip() or None})
     return result
 

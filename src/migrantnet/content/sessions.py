@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content.errors import ContentError, InvalidInput, NotFound
 from migrantnet.content.passwords import check_password_rules, hash_password, verify_password
 from migrantnet.models import SignInFailures, User, WebSession
+from migrantnet.translations import N_
 
 SESSION_LIFETIME = timedelta(days=30)
 SEEN_EVERY = timedelta(minutes=5)  # `last_seen_at` is written at most this often
@@ -235,8 +236,8 @@ async def change_password(
 ) -> int:
     """Change a password knowing the current one; other sessions end. How many ended."""
     if not await asyncio.to_thread(verify_password, user.password_hash, current_password):
-        raise InvalidInput("current_password", "is not your current password")
+        raise InvalidInput("current_password", N_("is not your current password"))
     if new_password == current_password:
-        raise InvalidInput("new_password", "is the same as the current one")
+        raise InvalidInput("new_password", N_("is the same as the current one"))
     await set_password(session, user, new_password)
     return await end_all_sessions(session, user, keep=keep_session)

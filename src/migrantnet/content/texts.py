@@ -13,6 +13,7 @@ from migrantnet.content.html import html_to_text
 from migrantnet.content.languages import check_language
 from migrantnet.content.markdown import render_markdown
 from migrantnet.content.tags import find_tags
+from migrantnet.translations import N_
 
 MAX_TITLE = 300
 MAX_SUMMARY = 2000
@@ -52,7 +53,12 @@ def _clean(values: dict[str, str], field_name: str, limit: int) -> dict[str, str
         if not text:
             continue
         if len(text) > limit:
-            raise InvalidInput(field_name, f"at most {limit} characters ({language})")
+            raise InvalidInput(
+                field_name,
+                N_("at most %(limit)s characters (%(language)s)"),
+                limit=limit,
+                language=language,
+            )
         result[check_language(language, field_name)] = text
     return result
 
@@ -64,19 +70,21 @@ def prepare_texts(
     summaries = _clean(data.summary, "summary", MAX_SUMMARY)
     bodies = _clean(data.body, "body", body_limit)
     if title_required and not titles:
-        raise InvalidInput("title", "must not be empty")
+        raise InvalidInput("title", N_("must not be empty"))
     if body_required and not bodies:
-        raise InvalidInput("body", "must not be empty")
+        raise InvalidInput("body", N_("must not be empty"))
     languages = [*bodies, *[lang for lang in titles if lang not in bodies]]
     if not languages:
-        raise InvalidInput("body", "must not be empty")
+        raise InvalidInput("body", N_("must not be empty"))
     primary = (
         check_language(data.primary_language, "primary_language")
         if data.primary_language
         else languages[0]
     )
     if primary not in titles and primary not in bodies:
-        raise InvalidInput("primary_language", f"there is no text in {primary!r}")
+        raise InvalidInput(
+            "primary_language", N_("there is no text in %(primary)s"), primary=repr(primary)
+        )
     content_map = {lang: render_markdown(text) for lang, text in bodies.items()}
     summary_map = {lang: html_to_text(render_markdown(text)) for lang, text in summaries.items()}
     return Texts(

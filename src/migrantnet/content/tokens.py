@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.models import ApiToken, User
+from migrantnet.translations import N_
 
 TOKEN_PREFIX = "mn_"  # noqa: S105 (a marker, not a secret)
 MAX_TOKEN_LENGTH = 200
@@ -29,9 +30,9 @@ def hash_token(token: str) -> str:
 def check_token_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
-        raise InvalidInput("name", "must not be empty (say what the token is for)")
+        raise InvalidInput("name", N_("must not be empty (say what the token is for)"))
     if len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput("name", f"at most {MAX_NAME_LENGTH} characters")
+        raise InvalidInput("name", N_("at most %(limit)s characters"), limit=MAX_NAME_LENGTH)
     return name
 
 
@@ -43,7 +44,11 @@ def expiry_after(days: int | None, now: datetime | None = None) -> datetime | No
     if days is None:
         return None
     if not 1 <= days <= MAX_LIFETIME_DAYS:
-        raise InvalidInput("expires_in_days", f"between 1 and {MAX_LIFETIME_DAYS} days")
+        raise InvalidInput(
+            "expires_in_days",
+            N_("between 1 and %(limit)s days"),
+            limit=MAX_LIFETIME_DAYS,
+        )
     return (now or datetime.now(UTC)) + timedelta(days=days)
 
 

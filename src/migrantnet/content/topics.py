@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from migrantnet.content.errors import InvalidInput
+from migrantnet.translations import N_
 
 SUGGESTED_TOPICS = (
     "regularisation",
@@ -28,9 +29,11 @@ def check_topics(values: list[str], field: str = "topics") -> list[str]:
         if not topic:
             continue
         if len(topic) > 64 or not all(ch.isalnum() or ch == "_" for ch in topic):
-            raise InvalidInput(field, f"{value!r} is not a topic (letters, digits, spaces)")
+            raise InvalidInput(
+                field, N_("%(value)s is not a topic (letters, digits, spaces)"), value=repr(value)
+            )
         if topic not in result:
             result.append(topic)
     if len(result) > 20:
-        raise InvalidInput(field, "at most 20 topics")
+        raise InvalidInput(field, N_("at most 20 topics"))
     return result

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content.errors import AlreadyExists, InvalidInput, NotFound
 from migrantnet.content.passwords import hash_password, verify_password
 from migrantnet.models import Actor, Membership, Role, User
+from migrantnet.translations import N_
 
 # Deliberately loose: the only real check of an address is a mail that arrives.
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -18,7 +19,7 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def check_email(email: str) -> str:
     email = email.strip().lower()
     if not EMAIL_RE.match(email) or len(email) > 320:
-        raise InvalidInput("email", f"{email!r} is not an e-mail address")
+        raise InvalidInput("email", N_("%(email)s is not an e-mail address"), email=repr(email))
     return email
 
 
@@ -69,6 +70,6 @@ async def delete_user(session: AsyncSession, user: User) -> None:
             select(func.count(User.id)).where(User.is_admin.is_(True), User.id != user.id)
         )
         if not admins:
-            raise InvalidInput("email", f"{user.email} is the node's last admin")
+            raise InvalidInput("email", N_("%(email)s is the node's last admin"), email=user.email)
     await session.delete(user)
     await session.flush()

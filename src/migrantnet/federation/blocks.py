@@ -39,6 +39,7 @@ from migrantnet.models import (
     FollowState,
     OutboxActivity,
 )
+from migrantnet.translations import N_
 
 logger = logging.getLogger("migrantnet.federation.blocks")
 
@@ -74,7 +75,7 @@ async def block_domain(
 ) -> Block:
     host = normalize_domain(domain)
     if fed.uris.is_local(f"{fed.settings.scheme}://{host}/"):
-        raise InvalidInput("domain", f"{host} is this node")
+        raise InvalidInput("domain", N_("%(host)s is this node"), host=host)
     reason = check_reason(reason)
     await _refuse_duplicate(session, host)
     row = Block(
@@ -118,8 +119,10 @@ async def find_account(session: AsyncSession, fed: Federation, target: str) -> A
     else:
         try:
             user, host = parse_handle(text if text.startswith("@") else f"@{text}")
-        except ActorUnavailable as exc:
-            raise InvalidInput("account", str(exc)) from None
+        except ActorUnavailable:
+            raise InvalidInput(
+                "account", N_("%(value)s is not a handle like @name@host"), value=repr(text)
+            ) from None
         known = await session.scalar(
             select(Actor).where(Actor.username == user, Actor.domain == host)
         )
@@ -141,7 +144,7 @@ async def block_account(
 ) -> Block:
     remote = await find_account(session, fed, target)
     if remote.local:
-        raise InvalidInput("account", f"{target} is an account of this node")
+        raise InvalidInput("account", N_("%(target)s is an account of this node"), target=target)
     reason = check_reason(reason)
     await _refuse_duplicate(session, remote.ap_id)
     row = Block(

@@ -37,6 +37,7 @@ from migrantnet.federation.serialize.activities import (
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ContentObject
+from migrantnet.translations import N_
 
 logger = logging.getLogger("migrantnet.federation.cosign")
 
@@ -60,18 +61,20 @@ async def _declaration(session: AsyncSession, fed: Federation, url: str) -> Cont
         doc = await fed.client.get_json(url, sign=await node_signer(session, fed))
         parsed = parse_object(doc)
     except (FetchError, ParseError) as exc:
-        raise InvalidInput("declaration", f"could not fetch {url}: {exc}") from None
+        raise InvalidInput(
+            "declaration", N_("could not fetch %(url)s: %(exc)s"), url=url, exc=exc
+        ) from None
     if (
         parsed.ap_id != url
         or not parsed.attributed_to
         or host_of(parsed.attributed_to) != host_of(url)
     ):
-        raise InvalidInput("declaration", f"{url} is not a declaration of its host")
+        raise InvalidInput("declaration", N_("%(url)s is not a declaration of its host"), url=url)
     author = await get_or_fetch_actor(session, fed, parsed.attributed_to)
     data = to_remote_data(parsed, author, fed.now())
     stored = await store_remote_object(session, author, data)
     if stored is None:
-        raise InvalidInput("declaration", f"{url} was deleted")
+        raise InvalidInput("declaration", N_("%(url)s was deleted"), url=url)
     stored.kind = "declaration"
     return stored
 

@@ -20,6 +20,7 @@ from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ActorType, Follow, FollowState
 from migrantnet.models.lifecycle import advance
+from migrantnet.translations import N_
 
 logger = logging.getLogger("migrantnet.federation.follows")
 
@@ -64,7 +65,7 @@ async def follow_remote(
     target = await resolve_handle(session, fed, handle)
     if target.local:
         if target.type != ActorType.GROUP or target.id == follower.id:
-            raise InvalidInput("handle", f"{handle} is on this node")
+            raise InvalidInput("handle", N_("%(handle)s is on this node"), handle=handle)
         return await join_local_group(session, fed, follower, target)
     follow = await session.scalar(
         select(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == target.id)

@@ -27,6 +27,7 @@ from migrantnet.federation.serialize.activities import flag_activity
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, Block, Report, ReportState
+from migrantnet.translations import N_
 
 logger = logging.getLogger("migrantnet.federation.reports")
 MAX_OBJECTS = 20
@@ -43,15 +44,20 @@ async def file_report(
     """A report of ours about a remote account (and some of its objects), to forward."""
     remote = await find_account(session, fed, account)
     if remote.local:
-        raise InvalidInput("account", f"{account} is an account of this node")
+        raise InvalidInput("account", N_("%(account)s is an account of this node"), account=account)
     node = await get_node_actor(session)
     if node is None:
         raise NotFound("this node is not initialised")
     if len(objects) > MAX_OBJECTS:
-        raise InvalidInput("objects", f"at most {MAX_OBJECTS} objects per report")
+        raise InvalidInput("objects", N_("at most %(limit)s objects per report"), limit=MAX_OBJECTS)
     for url in objects:
         if not url.startswith(("http://", "https://")) or host_of(url) != remote.domain:
-            raise InvalidInput("objects", f"{url} is not an object of {remote.domain}")
+            raise InvalidInput(
+                "objects",
+                N_("%(url)s is not an object of %(domain)s"),
+                url=url,
+                domain=remote.domain,
+            )
     report = Report(
         ap_id=fed.uris.activity(),
         reporter_id=node.id,
@@ -91,7 +97,9 @@ async def forward_report(
     actor); returns that server's host."""
     subject = await _remote_subject(session, report)
     if subject is None:
-        raise InvalidInput("report", f"report {report.id} names no account of another server")
+        raise InvalidInput(
+            "report", N_("report %(id)s names no account of another server"), id=report.id
+        )
     node = await get_node_actor(session)
     if node is None:
         raise NotFound("this node is not initialised")
@@ -117,7 +125,9 @@ async def block_from_report(
     """Block the report's subject (or its whole host) and close the report as resolved."""
     subject = await report_subject(session, report)
     if subject is None:
-        raise InvalidInput("report", f"report {report.id} names no remote account to block")
+        raise InvalidInput(
+            "report", N_("report %(id)s names no remote account to block"), id=report.id
+        )
     reason = f"report {report.id}"
     if whole_domain:
         row = await block_domain(session, fed, moderator, subject.domain, reason)

@@ -192,7 +192,7 @@ async def account_password(request: Request, visitor: SignedInDep, session: Sess
         )
     except InvalidInput as exc:
         field = "new_password" if exc.field == "password" else exc.field
-        errors = {field: exc.message}
+        errors = {field: exc.shown()}
         return await _account_page(request, visitor, session, errors=errors, status_code=422)
     await session.commit()
     return see_other("/account?done=password_changed")
@@ -228,7 +228,7 @@ async def reset(
     try:
         user = await use_reset_link(session, secret, token, password)
     except InvalidInput as exc:
-        context["errors"] = {"new_password": exc.message}
+        context["errors"] = {"new_password": exc.shown()}
         return render(request, visitor, "account/reset.html", context, status_code=422)
     return await _sign_in(request, settings, session, user, "/account?done=password_changed")
 
@@ -275,6 +275,6 @@ async def invitation(
     try:
         user, association = await accept_invitation(session, node_secret(request), token, password)
     except InvalidInput as exc:
-        context["errors"] = {"password": exc.message}
+        context["errors"] = {"password": exc.shown()}
         return render(request, visitor, "account/invite.html", context, status_code=422)
     return await _sign_in(request, settings, session, user, f"/admin/{association.slug}")

@@ -177,7 +177,7 @@ async def invite(
             visitor,
             session,
             actor,
-            errors={exc.field: exc.message},
+            errors={exc.field: exc.shown()},
             values={"email": email, "role": role},
             status_code=422,
         )

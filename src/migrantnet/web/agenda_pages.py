@@ -67,7 +67,7 @@ def _read(request: Request) -> tuple[AgendaRequest | None, str | None]:
     try:
         return read_agenda_request(request, _now()), None
     except InvalidInput as exc:
-        return None, str(exc)
+        return None, f"{exc.field}: {exc.shown()}"
 
 
 @router.get("/agenda", response_class=HTMLResponse)
@@ -85,7 +85,7 @@ async def agenda(
         try:
             cursor = AgendaCursor.parse(after)
         except InvalidInput as exc:
-            asked, error = None, str(exc)
+            asked, error = None, f"{exc.field}: {exc.shown()}"
     if asked is None:
         response = templates.TemplateResponse(
             request,

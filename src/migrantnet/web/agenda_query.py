@@ -24,6 +24,7 @@ from migrantnet.content.agenda import (
 )
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.events import check_timezone
+from migrantnet.translations import N_
 
 TZ_COOKIE = "tz"
 UTC = ZoneInfo("UTC")
@@ -66,7 +67,9 @@ def _day(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput(name, f"{value!r} is not a day such as 2026-12-18") from None
+        raise InvalidInput(
+            name, N_("%(value)s is not a day such as 2026-12-18"), value=repr(value)
+        ) from None
 
 
 def read_agenda_request(request: Request, now: datetime) -> AgendaRequest:
@@ -83,7 +86,7 @@ def read_agenda_request(request: Request, now: datetime) -> AgendaRequest:
     starts = datetime.combine(first, time(0), where) if first else None
     until = datetime.combine(last + timedelta(days=1), time(0), where) if last else None
     if until is not None and starts is None and until <= now:
-        raise InvalidInput("to", "the end of the range must come after its start")
+        raise InvalidInput("to", N_("the end of the range must come after its start"))
     checked = check_range(starts, until, now)
     filters = AgendaFilter(
         starts_from=starts,

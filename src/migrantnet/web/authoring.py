@@ -82,7 +82,7 @@ def _when_in_words(draft: Draft, language: str) -> tuple[tuple[str, str] | None,
     except ValidationError:
         return None, None
     except InvalidInput as exc:
-        return None, exc.message if exc.field in ("timezone", "ends") else None
+        return None, exc.shown() if exc.field in ("timezone", "ends") else None
 
 
 def _compose(
@@ -165,7 +165,7 @@ async def _take_upload(
             limits=MediaLimits.from_settings(settings),
         )
     except InvalidInput as exc:
-        return {"alt_text" if exc.field == "alt_text" else "file": exc.message}
+        return {"alt_text" if exc.field == "alt_text" else "file": exc.shown()}
     await session.commit()
     draft.media_ids.append(media.public_id)
     return {}
@@ -189,7 +189,7 @@ async def _submit(
         try:
             add_language(draft, str(form.get("new_language") or ""))
         except InvalidInput as exc:
-            errors[exc.field] = exc.message
+            errors[exc.field] = exc.shown()
         return draft, errors, False, None
     if action.startswith("remove:"):
         remove_language(draft, action.removeprefix("remove:"))
@@ -219,7 +219,7 @@ async def _submit(
             else:
                 done = await spec.edit(session, federator, actor, obj, body)
     except InvalidInput as exc:
-        return draft, {service_field(exc.field): exc.message}, False, None
+        return draft, {service_field(exc.field): exc.shown()}, False, None
     await session.commit()
     return draft, {}, False, done
 

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from migrantnet.content.agenda import AgendaFilter, calendar_events
 from migrantnet.content.associations import get_association
 from migrantnet.content.errors import InvalidInput, NotFound
+from migrantnet.translations import N_
 from migrantnet.web.agenda_query import read_agenda_request
 from migrantnet.web.deps import SessionDep, SettingsDep
 from migrantnet.web.sessions import VisitorDep
@@ -72,7 +73,7 @@ async def event_calendar(
 ) -> Response:
     """One event of the agenda (by its id), to add to a calendar; a series with its dates."""
     if not id.startswith(("https://", "http://")) or len(id) > 2048:
-        raise InvalidInput("id", "give the id (address) of an event of the agenda")
+        raise InvalidInput("id", N_("give the id (address) of an event of the agenda"))
     entries = await calendar_events(
         session,
         AgendaFilter(starts_from=datetime(1970, 1, 1, tzinfo=UTC)),

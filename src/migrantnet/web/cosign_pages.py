@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.cosign import pending_signatures
-from migrantnet.content.errors import ContentError, NotFound
+from migrantnet.content.errors import ContentError, NotFound, shown
 from migrantnet.federation.actors import ActorUnavailable
 from migrantnet.federation.cosign import (
     approve_cosignature,
@@ -115,7 +115,7 @@ async def cosign(
         async with session.begin_nested():
             await cosign_declaration(session, fed, actor, url)
     except (ContentError, ActorUnavailable, FetchError) as exc:
-        message = getattr(exc, "message", None) or str(exc)
+        message = shown(exc)
         return await _page(
             request, visitor, session, actor, errors={"url": message}, values={"url": url}
         )

@@ -75,7 +75,11 @@ def install_error_handlers(app: FastAPI, extra: list[tuple[type[Exception], int]
 
     async def on_domain_error(request: Request, exc: Exception) -> Response:
         status = next(code for kind, code in mapping if isinstance(exc, kind))
-        response = error_response(request, status, str(exc))
+        message = str(exc)  # English for the JSON API, its clients' logs and scripts
+        if isinstance(exc, InvalidInput) and wants_html(request.headers.get("accept")):
+            with use_language(language_of_scope(request.scope)):
+                message = f"{exc.field}: {exc.shown()}"
+        response = error_response(request, status, message)
         headers = getattr(exc, "headers", None)  # e.g. Retry-After of a 429
         if isinstance(headers, dict):
             response.headers.update(headers)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.content.errors import ContentError, InvalidInput
+from migrantnet.content.errors import ContentError, InvalidInput, shown
 from migrantnet.content.moderation import (
     Moderator,
     decide_report,
@@ -27,6 +27,7 @@ from migrantnet.federation.blocks import block, list_blocks, unblock
 from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.reports import block_from_report, forward_report, report_subject
 from migrantnet.models import Actor, Block, Report, ReportState
+from migrantnet.translations import N_
 from migrantnet.web.deps import SessionDep
 from migrantnet.web.forms import read_form, text_field
 from migrantnet.web.rendering import render, see_other
@@ -110,12 +111,12 @@ async def add_block(
     target, reason = text_field(form, "target").strip(), text_field(form, "reason")
     try:
         if not target:
-            raise InvalidInput("target", "say which domain or account to block")
+            raise InvalidInput("target", N_("say which domain or account to block"))
         await block(session, fed, moderator, target, reason)
     except ContentError as exc:
         await session.rollback()
         field = exc.field if isinstance(exc, InvalidInput) else "target"
-        message = exc.message if isinstance(exc, InvalidInput) else str(exc)
+        message = shown(exc)
         return await _page(
             request,
             visitor,
@@ -170,6 +171,6 @@ async def report_action(
         )
         done = "blocked"
     else:
-        raise InvalidInput("action", f"no report action {action!r}")
+        raise InvalidInput("action", N_("no report action %(action)s"), action=repr(action))
     await session.commit()
     return see_other(f"{PAGE}?done={done}")

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.content.errors import ContentError
+from migrantnet.content.errors import ContentError, shown
 from migrantnet.content.html import html_to_text
 from migrantnet.content.network import outgoing_follows
 from migrantnet.federation.actors import ActorUnavailable, resolve_handle
@@ -128,7 +128,7 @@ async def lookup(
             visitor,
             session,
             actor,
-            errors={"handle": str(exc)},
+            errors={"handle": shown(exc)},
             values={"handle": handle},
             status_code=422,
         )
@@ -166,7 +166,7 @@ async def follow(
         await follow_remote(session, _federation(request), actor, text_field(form, "handle"))
     except (ActorUnavailable, ContentError) as exc:
         return await _page(
-            request, visitor, session, actor, errors={"handle": str(exc)}, status_code=422
+            request, visitor, session, actor, errors={"handle": shown(exc)}, status_code=422
         )
     await session.commit()
     _federation(request).wakeup.set()

@@ -153,7 +153,7 @@ async def save_settings(
             actor.timezone = values["timezone"] or None
     except InvalidInput as exc:
         field = "avatar" if exc.field in ("file", "alt_text") else exc.field
-        message = gettext(OPEN_FOLLOWERS) if field == "approve_followers" else exc.message
+        message = gettext(OPEN_FOLLOWERS) if field == "approve_followers" else exc.shown()
         actor = await require_role(session, visitor.user, slug, (Role.OWNER,))  # reloaded
         return _page(request, visitor, actor, values, {field: message})
     if changed:

@@ -11,6 +11,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.media import MAX_ALT_TEXT, MediaLimits, store_upload
 from migrantnet.content.storage import LocalStorage
+from migrantnet.translations import N_
 from migrantnet.web.api.render import media_out
 from migrantnet.web.api.responses import errors
 from migrantnet.web.api.schemas import MediaOut
@@ -75,7 +76,9 @@ async def read_capped_form(request: Request, cap: int) -> list[tuple[str, str | 
     except UploadTooLarge:
         raise too_large(cap) from None
     except MultiPartException as exc:
-        raise InvalidInput("file", f"unreadable multipart body: {exc.message}") from None
+        raise InvalidInput(
+            "file", N_("unreadable multipart body: %(reason)s"), reason=exc.message
+        ) from None
     return list(form.multi_items())
 
 
@@ -109,7 +112,9 @@ async def upload_media(
     try:
         files = [value for key, value in items if key == "file" and isinstance(value, UploadFile)]
         if not files:
-            raise InvalidInput("file", "missing: send the file in a multipart field named `file`")
+            raise InvalidInput(
+                "file", N_("missing: send the file in a multipart field named `file`")
+            )
         alt_texts = [value for key, value in items if key == "alt_text" and isinstance(value, str)]
         upload = files[0]
         data = await upload.read()

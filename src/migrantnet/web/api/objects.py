@@ -18,6 +18,7 @@ from migrantnet.content.errors import InvalidInput
 from migrantnet.content.objects import delete_object, get_local_object
 from migrantnet.content.publishing import Federator
 from migrantnet.models import Actor, ContentObject, Kind, User, Visibility
+from migrantnet.translations import N_
 from migrantnet.uris import Uris
 from migrantnet.web.api.kinds import KIND_API, KindApi
 from migrantnet.web.api.render import object_out
@@ -52,7 +53,8 @@ def _keep_visibility(obj: ContentObject, wanted: Visibility | None) -> None:
     if wanted is not None and wanted != obj.visibility:
         raise InvalidInput(
             "visibility",
-            f"is {obj.visibility} and cannot change once published (delete and publish anew)",
+            N_("is %(visibility)s and cannot change once published (delete and publish anew)"),
+            visibility=obj.visibility,
         )
 
 
