@@ -196,7 +196,7 @@ def test_a_domain_error_is_english_in_logs_and_translated_when_shown() -> None:
     assert error.message == "'a.png' is not a valid PNG image"
     with use_language("ar"):
         assert str(error) == "file: 'a.png' is not a valid PNG image"
-        assert shown(error) == error.shown() == "\u200e'a.png'\u200f ليس ملفًا صالحًا (صورة PNG)"
+        assert shown(error) == error.shown() == "\u2068'a.png'\u2069 ليس ملفًا صالحًا (صورة PNG)"
     with use_language("fr"):
         assert error.shown() == "'a.png' n’est pas un fichier valide (image PNG)"
     assert error.shown() == error.message
