@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -238,5 +240,37 @@ async def test_reset_link_is_mailed_through_the_configured_smtp_server(
         url = sent.output.strip().splitlines()[-1]
         assert len(sink.messages) == 1
         assert "To: admin@node.example" in sink.messages[0] and url in sink.messages[0]
+        english = email.message_from_string(sink.messages[0], policy=email.policy.default)
+        assert english["Subject"] == "Choose a new password for node.example"
+        arabic = await _cli(
+            data_dir,
+            database_url,
+            "users",
+            "reset-link",
+            "admin@node.example",
+            "--send",
+            "--language",
+            "ar",
+        )
+        assert arabic.exit_code == 0, arabic.output
+        mail = email.message_from_string(sink.messages[1], policy=email.policy.default)
+        assert mail["Subject"] == "اختر كلمة مرور جديدة لـ\u2068node.example\u2069"
+        body = mail.get_content()  # type: ignore[attr-defined]
+        assert "خلال 24 ساعةً" in body and arabic.output.strip().splitlines()[-1] in body
     finally:
         sink.stop()
+
+
+def test_an_invitation_mail_is_written_in_the_language_it_is_made_in() -> None:
+    from migrantnet.content.mail import invitation_mail
+    from migrantnet.translations import use_language
+
+    url = "https://node.example/invite/abc"
+    subject, body = invitation_mail("Tunis Migrants", "node.example", "editor", 7, url)
+    assert subject == "Join Tunis Migrants on node.example"
+    assert body.startswith("You are invited to Tunis Migrants as editor.\n")
+    assert "within 7 days" in body and url in body
+    with use_language("ar"):
+        subject, body = invitation_mail("Tunis Migrants", "node.example", "محرّر", 7, url)
+    assert subject.startswith("انضمّ إلى") and "بصفة محرّر" in body
+    assert "خلال 7 أيام للقبول" in body and body.endswith(f"\n\n{url}\n")

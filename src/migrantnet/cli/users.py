@@ -52,12 +52,16 @@ def users_create(
 def users_reset_link(
     email: Annotated[str, typer.Argument(help="E-mail address of the user.")],
     send: Annotated[bool, typer.Option(help="Also mail it (needs MIGRANTNET_SMTP_HOST).")] = False,
+    language: Annotated[
+        str, typer.Option(help="Language of the mail: en, fr, es, it or ar.")
+    ] = "en",
     data_dir: DataDirOption = None,
 ) -> None:
     """Print a one-time link (valid 24 hours) to choose a new password."""
     from migrantnet.content.account_links import RESET_LIFETIME, create_reset_link
-    from migrantnet.content.mail import mail_configured, send_mail
+    from migrantnet.content.mail import mail_configured, reset_mail, send_mail
     from migrantnet.content.users import get_user_by_email
+    from migrantnet.translations import INTERFACE_LANGUAGES, use_language
 
     settings = settings_from(data_dir)
     key = settings.session_key
@@ -66,6 +70,8 @@ def users_reset_link(
             "MIGRANTNET_SECRET_KEY is not set (init writes one to the data directory's "
             "migrantnet.env); links cannot work without it"
         )
+    if language not in INTERFACE_LANGUAGES:
+        raise CommandError(f"--language must be one of {', '.join(INTERFACE_LANGUAGES)}")
     if send and not mail_configured(settings):
         raise CommandError("--send needs MIGRANTNET_SMTP_HOST")
 
@@ -79,13 +85,9 @@ def users_reset_link(
     url = f"{settings.base_url}/reset/{token}"
     hours = int(RESET_LIFETIME.total_seconds() // 3600)
     if send:
-        send_mail(
-            settings,
-            address,
-            f"Choose a new password for {settings.domain}",
-            f"Open this link within {hours} hours to choose a new password:\n\n{url}\n\n"
-            "If you did not ask for it, ignore this mail.",
-        )
+        with use_language(language):
+            subject, body = reset_mail(settings.domain, hours, url)
+        send_mail(settings, address, subject, body)
         typer.echo(f"Mailed to {address}.", err=True)
     typer.echo(url)
 

@@ -2,6 +2,10 @@
 
 Mail is optional: without `MIGRANTNET_SMTP_HOST` links are shown to whoever made them, to pass
 on by hand. `smtplib` blocks, so the web pages call `send_mail` in a thread.
+
+The texts of the mails are written in the interface language in use when they are made
+(`migrantnet.translations`): the web's, for an invitation sent from the members page; the one
+given to `migrantnet users reset-link --language`, for a reset link.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from email.message import EmailMessage
 
 from migrantnet.config import Settings
 from migrantnet.content.errors import ContentError
+from migrantnet.translations import gettext, ngettext
 
 
 class MailFailed(ContentError):
@@ -20,6 +25,34 @@ class MailFailed(ContentError):
 
 def mail_configured(settings: Settings) -> bool:
     return bool(settings.smtp_host)
+
+
+def invitation_mail(
+    association: str, domain: str, role: str, days: int, url: str
+) -> tuple[str, str]:
+    """Subject and body of an invitation; `role` already in the language of the mail."""
+    subject = gettext("Join %(association)s on %(domain)s", association=association, domain=domain)
+    invited = gettext(
+        "You are invited to %(association)s as %(role)s.", association=association, role=role
+    )
+    within = ngettext(
+        "Open this link within %(num)s day to accept:",
+        "Open this link within %(num)s days to accept:",
+        days,
+    )
+    return subject, f"{invited}\n{within}\n\n{url}\n"
+
+
+def reset_mail(domain: str, hours: int, url: str) -> tuple[str, str]:
+    """Subject and body of a link to choose a new password."""
+    subject = gettext("Choose a new password for %(domain)s", domain=domain)
+    within = ngettext(
+        "Open this link within %(num)s hour to choose a new password:",
+        "Open this link within %(num)s hours to choose a new password:",
+        hours,
+    )
+    ignore = gettext("If you did not ask for it, ignore this mail.")
+    return subject, f"{within}\n\n{url}\n\n{ignore}\n"
 
 
 def send_mail(settings: Settings, to: str, subject: str, body: str) -> None:

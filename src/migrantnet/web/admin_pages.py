@@ -24,7 +24,7 @@ from migrantnet.content.account_links import (
 from migrantnet.content.associations import list_associations
 from migrantnet.content.cosign import pending_signatures
 from migrantnet.content.errors import InvalidInput
-from migrantnet.content.mail import MailFailed, mail_configured, send_mail
+from migrantnet.content.mail import MailFailed, invitation_mail, mail_configured, send_mail
 from migrantnet.content.moderation import can_moderate
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ActorType, Membership, Role, User
@@ -32,6 +32,7 @@ from migrantnet.web.api.kinds import KIND_API
 from migrantnet.web.auth import READ_ROLES, require_role
 from migrantnet.web.deps import SessionDep, SettingsDep
 from migrantnet.web.forms import read_form, text_field
+from migrantnet.web.labels import value_label
 from migrantnet.web.rendering import render
 from migrantnet.web.sessions import SignedInDep, node_secret
 
@@ -186,14 +187,15 @@ async def invite(
     mailed, mail_error = False, None
     if mail_configured(settings):
         try:
-            await asyncio.to_thread(
-                send_mail,
-                settings,
-                link.row.email,
-                f"Join {actor.name} on {settings.domain}",
-                f"You are invited to {actor.name} as {role_name(link.row.role or '')}.\n"
-                f"Open this link within {INVITE_LIFETIME.days} days to accept:\n\n{url}\n",
+            # In the inviting admin's interface language: the invitee's is not known yet.
+            subject, body = invitation_mail(
+                actor.name or slug,
+                settings.domain,
+                value_label(role_name(link.row.role or "")),
+                INVITE_LIFETIME.days,
+                url,
             )
+            await asyncio.to_thread(send_mail, settings, link.row.email, subject, body)
             mailed = True
         except MailFailed as exc:
             mail_error = str(exc)
