@@ -38,6 +38,7 @@ from migrantnet.models import (
     Kind,
     Visibility,
 )
+from migrantnet.translations import N_
 
 FEED_ACTOR_TYPE = "Calendar"
 MAX_EVENTS = 2000  # VEVENTs one feed may hold; a larger feed is refused whole
@@ -72,9 +73,11 @@ def check_feed_url(value: str) -> str:
         value = "https://" + value[len("webcal://") :]
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
-        raise InvalidInput("url", "give the http(s) address of an .ics feed")
+        raise InvalidInput("url", N_("give the http(s) address of an .ics feed"))
     if len(value) > MAX_URL:
-        raise InvalidInput("url", f"the address is longer than {MAX_URL} characters")
+        raise InvalidInput(
+            "url", N_("the address is longer than %(limit)s characters"), limit=MAX_URL
+        )
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
 
@@ -312,7 +315,7 @@ async def feed_actor(session: AsyncSession, feed_url: str) -> Actor:
     actor = await session.scalar(select(Actor).where(Actor.ap_id == feed_url))
     if actor is not None:
         if actor.local or actor.type != FEED_ACTOR_TYPE:
-            raise InvalidInput("url", "this address is an account, not an .ics feed")
+            raise InvalidInput("url", N_("this address is an account, not an .ics feed"))
         return actor
     actor = Actor(
         ap_id=feed_url,
@@ -369,7 +372,7 @@ async def unsubscribe(session: AsyncSession, association: Actor, url: str) -> No
             )
         )
     if feed is None or sub is None:
-        raise InvalidInput("url", "this association does not subscribe to that feed")
+        raise InvalidInput("url", N_("this association does not subscribe to that feed"))
     await session.delete(sub)
     await session.flush()
     others = await session.scalar(

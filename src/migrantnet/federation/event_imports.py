@@ -32,6 +32,7 @@ from migrantnet.federation.parse.content import ap_to_content
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, AgendaImport, ContentObject, Kind
+from migrantnet.translations import N_
 
 logger = logging.getLogger(__name__)
 
@@ -49,15 +50,21 @@ async def _fetch_event(session: AsyncSession, fed: Federation, url: str) -> Cont
     except HTTPStatusError as exc:
         if exc.status in (404, 410):
             raise Gone(url) from None
-        raise InvalidInput("url", f"the event's server answered HTTP {exc.status}") from None
+        raise InvalidInput(
+            "url", N_("the event's server answered HTTP %(status)s"), status=exc.status
+        ) from None
     except FetchError as exc:
-        raise InvalidInput("url", f"the event could not be fetched: {exc.message}") from None
+        raise InvalidInput(
+            "url", N_("the event could not be fetched: %(reason)s"), reason=exc.message
+        ) from None
     if "Tombstone" in type_names(doc):
         raise Gone(url)
     try:
         content = ap_to_content(doc)
     except ParseError as exc:
-        raise InvalidInput("url", f"this is not an event we can read: {exc}") from None
+        raise InvalidInput(
+            "url", N_("this is not an event we can read: %(exc)s"), exc=exc
+        ) from None
     author_id = content.obj.attributed_to
     if (
         content.obj.ap_id != url
@@ -65,17 +72,19 @@ async def _fetch_event(session: AsyncSession, fed: Federation, url: str) -> Cont
         or host_of(author_id) != host_of(url)
         or not content.obj.is_public
     ):
-        raise InvalidInput("url", "this is not a public event of its own server")
+        raise InvalidInput("url", N_("this is not a public event of its own server"))
     try:
         author = await get_or_fetch_actor(session, fed, author_id)
     except ActorUnavailable as exc:
-        raise InvalidInput("url", f"the event's organiser cannot be fetched: {exc}") from None
+        raise InvalidInput(
+            "url", N_("the event's organiser cannot be fetched: %(exc)s"), exc=exc
+        ) from None
     data = to_remote_data(content, author, fed.now())
     if data.kind != Kind.EVENT:
-        raise InvalidInput("url", "this is not an Event")
+        raise InvalidInput("url", N_("this is not an Event"))
     stored = await store_remote_object(session, author, data)
     if stored is None:
-        raise InvalidInput("url", "this event was deleted, or is one of ours")
+        raise InvalidInput("url", N_("this event was deleted, or is one of ours"))
     return stored
 
 
@@ -84,15 +93,15 @@ async def import_event(fed: Federation, association_slug: str, url: str) -> Cont
     again)."""
     url = url.strip()
     if not url.startswith(("https://", "http://")) or len(url) > 2048:
-        raise InvalidInput("url", "give the http(s) address of an event")
+        raise InvalidInput("url", N_("give the http(s) address of an event"))
     if fed.uris.is_local(url):
-        raise InvalidInput("url", "this event is already on this node")
+        raise InvalidInput("url", N_("this event is already on this node"))
     async with fed.db.session(write=True) as session, session.begin():
         association = await get_association(session, association_slug)
         try:
             obj = await _fetch_event(session, fed, url)
         except Gone:
-            raise InvalidInput("url", "there is no event at this address") from None
+            raise InvalidInput("url", N_("there is no event at this address")) from None
         row = await session.scalar(
             select(AgendaImport).where(
                 AgendaImport.association_id == association.id, AgendaImport.object_ap_id == url
@@ -154,6 +163,6 @@ async def forget_import(session: AsyncSession, association: Actor, url: str) -> 
         )
     )
     if row is None:
-        raise InvalidInput("url", "this association did not import that event")
+        raise InvalidInput("url", N_("this association did not import that event"))
     await session.delete(row)
     await session.flush()
