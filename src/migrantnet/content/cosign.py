@@ -78,7 +78,7 @@ async def discard_pending(session: AsyncSession, row: Cosignature) -> None:
     """A pending signature the author refused: it goes, as if never asked (the signer may ask
     again); an accepted one is withdrawn by its signer, not refused here."""
     if row.state != CosignState.PENDING:
-        raise InvalidInput("signature", "only a signature waiting for approval can be refused")
+        raise InvalidInput("signature", N_("only a signature waiting for approval can be refused"))
     await session.execute(delete(Cosignature).where(Cosignature.id == row.id))
 
 

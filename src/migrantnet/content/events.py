@@ -149,7 +149,7 @@ def check_event(data: EventInput) -> CheckedEvent:
     status = check_status(data.status)
     if data.hide_address and place is not None and not place.locality:
         raise InvalidInput(
-            "locality", "give the town: it is what everyone sees when the address is hidden"
+            "locality", N_("give the town: it is what everyone sees when the address is hidden")
         )
     series = None
     if data.recurrence and data.recurrence.strip():
