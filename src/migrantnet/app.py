@@ -74,7 +74,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.effective_database_url)
+        db = Database(settings.effective_database_url, busy_seconds=settings.database_busy_seconds)
         fed = Federation(settings, db)
         app.state.db = db
         app.state.federation = fed

@@ -80,6 +80,19 @@ class Settings(BaseSettings):
         le=10080,
         description="how often the worker fetches each subscribed .ics feed again",
     )
+    worker_stale_seconds: float = Field(
+        default=120,
+        ge=5,
+        le=86400,
+        description="a worker that has not beaten for this long is reported as stopped"
+        " (doctor, /healthz)",
+    )
+    database_busy_seconds: float = Field(
+        default=15,
+        gt=0,
+        le=600,
+        description="SQLite: how long a query waits for a lock before the request gets 503",
+    )
     render_cache_entries: int = Field(
         default=4096,
         ge=0,
@@ -113,6 +126,13 @@ class Settings(BaseSettings):
     delivery_concurrency: int = Field(default=16, ge=1, le=256)
     delivery_per_host: int = Field(default=4, ge=1, le=64)
     delivery_max_attempts: int = Field(default=16, ge=1, le=64)
+    delivery_lease_seconds: float = Field(
+        default=90,
+        ge=1,
+        le=3600,
+        description="how long a claimed delivery is a worker's; after it, a killed worker's"
+        " jobs are taken again",
+    )
     delivery_backoff_scale: float = Field(
         default=1.0, gt=0, description="multiplies retry delays; tests shrink it"
     )

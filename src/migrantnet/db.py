@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -31,14 +33,70 @@ from sqlalchemy.ext.asyncio import (
 
 from migrantnet.models.changes import LISTENERS
 
+# Seconds a client is told to wait (`Retry-After`) while the database cannot be reached.
+UNAVAILABLE_RETRY_AFTER = 30
+# Seconds PostgreSQL gets to accept a connection: an unreachable host fails fast, not after
+# the system's TCP timeout (minutes), with every request meanwhile waiting for the pool.
+PG_CONNECT_TIMEOUT = 10
+# SQLite's primary result codes that say the file cannot be used just now (locked past the
+# busy timeout, unreadable, unwritable, full, replaced), as opposed to a bug in our SQL.
+_SQLITE_UNAVAILABLE = frozenset(
+    {
+        3,  # SQLITE_PERM
+        5,  # SQLITE_BUSY
+        6,  # SQLITE_LOCKED
+        7,  # SQLITE_NOMEM
+        8,  # SQLITE_READONLY
+        10,  # SQLITE_IOERR
+        11,  # SQLITE_CORRUPT
+        13,  # SQLITE_FULL
+        14,  # SQLITE_CANTOPEN
+        15,  # SQLITE_PROTOCOL
+        26,  # SQLITE_NOTADB
+    }
+)
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
-    cursor.close()
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be used just now (a passing fault: 503, retry),
+    rather than a mistake in our own SQL (a bug: 500).
+
+    The pool waited too long for a connection; a connection was lost; PostgreSQL refused or
+    dropped it, or is shutting down (psycopg's OperationalError and InterfaceError); SQLite's
+    file is locked past the busy timeout, unreadable, read-only, full or not a database."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    if isinstance(orig, sqlite3.Error):
+        code = getattr(orig, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in _SQLITE_UNAVAILABLE
+    return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError)
+
+
+def unavailable_reason(exc: BaseException) -> str:
+    """The driver's own first line (no SQL, no parameters: nothing of a user's data)."""
+    orig = getattr(exc, "orig", None) or exc
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return first[:200]
+
+
+BUSY_TIMEOUT_MS = 15000
+
+
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    return on_connect
 
 
 def create_private_sqlite_file(database: str) -> None:
@@ -55,9 +113,9 @@ def create_private_sqlite_file(database: str) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-def install_sqlite_pragmas(engine: Engine) -> None:
+def install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
 
 
 def _sqlite_writer(dbapi_connection: Any, _record: Any) -> None:
@@ -68,17 +126,22 @@ def _begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_write_engine(url: str) -> AsyncEngine:
+def create_write_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> AsyncEngine:
     """SQLite's engine for writing transactions: BEGIN IMMEDIATE, a few connections only (one
     writes at a time anyway; each aiosqlite connection is a thread)."""
-    engine = create_engine(url, pool_size=2, max_overflow=3)
+    engine = create_engine(url, busy_timeout_ms=busy_timeout_ms, pool_size=2, max_overflow=3)
     event.listen(engine.sync_engine, "connect", _sqlite_writer)
     event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for `url` (already mapped to an async driver by the settings)."""
+def create_engine(
+    url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: Any
+) -> AsyncEngine:
+    """An async engine for `url` (already mapped to an async driver by the settings).
+
+    PostgreSQL connections are pinged when taken from the pool, so the first request after
+    the server came back gets a fresh connection instead of the dead one."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -86,19 +149,27 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             create_private_sqlite_file(database)
     else:
         kwargs.setdefault("pool_pre_ping", True)
+        if "connect_timeout" not in parsed.query:
+            kwargs.setdefault("connect_args", {"connect_timeout": PG_CONNECT_TIMEOUT})
     engine = create_async_engine(url, **kwargs)
-    install_sqlite_pragmas(engine.sync_engine)
+    install_sqlite_pragmas(engine.sync_engine, busy_timeout_ms)
     return engine
 
 
 class Database:
     """The engine and session factory of one node; made by the app factory or the CLI."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(
+        self, url: str, *, busy_seconds: float | None = None, **engine_kwargs: Any
+    ) -> None:
+        """`busy_seconds`: SQLite's busy timeout (how long a query waits for a lock)."""
         self.url = url
-        self.engine = create_engine(url, **engine_kwargs)
+        busy = BUSY_TIMEOUT_MS if busy_seconds is None else max(1, round(busy_seconds * 1000))
+        self.engine = create_engine(url, busy_timeout_ms=busy, **engine_kwargs)
         sqlite = self.engine.dialect.name == "sqlite"
-        self.write_engine = create_write_engine(url) if sqlite else self.engine
+        self.write_engine = (
+            create_write_engine(url, busy_timeout_ms=busy) if sqlite else self.engine
+        )
         # Called after each commit that changed what the node renders (models/changes.py).
         self.content_listeners: list[Callable[[], None]] = []
         info = {LISTENERS: self.content_listeners}

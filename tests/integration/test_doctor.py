@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cli_node import INIT, run
@@ -76,3 +77,35 @@ def test_the_domain_answers_with_the_nodes_own_actor(tmp_path: Path) -> None:
         assert "ConnectError" in down.stdout
     finally:
         node.close()
+
+
+def test_a_worker_that_stopped_beating_is_reported(tmp_path: Path, database_url: str) -> None:
+    assert run(tmp_path, database_url, *INIT).exit_code == 0
+    engine = create_engine(sync_database_url(database_url))
+
+    def beat(minutes_ago: float) -> None:
+        at = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).replace(tzinfo=None)
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM worker_heartbeats"))
+            conn.execute(
+                text("INSERT INTO worker_heartbeats VALUES ('host:12:ab', :at, :at)"), {"at": at}
+            )
+
+    try:
+        fresh = verdicts(run(tmp_path, database_url, "doctor", "--min-free-mb", "1").output)
+        assert fresh["worker"] == (
+            "OK   worker: no worker has ever run on this database, no delivery overdue"
+        )
+        beat(minutes_ago=0.1)
+        beating = verdicts(run(tmp_path, database_url, "doctor", "--min-free-mb", "1").output)
+        assert beating["worker"].startswith("OK   worker: last heartbeat ")
+        assert beating["worker"].endswith(" s ago, no delivery overdue")
+        beat(minutes_ago=30)
+        stopped = run(tmp_path, database_url, "doctor", "--min-free-mb", "1")
+        assert stopped.exit_code == 1
+        assert verdicts(stopped.output)["worker"] == (
+            "FAIL worker: last heartbeat 30 min ago (more than 2 min): deliveries have "
+            "stopped; start `migrantnet worker` (or `serve` with its worker)"
+        )
+    finally:
+        engine.dispose()

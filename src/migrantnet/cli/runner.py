@@ -147,7 +147,7 @@ def run_with_db(
         require_node(settings)
 
     async def runner() -> T:
-        db = Database(settings.effective_database_url)
+        db = Database(settings.effective_database_url, busy_seconds=settings.database_busy_seconds)
         try:
             return await work(db)
         finally:

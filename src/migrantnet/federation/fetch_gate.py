@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from migrantnet.db import UNAVAILABLE_RETRY_AFTER, database_unavailable, unavailable_reason
 from migrantnet.federation.actors import ActorUnavailable, host_of, store_actor
 from migrantnet.federation.context import wants_activity_json
 from migrantnet.federation.errors import RateLimited
@@ -89,7 +90,18 @@ class FetchGate:
             await self.app(scope, receive, send)
             return
         fed: Federation | None = getattr(scope["app"].state, "federation", None)
-        refusal = await self.check(fed, scope, headers) if fed is not None else None
+        try:
+            refusal = await self.check(fed, scope, headers) if fed is not None else None
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            # Outside the app's error handlers: the same 503 they give, said here.
+            log_event(logger, "database_unavailable", reason=unavailable_reason(exc))
+            refusal = _refuse(
+                503,
+                "this node cannot reach its database just now: try again later",
+                {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+            )
         if refusal is not None:
             await refusal(scope, receive, send)
             return

@@ -1,8 +1,10 @@
 """The delivery worker: a loop around one testable step, `process_batch`.
 
-Jobs are claimed with a short lease (`locked_until`), with `FOR UPDATE SKIP LOCKED` on
-PostgreSQL so several workers never take the same job; SQLite runs one worker. A worker that
-dies mid-way leaves leases that simply expire, and the jobs are taken again.
+Jobs are claimed with a short lease (`locked_until`, `delivery_lease_seconds`), with
+`FOR UPDATE SKIP LOCKED` on PostgreSQL so several workers never take the same job; SQLite runs
+one worker. A worker that dies mid-way leaves leases that simply expire, and the jobs are taken
+again: delivery is at least once (a job sent but not yet recorded when the worker died is sent
+again), never lost.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.config import Settings
+from migrantnet.db import database_unavailable, unavailable_reason
 from migrantnet.federation.context import AP_CONTENT_TYPE
 from migrantnet.federation.delivery import RETRYABLE_4XX, next_attempt
 from migrantnet.federation.event_imports import refresh_imports_due
@@ -32,6 +35,7 @@ from migrantnet.federation.fetch import (
     SafeClient,
     Signer,
 )
+from migrantnet.federation.heartbeat import beat, beat_interval, worker_name
 from migrantnet.federation.ics_feeds import ics_client, refresh_due
 from migrantnet.federation.inbox_processing import process_backlog
 from migrantnet.federation.inbox_retention import trim_inbox
@@ -42,7 +46,8 @@ from migrantnet.models.lifecycle import advance
 
 logger = logging.getLogger("migrantnet.federation.worker")
 
-LEASE = timedelta(seconds=90)
+LEASE = timedelta(seconds=Settings.model_fields["delivery_lease_seconds"].default)
+DATABASE_WAIT_MAX = 30.0  # seconds between tries while the database cannot be reached
 TRIM_EVERY_SECONDS = 600
 FEEDS_CHECK_SECONDS = 60  # how often due .ics feeds are looked for
 CLIENTS = 4  # several small pools: httpx's pool slows as one pool's concurrency grows
@@ -86,6 +91,8 @@ class DeliveryWorker:
         self._next_client = itertools.cycle(self.clients)
         self.ics_client = ics_client(fed)
         self._signers: dict[int, tuple[str | None, Signer]] = {}
+        self.lease = timedelta(seconds=settings.delivery_lease_seconds)
+        self.name = worker_name()
 
     async def aclose(self) -> None:
         for client in self.clients:
@@ -111,7 +118,7 @@ class DeliveryWorker:
         ids = list(await session.scalars(query))
         if ids:
             await session.execute(
-                update(Delivery).where(Delivery.id.in_(ids)).values(locked_until=now + LEASE)
+                update(Delivery).where(Delivery.id.in_(ids)).values(locked_until=now + self.lease)
             )
         await session.commit()
         return ids
@@ -277,43 +284,80 @@ class DeliveryWorker:
         while not stop.is_set():
             try:
                 await self.refresh_feeds()
-            except Exception:
-                logger.exception("ics_refresh_failed")
+            except Exception as exc:
+                if not database_unavailable(exc):  # the main loop reports an outage
+                    logger.exception("ics_refresh_failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=FEEDS_CHECK_SECONDS)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Loop until `stop` is set; wake early when this process queues work."""
+        """Loop until `stop` is set; wake early when this process queues work.
+
+        A heartbeat task beats alongside (`heartbeat.py`). While the database cannot be
+        reached the loop waits, longer each time up to `DATABASE_WAIT_MAX` seconds, says so
+        once, and says so again when it is back: queued deliveries are in the database, so
+        nothing is lost meanwhile, and claimed ones come back when their lease ends."""
         log_event(logger, "worker_started")
         feeds = asyncio.create_task(self._feeds_loop(stop))
+        beating = asyncio.create_task(self._beat_until(stop))
+        poll = self.fed.settings.worker_poll_seconds
+        outage = 0  # consecutive steps that found the database unreachable
         try:
             while not stop.is_set():
                 try:
                     done = await self.process_batch()
-                except Exception:
-                    logger.exception("worker_step_failed")
+                except Exception as exc:
                     done = 0
+                    if database_unavailable(exc):
+                        outage += 1
+                        if outage == 1:
+                            log_event(
+                                logger,
+                                "worker_waiting_for_database",
+                                logging.WARNING,
+                                reason=unavailable_reason(exc),
+                            )
+                        await self._idle(stop, min(DATABASE_WAIT_MAX, poll * 2**outage))
+                        continue
+                    logger.exception("worker_step_failed")
+                if outage:
+                    log_event(logger, "worker_database_back", steps_waited=outage)
+                    outage = 0
                 if done:
                     continue
-                self.fed.wakeup.clear()
-                with contextlib.suppress(TimeoutError):
-                    waiter = asyncio.ensure_future(self.fed.wakeup.wait())
-                    stopper = asyncio.ensure_future(stop.wait())
-                    try:
-                        await asyncio.wait(
-                            {waiter, stopper},
-                            timeout=self.fed.settings.worker_poll_seconds,
-                            return_when=asyncio.FIRST_COMPLETED,
-                        )
-                    finally:
-                        waiter.cancel()
-                        stopper.cancel()
+                await self._idle(stop, poll)
         finally:
-            feeds.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await feeds
+            for task in (feeds, beating):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await self.aclose()
             log_event(logger, "worker_stopped")
+
+    async def _idle(self, stop: asyncio.Event, seconds: float) -> None:
+        """Wait `seconds`, or less if this process queues work or the worker is stopped."""
+        self.fed.wakeup.clear()
+        waiter = asyncio.ensure_future(self.fed.wakeup.wait())
+        stopper = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait(
+                {waiter, stopper}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            waiter.cancel()
+            stopper.cancel()
+
+    async def _beat_until(self, stop: asyncio.Event) -> None:
+        interval = beat_interval(self.fed.settings.worker_stale_seconds)
+        started_at = self.fed.now()
+        while not stop.is_set():
+            try:
+                await beat(self.fed.db, self.name, started_at, self.fed.now())
+            except Exception as exc:
+                if not database_unavailable(exc):  # the main loop reports an outage
+                    logger.exception("worker_heartbeat_failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
 async def _domain_healths(session: AsyncSession, domains: set[str]) -> dict[str, DomainHealth]:

@@ -26,7 +26,7 @@ from migrantnet.models.content_types import (
     StruggleStatus,
 )
 from migrantnet.models.counts import ActorCount, NodeCounter
-from migrantnet.models.delivery import Delivery, DomainHealth
+from migrantnet.models.delivery import Delivery, DomainHealth, WorkerHeartbeat
 from migrantnet.models.follow import Follow
 from migrantnet.models.group import GroupItem
 from migrantnet.models.ics import AgendaImport, IcsSubscription
@@ -83,5 +83,6 @@ __all__ = [
     "User",
     "Visibility",
     "WebSession",
+    "WorkerHeartbeat",
     "utcnow",
 ]

@@ -57,3 +57,16 @@ class DomainHealth(Base):
         self.failure_days = []
         self.unavailable = False
         self.last_success_at = now
+
+
+class WorkerHeartbeat(Base):
+    """A running worker's last sign of life, written every few seconds by the worker itself
+    (`federation/heartbeat.py`); `migrantnet doctor` and `/healthz` read the newest, so an
+    operator sees that deliveries have stopped. One row per worker process; rows of workers
+    gone for a day are removed by the survivors."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker: Mapped[str] = mapped_column(String(255), primary_key=True)  # host, pid, a nonce
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -55,7 +55,7 @@ def run_checks(
                 return checks
             keys, local = _keys(conn, settings)
             checks.append(keys)
-            checks.append(_deliveries(conn))
+            checks.append(_worker(conn, settings.worker_stale_seconds))
     except _Unreachable as exc:
         checks.append(Check("database", False, str(exc)))
         return checks
@@ -183,20 +183,53 @@ def _keys(conn: Connection, settings: Settings) -> tuple[Check, list[Any]]:
     return Check("keys", True, f"{len(rows)} local actors, each key pair loads and matches"), rows
 
 
-def _deliveries(conn: Connection) -> Check:
-    """Deliveries due long ago and still queued: no worker is taking them."""
+def _worker(conn: Connection, stale_seconds: float) -> Check:
+    """Is a worker beating (`federation/heartbeat.py`), and are deliveries going out?
+
+    Deliveries due long ago and still queued mean no worker takes them, whatever the beat
+    says; a beat older than `worker_stale_seconds` means the worker stopped (killed, stuck,
+    or its database gone), queue or not. A node where no worker ever ran and nothing is
+    overdue (a fresh one) is fine."""
+    from migrantnet.federation.heartbeat import worker_status
+
+    now = datetime.now(UTC)
     query = text(
         "SELECT count(*) FROM deliveries WHERE state = 'queued' AND next_attempt_at < :cutoff"
     ).bindparams(bindparam("cutoff", type_=UTCDateTime()))
-    overdue = conn.execute(query, {"cutoff": datetime.now(UTC) - OVERDUE}).scalar_one()
+    overdue = conn.execute(query, {"cutoff": now - OVERDUE}).scalar_one()
+    last = conn.execute(
+        text("SELECT max(beat_at) AS beat_at FROM worker_heartbeats").columns(beat_at=UTCDateTime())
+    ).scalar()
+    status = worker_status(last, now, stale_seconds)
+    if status.seconds is None:
+        beat = "no worker has ever run on this database"
+    else:
+        beat = f"last heartbeat {_ago(status.seconds)} ago"
     if overdue:
         return Check(
             "worker",
             False,
             f"{overdue} deliveries overdue by more than {int(OVERDUE.total_seconds() // 60)} "
-            f"minutes: is `migrantnet worker` (or `serve` with its worker) running?",
+            f"minutes, {beat}: is `migrantnet worker` (or `serve` with its worker) running?",
         )
-    return Check("worker", True, "no delivery overdue")
+    if status.stopped:
+        return Check(
+            "worker",
+            False,
+            f"{beat} (more than {_ago(stale_seconds)}): deliveries have stopped; start "
+            f"`migrantnet worker` (or `serve` with its worker)",
+        )
+    return Check("worker", True, f"{beat}, no delivery overdue")
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 120:
+        return f"{int(seconds)} s"
+    if seconds < 2 * 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 2 * 86400:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} days"
 
 
 def _domain(local: list[Any]) -> Check:

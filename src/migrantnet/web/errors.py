@@ -1,7 +1,9 @@
 """Every error becomes an HTTP answer here, and only here.
 
 Peers' mistakes are 4xx with a reason; our own bugs are a plain 500 page, logged with the
-traceback, never shown to the client.
+traceback, never shown to the client. A database that cannot be reached (PostgreSQL down, the
+pool exhausted, SQLite locked past its busy timeout or unreadable) is neither: 503 with
+`Retry-After`, one log line without a traceback, and the next request tries again.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from migrantnet.content.account_links import LinkUnusable
 from migrantnet.content.errors import AlreadyExists, ContentError, Forbidden, InvalidInput, NotFound
 from migrantnet.content.sessions import SignInRefused, SignInThrottled
+from migrantnet.db import UNAVAILABLE_RETRY_AFTER, database_unavailable, unavailable_reason
 from migrantnet.federation.context import wants_html
 from migrantnet.logs import log_event
 from migrantnet.translations import N_, gettext, use_language
@@ -47,6 +51,10 @@ STATUS_MESSAGES = {
     404: N_("There is no page at this address."),
     405: N_("This address does not accept this kind of request."),
 }
+DATABASE_DOWN = N_(
+    "This site cannot reach its database just now. Try again in a minute; if you sent a "
+    "form, it was not saved: go back and send it again."
+)
 
 
 def http_message(status: int, detail: str) -> str:
@@ -67,6 +75,32 @@ def error_response(request: Request, status: int, message: str) -> Response:
             request, "error.html", {"status": status, "message": message}, status_code=status
         )
     return JSONResponse({"error": message}, status_code=status)
+
+
+def unavailable_response(request: Request, exc: Exception, *, page: bool = True) -> Response:
+    """503 for a database that cannot be used just now; `page=False` outside the middlewares
+    that set up the templates' interface (a plain page then)."""
+    log_event(
+        logger,
+        "database_unavailable",
+        logging.WARNING,
+        path=request.url.path,
+        reason=unavailable_reason(exc),
+    )
+    headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER), "Cache-Control": "no-store"}
+    with use_language(language_of_scope(request.scope)):
+        message = gettext(DATABASE_DOWN)
+        if page or not wants_html(request.headers.get("accept")):
+            response = error_response(request, 503, message)
+        else:
+            title = gettext("Temporarily unavailable")
+            response = HTMLResponse(
+                f"<!doctype html><title>{html.escape(title)}</title>"
+                f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>",
+                status_code=503,
+            )
+    response.headers.update(headers)
+    return response
 
 
 def install_error_handlers(app: FastAPI, extra: list[tuple[type[Exception], int]]) -> None:
@@ -107,7 +141,14 @@ def install_error_handlers(app: FastAPI, extra: list[tuple[type[Exception], int]
         where = ".".join(str(part) for part in first.get("loc", ()))
         return error_response(request, 422, f"{where}: {first.get('msg')}")
 
+    async def on_database_error(request: Request, exc: Exception) -> Response:
+        if database_unavailable(exc):
+            return unavailable_response(request, exc)
+        raise exc  # a bug in our SQL: the plain 500 of `on_bug`, with its traceback logged
+
     async def on_bug(request: Request, exc: Exception) -> Response:
+        if database_unavailable(exc):  # raised by a middleware, outside the handlers above
+            return unavailable_response(request, exc, page=False)
         log_event(logger, "unhandled_error", logging.ERROR, path=request.url.path)
         logger.exception("unhandled_error_traceback")
         if wants_html(request.headers.get("accept")):
@@ -127,6 +168,8 @@ def install_error_handlers(app: FastAPI, extra: list[tuple[type[Exception], int]
         )
 
     app.add_exception_handler(SignInRequired, on_sign_in_required)
+    app.add_exception_handler(sa_exc.DBAPIError, on_database_error)
+    app.add_exception_handler(sa_exc.TimeoutError, on_database_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(Exception, on_bug)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
@@ -9,24 +12,61 @@ from sqlalchemy import text
 from migrantnet.content.associations import list_associations
 from migrantnet.content.details import load_kind_rows
 from migrantnet.content.listing import node_latest
+from migrantnet.db import UNAVAILABLE_RETRY_AFTER, database_unavailable, unavailable_reason
+from migrantnet.federation.heartbeat import last_beat, worker_status
+from migrantnet.logs import log_event
 from migrantnet.web.deps import DatabaseDep, SessionDep, SettingsDep, TemplatesDep
 from migrantnet.web.i18n import accepted_languages
 from migrantnet.web.views.items import item_view
 from migrantnet.web.views.parts import actor_view
 
+logger = logging.getLogger("migrantnet.web")
 router = APIRouter()
 LATEST = 20
 
 
 @router.get("/healthz", include_in_schema=False)
-async def healthz(db: DatabaseDep) -> JSONResponse:
-    """Reachable database or 503, so a load balancer or compose health check can tell."""
+async def healthz(db: DatabaseDep, settings: SettingsDep) -> JSONResponse:
+    """Ready (200) with a reachable database, else 503 with `Retry-After`, so a load balancer
+    or compose health check can tell; never cached.
+
+    `worker` says whether a delivery worker beats (`heartbeat.py`): "beating", "stale" (it
+    stopped: deliveries are not being sent) or "none" (none ever ran on this database), with
+    the seconds since its last beat. A stale worker does not make the web process unready."""
+    headers = {"Cache-Control": "no-store"}
     try:
         async with db.session() as session:
             await session.execute(text("SELECT 1"))
-    except Exception:
-        return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": db.dialect})
+            beat = await last_beat(session)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        log_event(
+            logger,
+            "database_unavailable",
+            logging.WARNING,
+            path="/healthz",
+            reason=unavailable_reason(exc),
+        )
+        headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+        return JSONResponse(
+            {"status": "unavailable", "ready": False, "database": "unreachable"},
+            status_code=503,
+            headers=headers,
+        )
+    worker = worker_status(beat, datetime.now(UTC), settings.worker_stale_seconds)
+    return JSONResponse(
+        {
+            "status": "ok",
+            "ready": True,
+            "database": db.dialect,
+            "worker": {
+                "state": worker.state,
+                "seconds_since_beat": None if worker.seconds is None else int(worker.seconds),
+            },
+        },
+        headers=headers,
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
