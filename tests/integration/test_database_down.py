@@ -189,6 +189,8 @@ async def test_pages_the_inbox_and_healthz_say_503_then_recover(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     assert (await client.get("/@tunis_migrants", headers=HTML)).status_code == 200
+    # The form's pre-session cookie makes this client a signed-in-like reader: its pages are
+    # built each time, not served from the anonymous page cache (which outlives an outage).
     login_token = await form_token(client, "/login")
     follow = remote_actor.activity("Follow", association.ap_id)
 

@@ -22,7 +22,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from starlette.types import Send
 
-from migrantnet.db import Database
+from migrantnet.db import Database, database_unavailable
 from migrantnet.models.counts import CONTENT_GENERATION, NodeCounter
 
 RawHeaders = tuple[tuple[bytes, bytes], ...]
@@ -134,10 +134,17 @@ class RenderedCache:
         if now - self._checked_at < self.check_seconds:
             return
         self._checked_at = now  # before the await: one request checks, the others go on
-        async with self.db.session() as session:
-            generation = await session.scalar(
-                select(NodeCounter.value).where(NodeCounter.name == self.generation)
-            )
+        try:
+            async with self.db.session() as session:
+                generation = await session.scalar(
+                    select(NodeCounter.value).where(NodeCounter.name == self.generation)
+                )
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            # Nothing can change while the database is gone: what is kept stays good, and a
+            # miss reaches the route, whose 503 the error handlers give (this runs before).
+            return
         if generation != self._generation:
             self.clear()
             self._generation = generation
