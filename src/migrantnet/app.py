@@ -122,6 +122,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.state.static = HashedStaticFiles(WEB_DIR / "static")
     app.state.templates.env.globals["static"] = app.state.static.url
     app.state.templates.env.globals["node_noindex"] = not settings.search_engines
+    app.state.templates.env.globals["uris"] = app.state.uris
     app.state.secret = settings.session_key or _ephemeral_key()
     install_error_handlers(app, extra=[*FEDERATION_ERRORS, (ActorUnavailable, 502)])
     # Outermost last: the origin is pinned before anything reads it, bodies capped before read.

@@ -17,6 +17,7 @@ from migrantnet.content.associations import get_association
 from migrantnet.content.users import create_user, grant_role
 from migrantnet.db import Database
 from migrantnet.models import Role
+from migrantnet.uris import Uris
 
 app = typer.Typer(help="Manage the people who sign in.", no_args_is_help=True)
 
@@ -82,7 +83,7 @@ def users_reset_link(
             return user.email, link.token
 
     address, token = run_with_db(settings, work)
-    url = f"{settings.base_url}/reset/{token}"
+    url = Uris(settings.base_url).reset_link(token)
     hours = int(RESET_LIFETIME.total_seconds() // 3600)
     if send:
         with use_language(language):

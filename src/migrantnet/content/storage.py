@@ -16,9 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from migrantnet.content.errors import NotFound
-
-#: The path under which stored files are served (`web/media.py` mounts its route here).
-MEDIA_URL_PREFIX = "/media/"
+from migrantnet.uris import Uris
 
 # Lower-case segments of letters, digits, `-`, `_` and `.`, not starting with a dot (so no
 # `..`, no hidden files), separated by single slashes; no backslashes, no absolute paths.
@@ -88,7 +86,7 @@ class LocalStorage:
         await asyncio.to_thread(path.unlink, missing_ok=True)
 
     def url_path(self, key: str) -> str:
-        return MEDIA_URL_PREFIX + check_key(key)
+        return Uris.media_path(check_key(key))
 
     def local_path(self, key: str) -> Path | None:
         path = self._path(key)

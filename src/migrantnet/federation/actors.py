@@ -17,6 +17,7 @@ from migrantnet.federation.parse import ParsedActor, ParseError, parse_actor, pa
 from migrantnet.federation.service import Federation, signer_for
 from migrantnet.logs import log_event
 from migrantnet.models import Actor
+from migrantnet.uris import webfinger_url
 
 logger = logging.getLogger("migrantnet.federation.actors")
 
@@ -137,7 +138,7 @@ async def resolve_handle(session: AsyncSession, fed: Federation, handle: str) ->
         if local is None:
             raise ActorUnavailable(f"no account {handle} on this node")
         return local
-    url = f"{fed.discovery_scheme}://{host}/.well-known/webfinger"
+    url = webfinger_url(fed.discovery_scheme, host)
     try:
         jrd = await fed.client.get_json(
             f"{url}?resource=acct:{user}@{host}",

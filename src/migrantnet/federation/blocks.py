@@ -40,6 +40,7 @@ from migrantnet.models import (
     OutboxActivity,
 )
 from migrantnet.translations import N_
+from migrantnet.uris import Uris
 
 logger = logging.getLogger("migrantnet.federation.blocks")
 
@@ -199,7 +200,7 @@ async def unblock(
             local = await session.get(Actor, sent.actor_id)
             if local is None or remote is None:
                 continue
-            payload = undo_activity(f"{sent.ap_id}/undo", local.ap_id, sent.payload)
+            payload = undo_activity(Uris.undo_of(sent.ap_id), local.ap_id, sent.payload)
             await queue_activity(session, fed, local, payload, [remote.inbox_url])
     record_action(session, moderator, f"unblock_{row.kind}", row.target, now=fed.now())
     await session.flush()

@@ -38,6 +38,7 @@ from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ContentObject
 from migrantnet.translations import N_
+from migrantnet.uris import Uris
 
 logger = logging.getLogger("migrantnet.federation.cosign")
 
@@ -112,7 +113,7 @@ async def withdraw_cosignature(
         await ActivityPubFederator(fed).object_updated(session, declaration, author)
     else:
         undo = undo_activity(
-            f"{row.ap_id}/undo", signer.ap_id, join_activity(row.ap_id, signer.ap_id, url)
+            Uris.undo_of(row.ap_id), signer.ap_id, join_activity(row.ap_id, signer.ap_id, url)
         )
         await queue_activity(session, fed, signer, undo, [author.inbox_url])
     log_event(logger, "cosignature_withdrawn", signer=signer.slug, domain=author.domain)

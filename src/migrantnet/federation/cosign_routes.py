@@ -12,11 +12,12 @@ from migrantnet.federation.context import AS_CONTEXT
 from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.responses import ActivityJSONResponse
 from migrantnet.models import Actor, ContentObject, Cosignature, CosignState, Kind, Visibility
+from migrantnet.uris import SIGNATORIES_PATH, Uris
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/@{slug}/objects/{public_id}/signatories")
+@router.get(SIGNATORIES_PATH)
 async def signatories(slug: str, public_id: str, fed: FederationDep) -> Response:
     """Co-signers in the order they signed (the authors are the object's `attributedTo`)."""
     async with fed.db.session() as session:
@@ -46,7 +47,7 @@ async def signatories(slug: str, public_id: str, fed: FederationDep) -> Response
     return ActivityJSONResponse(
         {
             "@context": AS_CONTEXT,
-            "id": f"{declaration.ap_id}/signatories",
+            "id": Uris.signatories(declaration.ap_id),
             "type": "OrderedCollection",
             "totalItems": len(items),
             "orderedItems": items,

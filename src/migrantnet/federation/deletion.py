@@ -33,6 +33,7 @@ from migrantnet.models import (
     Membership,
     OutboxActivity,
 )
+from migrantnet.uris import Uris
 
 logger = logging.getLogger("migrantnet.federation.deletion")
 
@@ -41,7 +42,7 @@ def actor_delete_activity(actor: Actor) -> dict[str, object]:
     """Mastodon's shape: the object is the actor's bare id, addressed to the public."""
     return {
         "@context": AS_CONTEXT,
-        "id": f"{actor.ap_id}#delete",
+        "id": Uris.delete_of(actor.ap_id),
         "type": "Delete",
         "actor": actor.ap_id,
         "to": [PUBLIC],

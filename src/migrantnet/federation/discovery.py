@@ -17,6 +17,13 @@ from migrantnet.federation.rendered import cached
 from migrantnet.federation.serialize.actor import actor_to_webfinger
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor
+from migrantnet.uris import (
+    HOST_META_PATH,
+    NODEINFO_20_PATH,
+    NODEINFO_21_PATH,
+    NODEINFO_LINKS_PATH,
+    WEBFINGER_PATH,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,7 +40,7 @@ def _acct_parts(resource: str) -> tuple[str, str] | None:
     return user.lower(), host.lower()
 
 
-@router.get("/.well-known/webfinger")
+@router.get(WEBFINGER_PATH)
 async def webfinger(fed: FederationDep, resource: str = Query(default="")) -> Response:
     if not resource:
         raise BadActivity("the resource parameter is required")
@@ -76,10 +83,10 @@ async def _webfinger(fed: Federation, resource: str) -> Response:
     )
 
 
-@router.get("/.well-known/host-meta")
+@router.get(HOST_META_PATH)
 async def host_meta(fed: FederationDep) -> Response:
     async def build() -> Response:
-        template = fed.uris.absolute("/.well-known/webfinger?resource={uri}")
+        template = fed.uris.webfinger_template()
         xrd = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             '<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n'
@@ -91,14 +98,14 @@ async def host_meta(fed: FederationDep) -> Response:
     return await cached(fed.rendered, "host-meta", build)
 
 
-@router.get("/.well-known/nodeinfo")
+@router.get(NODEINFO_LINKS_PATH)
 async def nodeinfo_links(fed: FederationDep) -> Response:
     async def build() -> Response:
         return JSONResponse(
             {
                 "links": [
-                    {"rel": NODEINFO_21, "href": fed.uris.absolute("/nodeinfo/2.1")},
-                    {"rel": NODEINFO_20, "href": fed.uris.absolute("/nodeinfo/2.0")},
+                    {"rel": NODEINFO_21, "href": fed.uris.nodeinfo("2.1")},
+                    {"rel": NODEINFO_20, "href": fed.uris.nodeinfo("2.0")},
                     {"rel": FEP_2677_REL, "href": fed.uris.node_actor()},
                 ]
             }
@@ -132,7 +139,7 @@ async def _nodeinfo(fed: Federation, version: str) -> dict[str, Any]:
     }
 
 
-@router.get("/nodeinfo/2.1")
+@router.get(NODEINFO_21_PATH)
 async def nodeinfo_21(fed: FederationDep) -> Response:
     async def build() -> Response:
         return JSONResponse(
@@ -143,7 +150,7 @@ async def nodeinfo_21(fed: FederationDep) -> Response:
     return await cached(fed.rendered, "nodeinfo:2.1", build)
 
 
-@router.get("/nodeinfo/2.0")
+@router.get(NODEINFO_20_PATH)
 async def nodeinfo_20(fed: FederationDep) -> Response:
     async def build() -> Response:
         return JSONResponse(

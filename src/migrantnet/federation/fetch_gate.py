@@ -36,24 +36,21 @@ from migrantnet.federation.httpsig import SignatureError, parse_signature_header
 from migrantnet.federation.keys import KeyResolver
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
+from migrantnet.uris import (
+    is_activitypub_only_path,
+    is_actor_document_path,
+    is_never_activitypub_path,
+)
 
 logger = logging.getLogger("migrantnet.federation.fetch_gate")
 
-SLUG = r"/@[^/]+"
-# Paths that only ever answer ActivityStreams, whatever the Accept header says.
-ACTIVITYPUB_ONLY = re.compile(
-    rf"^(/actor(/outbox|/followers)?|{SLUG}/(outbox|followers|following|featured)"
-    rf"|/activities/[^/]+|{SLUG}/objects/[^/]+/(activity|signatories))$"
-)
-ACTOR_DOCUMENTS = re.compile(rf"^(/actor|{SLUG})$")
-NOT_OURS = ("/.well-known/", "/nodeinfo/", "/api/", "/static/", "/media/", "/healthz")
 KEYID_9421 = re.compile(r'keyid="([^"]+)"', re.IGNORECASE)
 
 
 def is_activitypub_read(method: str, path: str, accept: str | None) -> bool:
-    if method not in ("GET", "HEAD") or path.startswith(NOT_OURS):
+    if method not in ("GET", "HEAD") or is_never_activitypub_path(path):
         return False
-    return bool(ACTIVITYPUB_ONLY.match(path)) or wants_activity_json(accept)
+    return is_activitypub_only_path(path) or wants_activity_json(accept)
 
 
 def claimed_key_id(headers: Mapping[str, str]) -> str | None:
@@ -115,7 +112,7 @@ class FetchGate:
             if fed.blocklist.blocks_key(key_id):
                 log_event(logger, "fetch_refused", reason="blocked", domain=host_of(key_id))
                 return _refuse(403, "this node does not serve its documents to your server")
-        if not self.authorized_fetch or ACTOR_DOCUMENTS.match(scope["path"]):
+        if not self.authorized_fetch or is_actor_document_path(scope["path"]):
             return None
         if key_id is None:
             log_event(logger, "fetch_refused", reason="unsigned")

@@ -21,6 +21,7 @@ from migrantnet.logs import log_event
 from migrantnet.models import Actor, ActorType, Follow, FollowState
 from migrantnet.models.lifecycle import advance
 from migrantnet.translations import N_
+from migrantnet.uris import Uris
 
 logger = logging.getLogger("migrantnet.federation.follows")
 
@@ -127,7 +128,7 @@ async def unfollow_remote(
         raise NotFound(f"{follower.slug} does not follow {handle}")
     set_state(follow, FollowState.UNDONE)
     payload = undo_activity(
-        f"{follow.ap_id}/undo", follower.ap_id, follow_document(follow, follower, target)
+        Uris.undo_of(follow.ap_id), follower.ap_id, follow_document(follow, follower, target)
     )
     await queue_activity(session, fed, follower, payload, [target.inbox_url])
     log_event(logger, "follow_undone", follower=follower.slug, domain=target.domain)

@@ -30,6 +30,7 @@ from migrantnet.federation.serialize.objects import addressing, group_of, object
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ContentObject, Visibility
+from migrantnet.uris import Uris
 
 logger = logging.getLogger("migrantnet.federation.publisher")
 
@@ -101,7 +102,7 @@ class ActivityPubFederator:
             return
         payload = {
             "@context": AS_CONTEXT,
-            "id": f"{obj.ap_id}/relay",
+            "id": Uris.relay_of(obj.ap_id),
             "type": "Announce",
             "actor": node.ap_id,
             "published": iso(obj.published_at),
@@ -151,7 +152,7 @@ class ActivityPubFederator:
         doc = actor_to_ap(actor, self.fed.uris)
         payload = {
             "@context": doc["@context"],
-            "id": f"{actor.ap_id}#updates/{int(self.fed.now().timestamp() * 1000)}",
+            "id": Uris.update_of(actor.ap_id, self.fed.now()),
             "type": "Update",
             "actor": actor.ap_id,
             "to": ["https://www.w3.org/ns/activitystreams#Public"],

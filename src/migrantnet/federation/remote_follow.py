@@ -28,6 +28,7 @@ from migrantnet.federation.fetch import (
 from migrantnet.federation.normalize import is_http_uri
 from migrantnet.federation.parse import parse_webfinger
 from migrantnet.federation.service import Federation
+from migrantnet.uris import webfinger_url
 
 
 class Problem(enum.StrEnum):
@@ -74,7 +75,7 @@ def fill_template(template: str, target: str) -> str:
 
 
 async def _jrd(fed: Federation, handle: Handle, seconds: float) -> dict[str, object]:
-    url = f"{fed.discovery_scheme}://{handle.host}/.well-known/webfinger"
+    url = webfinger_url(fed.discovery_scheme, handle.host)
     resource = quote(f"acct:{handle.user}@{handle.host}", safe=":@")
     async with asyncio.timeout(seconds):
         return await fed.client.get_json(
@@ -98,7 +99,7 @@ async def subscribe_url(fed: Federation, handle: Handle, target: str, *, seconds
     """The visitor's page to confirm following `target` (an actor id, or any object id)."""
     if handle.host == fed.settings.domain.lower():
         # One of our own users: our own page, no request to ourselves.
-        return fed.uris.absolute(f"/authorize_interaction?uri={quote(target, safe='')}")
+        return fed.uris.authorize_interaction(target)
     try:
         jrd = await _jrd(fed, handle, seconds)
     except (TimeoutError, FetchTimeout):

@@ -23,12 +23,13 @@ from migrantnet.federation.context import AS_CONTEXT, wants_activity_json
 from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.responses import ActivityJSONResponse
 from migrantnet.models import ContentObject, Visibility
+from migrantnet.uris import REPLIES_PATH, Uris
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
 
 
-@router.get("/@{slug}/objects/{public_id}/replies")
+@router.get(REPLIES_PATH)
 async def replies(
     slug: str,
     public_id: str,
@@ -39,7 +40,7 @@ async def replies(
 ) -> Response:
     object_id = fed.uris.object(slug, public_id)
     if not wants_activity_json(request.headers.get("accept")):
-        return RedirectResponse(f"/@{slug}/objects/{public_id}#replies", status_code=303)
+        return RedirectResponse(Uris.object_path(slug, public_id) + "#replies", status_code=303)
     cursor = Cursor.parse(after) if after is not None else None
     collection_id = fed.uris.replies(object_id)
     async with fed.db.session() as session:
@@ -60,18 +61,18 @@ async def replies(
                 "id": collection_id,
                 "type": "OrderedCollection",
                 "totalItems": total,
-                "first": f"{collection_id}?page=true",
+                "first": Uris.collection_page(collection_id),
             }
             return ActivityJSONResponse(doc)
         rows = await direct_replies(session, object_id, cursor, PAGE_SIZE + 1)
     shown = rows[:PAGE_SIZE]
     doc = {
         "@context": AS_CONTEXT,
-        "id": f"{collection_id}?page=true" + (f"&after={after}" if after else ""),
+        "id": Uris.collection_page(collection_id, after=after),
         "type": "OrderedCollectionPage",
         "partOf": collection_id,
         "orderedItems": [obj.ap_id for obj in shown],
     }
     if len(rows) > PAGE_SIZE:
-        doc["next"] = f"{collection_id}?page=true&after={Cursor.after(shown[-1]).encode()}"
+        doc["next"] = Uris.collection_page(collection_id, after=Cursor.after(shown[-1]).encode())
     return ActivityJSONResponse(doc)

@@ -24,6 +24,21 @@ from migrantnet.federation.responses import ActivityJSONResponse
 from migrantnet.federation.serialize.actor import actor_to_ap
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, Follow, FollowState, OutboxActivity
+from migrantnet.uris import (
+    ACTIVITY_PATH,
+    ACTOR_INBOX_PATH,
+    FEATURED_PATH,
+    FOLLOWERS_PATH,
+    FOLLOWING_PATH,
+    NODE_ACTOR_PATH,
+    NODE_FOLLOWERS_PATH,
+    NODE_INBOX_PATH,
+    NODE_OUTBOX_PATH,
+    OBJECT_ACTIVITY_PATH,
+    OUTBOX_PATH,
+    SHARED_INBOX_PATH,
+    Uris,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,19 +87,19 @@ async def _accept_delivery(
     return JSONResponse({"status": "accepted"}, status_code=202)
 
 
-@router.post("/inbox")
+@router.post(SHARED_INBOX_PATH)
 async def shared_inbox(
     request: Request, fed: FederationDep, background: BackgroundTasks
 ) -> Response:
     return await _accept_delivery(request, fed, background)
 
 
-@router.post("/actor/inbox")
+@router.post(NODE_INBOX_PATH)
 async def node_inbox(request: Request, fed: FederationDep, background: BackgroundTasks) -> Response:
     return await _accept_delivery(request, fed, background)
 
 
-@router.post("/@{slug}/inbox")
+@router.post(ACTOR_INBOX_PATH)
 async def actor_inbox(
     slug: str, request: Request, fed: FederationDep, background: BackgroundTasks
 ) -> Response:
@@ -93,7 +108,7 @@ async def actor_inbox(
     return await _accept_delivery(request, fed, background)
 
 
-@router.get("/actor")
+@router.get(NODE_ACTOR_PATH)
 async def node_actor(fed: FederationDep) -> Response:
     async def build() -> Response:
         async with fed.db.session() as session:
@@ -117,7 +132,7 @@ def _collection(ap_id: str, total: int, items: list[Any] | None = None) -> dict[
     return doc
 
 
-@router.get("/@{slug}/outbox")
+@router.get(OUTBOX_PATH)
 async def outbox(
     slug: str, fed: FederationDep, page: bool = False, max_id: MaxIdCursor = None
 ) -> Response:
@@ -131,7 +146,7 @@ async def outbox(
         if not page:
             total = await session.scalar(select(func.count(OutboxActivity.id)).where(public))
             doc = _collection(outbox_id, total or 0)
-            doc["first"] = f"{outbox_id}?page=true"
+            doc["first"] = Uris.collection_page(outbox_id)
             return ActivityJSONResponse(doc)
         query = select(OutboxActivity).where(public)
         if max_id is not None:
@@ -142,13 +157,13 @@ async def outbox(
     items = [{k: v for k, v in row.payload.items() if k != "@context"} for row in rows]
     doc = {
         "@context": AS_CONTEXT,
-        "id": f"{outbox_id}?page=true" + (f"&max_id={max_id}" if max_id else ""),
+        "id": Uris.collection_page(outbox_id, max_id=max_id),
         "type": "OrderedCollectionPage",
         "partOf": outbox_id,
         "orderedItems": items,
     }
     if len(rows) == PAGE_SIZE:
-        doc["next"] = f"{outbox_id}?page=true&max_id={rows[-1].id}"
+        doc["next"] = Uris.collection_page(outbox_id, max_id=rows[-1].id)
     return ActivityJSONResponse(doc)
 
 
@@ -176,29 +191,29 @@ async def _follow_collection(fed: Federation, slug: str, *, followers: bool) -> 
     return ActivityJSONResponse(_collection(ap_id, total or 0, items))
 
 
-@router.get("/@{slug}/followers")
+@router.get(FOLLOWERS_PATH)
 async def followers(slug: str, fed: FederationDep) -> Response:
     return await _follow_collection(fed, slug, followers=True)
 
 
-@router.get("/@{slug}/following")
+@router.get(FOLLOWING_PATH)
 async def following(slug: str, fed: FederationDep) -> Response:
     return await _follow_collection(fed, slug, followers=False)
 
 
-@router.get("/@{slug}/featured")
+@router.get(FEATURED_PATH)
 async def featured(slug: str, fed: FederationDep) -> Response:
     async with fed.db.session() as session:
         await get_association(session, slug)
     return ActivityJSONResponse(_collection(fed.uris.featured(slug), 0, []))
 
 
-@router.get("/actor/outbox")
+@router.get(NODE_OUTBOX_PATH)
 async def node_outbox(fed: FederationDep) -> Response:
     return ActivityJSONResponse(_collection(fed.uris.node_outbox(), 0, []))
 
 
-@router.get("/actor/followers")
+@router.get(NODE_FOLLOWERS_PATH)
 async def node_followers(fed: FederationDep) -> Response:
     async with fed.db.session() as session:
         node = await get_node_actor(session)
@@ -223,11 +238,11 @@ async def _activity_by_id(fed: Federation, ap_id: str) -> Response:
     return ActivityJSONResponse(row.payload)
 
 
-@router.get("/activities/{public_id}")
+@router.get(ACTIVITY_PATH)
 async def activity(public_id: str, fed: FederationDep) -> Response:
     return await _activity_by_id(fed, fed.uris.activity(public_id))
 
 
-@router.get("/@{slug}/objects/{public_id}/activity")
+@router.get(OBJECT_ACTIVITY_PATH)
 async def create_of_object(slug: str, public_id: str, fed: FederationDep) -> Response:
-    return await _activity_by_id(fed, f"{fed.uris.object(slug, public_id)}/activity")
+    return await _activity_by_id(fed, fed.uris.object_activity(slug, public_id))

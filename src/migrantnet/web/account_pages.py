@@ -31,6 +31,7 @@ from migrantnet.content.sessions import (
 )
 from migrantnet.models import Actor, LinkPurpose, Membership, User
 from migrantnet.translations import gettext
+from migrantnet.uris import INVITE_PATH, RESET_PATH
 from migrantnet.web.deps import SessionDep, SettingsDep
 from migrantnet.web.forms import read_form, safe_next, text_field
 from migrantnet.web.rendering import render, see_other
@@ -201,7 +202,7 @@ async def account_password(request: Request, visitor: SignedInDep, session: Sess
 # -- one-time links ---------------------------------------------------------------------------
 
 
-@router.get("/reset/{token}")
+@router.get(RESET_PATH)
 async def reset_form(
     token: str, request: Request, visitor: VisitorDep, session: SessionDep
 ) -> Response:
@@ -209,7 +210,7 @@ async def reset_form(
     return render(request, visitor, "account/reset.html", {"email": link.email, "token": token})
 
 
-@router.post("/reset/{token}")
+@router.post(RESET_PATH)
 async def reset(
     token: str,
     request: Request,
@@ -250,7 +251,7 @@ async def _invitation_context(
     }
 
 
-@router.get("/invite/{token}")
+@router.get(INVITE_PATH)
 async def invitation_form(
     token: str, request: Request, visitor: VisitorDep, session: SessionDep
 ) -> Response:
@@ -258,7 +259,7 @@ async def invitation_form(
     return render(request, visitor, "account/invite.html", context)
 
 
-@router.post("/invite/{token}")
+@router.post(INVITE_PATH)
 async def invitation(
     token: str,
     request: Request,

@@ -28,6 +28,7 @@ from migrantnet.content.mail import MailFailed, invitation_mail, mail_configured
 from migrantnet.content.moderation import can_moderate
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ActorType, Membership, Role, User
+from migrantnet.uris import Uris
 from migrantnet.web.api.kinds import KIND_API
 from migrantnet.web.auth import READ_ROLES, require_role
 from migrantnet.web.deps import SessionDep, SettingsDep
@@ -183,7 +184,7 @@ async def invite(
             status_code=422,
         )
     await session.commit()
-    url = f"{settings.base_url}/invite/{link.token}"
+    url = Uris(settings.base_url).invite_link(link.token)
     mailed, mail_error = False, None
     if mail_configured(settings):
         try:

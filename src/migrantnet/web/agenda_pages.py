@@ -24,6 +24,7 @@ from migrantnet.content.agenda import (
 )
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.translations import interface_language
+from migrantnet.uris import AGENDA_MONTH_PATH, AGENDA_PATH
 from migrantnet.web.agenda_query import TZ_COOKIE, AgendaRequest, read_agenda_request
 from migrantnet.web.agenda_query import UTC as UTC_ZONE
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep
@@ -70,7 +71,7 @@ def _read(request: Request) -> tuple[AgendaRequest | None, str | None]:
         return None, f"{exc.field}: {exc.shown()}"
 
 
-@router.get("/agenda", response_class=HTMLResponse)
+@router.get(AGENDA_PATH, response_class=HTMLResponse)
 async def agenda(
     request: Request,
     session: SessionDep,
@@ -105,7 +106,7 @@ async def agenda(
     zone = asked.reader_zone
     next_url = None
     if page.next_cursor is not None:
-        next_url = "/agenda" + asked.query(after=page.next_cursor.encode())
+        next_url = AGENDA_PATH + asked.query(after=page.next_cursor.encode())
     response = templates.TemplateResponse(
         request,
         "agenda/upcoming.html",
@@ -135,7 +136,7 @@ def _form_context(request: Request, asked: AgendaRequest | None) -> dict[str, An
     }
 
 
-@router.get("/agenda/month/{month}", response_class=HTMLResponse)
+@router.get(AGENDA_MONTH_PATH, response_class=HTMLResponse)
 async def agenda_month(
     month: str,
     request: Request,

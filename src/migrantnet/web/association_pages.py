@@ -30,7 +30,7 @@ from migrantnet.federation.serialize.actor import actor_to_ap
 from migrantnet.federation.serialize.objects import object_to_ap
 from migrantnet.models import Actor, ContentObject, Event, Kind, Membership, Visibility
 from migrantnet.translations import gettext, interface_language
-from migrantnet.uris import Uris
+from migrantnet.uris import ACTOR_PATH, OBJECT_PATH, Uris
 from migrantnet.web.agenda_query import reader_zone
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep, UrisDep
 from migrantnet.web.i18n import accepted_languages, wanted_languages
@@ -46,7 +46,7 @@ router = APIRouter()
 PAGE_SIZE = 20
 
 
-@router.get("/@{slug}")
+@router.get(ACTOR_PATH)
 async def association_page(
     slug: str,
     request: Request,
@@ -124,11 +124,11 @@ async def _group_view(
         "approves": actor.manually_approves_followers,
         "under_way": days_view(page.under_way, zone, wanted, language),
         "days": days_view(page.entries, zone, wanted, language),
-        "agenda_url": "/agenda?" + urlencode({"group": actor.ap_id}),
+        "agenda_url": Uris.agenda_path("?" + urlencode({"group": actor.ap_id})),
     }
 
 
-@router.get("/@{slug}/objects/{public_id}")
+@router.get(OBJECT_PATH)
 async def object_page(
     slug: str,
     public_id: str,

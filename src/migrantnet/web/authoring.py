@@ -27,7 +27,7 @@ from migrantnet.content.objects import delete_object, get_local_object
 from migrantnet.content.storage import LocalStorage
 from migrantnet.models import Actor, ContentObject, Kind, Media, Visibility
 from migrantnet.translations import interface_language
-from migrantnet.web.api.render import public_id_of
+from migrantnet.uris import Uris
 from migrantnet.web.auth import DELETE_ROLES, PUBLISH_ROLES, require_role
 from migrantnet.web.deps import SessionDep, SettingsDep, UrisDep
 from migrantnet.web.drafts import (
@@ -254,7 +254,7 @@ async def publish(
         request, visitor, session, settings, actor, _kind(kind), form, None
     )
     if done is not None:
-        return see_other(f"/admin/{slug}/content?done=published&id={public_id_of(done)}")
+        return see_other(f"/admin/{slug}/content?done=published&id={Uris.public_id_of(done.ap_id)}")
     media = await _attached(session, actor, draft.media_ids)
     return _compose(
         request,
@@ -390,7 +390,7 @@ async def content_list(
         "admin/content.html",
         {
             "association": actor,
-            "items": [(obj, headline(obj), public_id_of(obj)) for obj in rows],
+            "items": [(obj, headline(obj), Uris.public_id_of(obj.ap_id)) for obj in rows],
             "done": done,
             "older": rows[-1].id if len(rows) == LIST_SIZE else None,
         },

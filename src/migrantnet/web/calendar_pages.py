@@ -17,6 +17,7 @@ from migrantnet.content.agenda import AgendaFilter, calendar_events
 from migrantnet.content.associations import get_association
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.translations import N_
+from migrantnet.uris import ACTOR_CALENDAR_PATH, AGENDA_CALENDAR_PATH, EVENT_CALENDAR_PATH, Uris
 from migrantnet.web.agenda_query import read_agenda_request
 from migrantnet.web.deps import SessionDep, SettingsDep
 from migrantnet.web.sessions import VisitorDep
@@ -50,7 +51,7 @@ def _answer(
     )
 
 
-@router.get("/agenda.ics")
+@router.get(AGENDA_CALENDAR_PATH)
 async def agenda_calendar(
     request: Request, session: SessionDep, settings: SettingsDep, visitor: VisitorDep
 ) -> Response:
@@ -62,12 +63,12 @@ async def agenda_calendar(
         session, asked.filters, now, indexable_only=not visitor.signed_in
     )
     items = [_ics().CalendarItem(entry.obj, entry.event) for entry in entries]
-    url = f"{settings.base_url}/agenda.ics{asked.query()}"
+    url = Uris(settings.base_url).agenda_calendar(asked.query())
     body = _ics().calendar_bytes(items, f"Agenda — {settings.domain}", url=url)
     return _answer(body, "agenda.ics", private=visitor.signed_in)
 
 
-@router.get("/agenda/event.ics")
+@router.get(EVENT_CALENDAR_PATH)
 async def event_calendar(
     request: Request, session: SessionDep, settings: SettingsDep, id: str = ""
 ) -> Response:
@@ -91,7 +92,7 @@ async def event_calendar(
     )
 
 
-@router.get("/@{slug}/agenda.ics")
+@router.get(ACTOR_CALENDAR_PATH)
 async def association_calendar(
     slug: str, request: Request, session: SessionDep, settings: SettingsDep, visitor: VisitorDep
 ) -> Response:
@@ -111,6 +112,6 @@ async def association_calendar(
     entries = await calendar_events(session, filters, now, indexable_only=not visitor.signed_in)
     items = [_ics().CalendarItem(entry.obj, entry.event) for entry in entries]
     name = actor.name or actor.slug or settings.domain
-    url = f"{settings.base_url}/@{slug}/agenda.ics"
+    url = Uris(settings.base_url).actor_calendar(slug)
     body = _ics().calendar_bytes(items, name, url=url)
     return _answer(body, f"{slug}.ics", private=visitor.signed_in)

@@ -29,6 +29,7 @@ from migrantnet.federation.fetch import FetchError
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, ContentObject, Cosignature, Role
 from migrantnet.translations import N_, gettext
+from migrantnet.uris import AUTHORIZE_INTERACTION_PATH
 from migrantnet.web.admin_pages import my_associations
 from migrantnet.web.auth import PUBLISH_ROLES, require_role
 from migrantnet.web.deps import SessionDep
@@ -181,7 +182,7 @@ async def decide_signature(
     return see_other(f"/admin/{slug}/signatures?done={done}")
 
 
-@router.get("/authorize_interaction")
+@router.get(AUTHORIZE_INTERACTION_PATH)
 async def authorize_interaction(
     request: Request, visitor: SignedInDep, session: SessionDep, uri: str = ""
 ) -> Response:

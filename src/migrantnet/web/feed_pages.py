@@ -13,7 +13,8 @@ from migrantnet.content.associations import get_association
 from migrantnet.content.errors import NotFound
 from migrantnet.content.feeds import feed_objects
 from migrantnet.models import Actor
-from migrantnet.web.deps import SessionDep, SettingsDep
+from migrantnet.uris import ATOM_FEED_PATH, RSS_FEED_PATH, Uris
+from migrantnet.web.deps import SessionDep, UrisDep
 from migrantnet.web.views.kinds import KIND_VIEWS
 
 if TYPE_CHECKING:
@@ -31,9 +32,9 @@ def _export() -> ModuleType:
     return feed_export
 
 
-def _info(actor: Actor, base_url: str, kind: str | None, suffix: str) -> FeedInfo:
-    page = f"{base_url}/@{actor.slug}" + (f"?kind={kind}" if kind else "")
-    feed = f"{base_url}/@{actor.slug}/feed.{suffix}" + (f"?kind={kind}" if kind else "")
+def _info(actor: Actor, uris: Uris, kind: str | None, suffix: str) -> FeedInfo:
+    page = uris.page(actor.slug or "", kind)
+    feed = uris.feed(actor.slug or "", suffix, kind)
     name = actor.name or actor.slug or ""
     title = f"{name} — {KIND_VIEWS[kind].plural}" if kind else name
     return _export().FeedInfo(title=title, page_url=page, feed_url=feed, description=name)
@@ -49,21 +50,21 @@ def _labels() -> dict[str, str]:
     return {kind: view.label for kind, view in KIND_VIEWS.items()}
 
 
-@router.get("/@{slug}/feed.atom")
+@router.get(ATOM_FEED_PATH)
 async def atom_feed(
-    slug: str, session: SessionDep, settings: SettingsDep, kind: str | None = None
+    slug: str, session: SessionDep, uris: UrisDep, kind: str | None = None
 ) -> Response:
     actor = await get_association(session, slug)
     objects = await feed_objects(session, actor, _kind(kind))
-    body = _export().atom_bytes(_info(actor, settings.base_url, kind, "atom"), objects, _labels())
+    body = _export().atom_bytes(_info(actor, uris, kind, "atom"), objects, _labels())
     return Response(body, media_type="application/atom+xml", headers={"Cache-Control": CACHE})
 
 
-@router.get("/@{slug}/feed.rss")
+@router.get(RSS_FEED_PATH)
 async def rss_feed(
-    slug: str, session: SessionDep, settings: SettingsDep, kind: str | None = None
+    slug: str, session: SessionDep, uris: UrisDep, kind: str | None = None
 ) -> Response:
     actor = await get_association(session, slug)
     objects = await feed_objects(session, actor, _kind(kind))
-    body = _export().rss_bytes(_info(actor, settings.base_url, kind, "rss"), objects, _labels())
+    body = _export().rss_bytes(_info(actor, uris, kind, "rss"), objects, _labels())
     return Response(body, media_type="application/rss+xml", headers={"Cache-Control": CACHE})

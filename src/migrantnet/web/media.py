@@ -9,7 +9,8 @@ from fastapi.responses import FileResponse, Response
 
 from migrantnet.content.errors import NotFound
 from migrantnet.content.media import media_type_of_key
-from migrantnet.content.storage import MEDIA_URL_PREFIX, InvalidStorageKey, LocalStorage, Storage
+from migrantnet.content.storage import InvalidStorageKey, LocalStorage, Storage
+from migrantnet.uris import MEDIA_PATH
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,7 +27,7 @@ async def get_storage(request: Request) -> Storage:
 StorageDep = Annotated[Storage, Depends(get_storage)]
 
 
-@router.api_route(MEDIA_URL_PREFIX + "{key:path}", methods=["GET", "HEAD"])
+@router.api_route(MEDIA_PATH, methods=["GET", "HEAD"])
 async def serve_media(key: str, storage: StorageDep) -> Response:
     media_type = media_type_of_key(key)
     if media_type is None:

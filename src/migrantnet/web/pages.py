@@ -15,6 +15,7 @@ from migrantnet.content.listing import node_latest
 from migrantnet.db import UNAVAILABLE_RETRY_AFTER, database_unavailable, unavailable_reason
 from migrantnet.federation.heartbeat import last_beat, worker_status
 from migrantnet.logs import log_event
+from migrantnet.uris import TAG_PATH
 from migrantnet.web.deps import DatabaseDep, SessionDep, SettingsDep, TemplatesDep
 from migrantnet.web.i18n import accepted_languages
 from migrantnet.web.views.items import item_view
@@ -97,7 +98,7 @@ async def home(
 TAG_SCAN = 1000
 
 
-@router.get("/tags/{tag}", response_class=HTMLResponse)
+@router.get(TAG_PATH, response_class=HTMLResponse)
 async def tag_page(
     tag: str,
     request: Request,

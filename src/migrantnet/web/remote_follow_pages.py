@@ -22,6 +22,7 @@ from migrantnet.federation.remote_follow import (
 )
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
+from migrantnet.uris import REMOTE_FOLLOW_PATH
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep
 from migrantnet.web.views.parts import actor_view
 
@@ -30,7 +31,7 @@ logger = logging.getLogger("migrantnet.web.remote_follow")
 MAX_HANDLE = 600
 
 
-@router.get("/@{slug}/follow", response_class=HTMLResponse)
+@router.get(REMOTE_FOLLOW_PATH, response_class=HTMLResponse)
 async def remote_follow(
     slug: str,
     request: Request,

@@ -18,6 +18,7 @@ from migrantnet.content.search import MAX_PAGE, MAX_QUERY, SearchPage, search
 from migrantnet.federation.remote_follow import Handle, RemoteFollowError, profile_url, read_handle
 from migrantnet.federation.service import Federation
 from migrantnet.translations import interface_language
+from migrantnet.uris import Uris
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep
 from migrantnet.web.sessions import VisitorDep
 from migrantnet.web.views.items import item_view
@@ -52,7 +53,9 @@ async def search_page(
     remote_profile = None
     if handle is not None:
         if visitor.signed_in:
-            return RedirectResponse(f"/authorize_interaction?uri={handle.text}", status_code=303)
+            return RedirectResponse(
+                Uris.authorize_interaction_path(handle.text, safe="@:"), status_code=303
+            )
         fed: Federation = request.app.state.federation
         await session.close()  # no connection held while another server is asked
         remote_profile = await profile_url(fed, handle, seconds=settings.lookup_seconds)

@@ -21,9 +21,10 @@ from migrantnet.content.html import html_to_text
 from migrantnet.content.markdown import render_markdown
 from migrantnet.content.media import MediaLimits, store_upload
 from migrantnet.content.objects import check_open_followers
-from migrantnet.content.storage import MEDIA_URL_PREFIX, LocalStorage
+from migrantnet.content.storage import LocalStorage
 from migrantnet.models import Actor, Role
 from migrantnet.translations import N_, gettext
+from migrantnet.uris import Uris
 from migrantnet.web.auth import require_role
 from migrantnet.web.deps import SessionDep, SettingsDep
 from migrantnet.web.form_fields import load_zone_names, zone_names
@@ -103,11 +104,7 @@ async def _avatar(
         raise InvalidInput(
             "avatar", gettext("The avatar must be an image (JPEG, PNG, WebP or GIF).")
         )
-    return request_url(settings, MEDIA_URL_PREFIX + media.storage_key)
-
-
-def request_url(settings: Settings, path: str) -> str:
-    return settings.base_url + path
+    return Uris(settings.base_url).media(media.storage_key)
 
 
 @router.post("/admin/{slug}/settings")

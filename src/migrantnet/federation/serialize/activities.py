@@ -7,6 +7,7 @@ from typing import Any
 
 from migrantnet.content.formatting import iso
 from migrantnet.federation.context import AS_CONTEXT, OBJECT_CONTEXT, PUBLIC
+from migrantnet.uris import Uris
 
 
 def follow_activity(ap_id: str, actor_id: str, target_id: str) -> dict[str, Any]:
@@ -55,7 +56,7 @@ def create_activity(obj: dict[str, Any]) -> dict[str, Any]:
     """Wraps an object; addressing is copied so shared inboxes can route it."""
     activity = {
         "@context": obj.get("@context", OBJECT_CONTEXT),
-        "id": f"{obj['id']}/activity",
+        "id": Uris.create_of(obj["id"]),
         "type": "Create",
         "actor": obj["attributedTo"],
         "published": obj.get("published"),
@@ -67,10 +68,10 @@ def create_activity(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_activity(obj: dict[str, Any], actor_id: str, now: datetime) -> dict[str, Any]:
-    """Each edit gets its own id, as Mastodon's `#updates/<time>`, so it is not deduplicated."""
+    """Each edit gets its own id (`Uris.update_of`), so it is not deduplicated."""
     activity = {
         "@context": obj.get("@context", OBJECT_CONTEXT),
-        "id": f"{obj['id']}#updates/{int(now.timestamp() * 1000)}",
+        "id": Uris.update_of(obj["id"], now),
         "type": "Update",
         "actor": actor_id,
         "published": iso(now),
@@ -86,7 +87,7 @@ def delete_activity(
 ) -> dict[str, Any]:
     return {
         "@context": AS_CONTEXT,
-        "id": f"{object_id}#delete",
+        "id": Uris.delete_of(object_id),
         "type": "Delete",
         "actor": actor_id,
         "to": to,

@@ -61,7 +61,7 @@ def actor_to_webfinger(actor: Actor, uris: Uris, subject: str) -> dict[str, Any]
         },
         {
             "rel": "http://ostatus.org/schema/1.0/subscribe",
-            "template": uris.absolute("/authorize_interaction?uri={uri}"),
+            "template": uris.authorize_interaction_template(),
         },
     ]
     return {"subject": subject, "aliases": [actor.ap_id], "links": links}

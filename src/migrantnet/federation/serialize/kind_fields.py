@@ -23,6 +23,7 @@ from migrantnet.models import (
     Struggle,
     Visibility,
 )
+from migrantnet.uris import Uris
 
 EVENT_CATEGORY = "MOVEMENTS_POLITICS"
 EVENT_STATUS: dict[str, tuple[str, str]] = {
@@ -51,7 +52,7 @@ def declaration_fields(details: ObjectDetails, row: Declaration) -> dict[str, An
         fields["adoptedAt"] = row.adopted_at_place
     signers = [signer.ap_id for signer in details.signatories]
     fields["signatories"] = {
-        "id": f"{details.obj.ap_id}/signatories",
+        "id": Uris.signatories(details.obj.ap_id),
         "type": "Collection",
         "totalItems": len(signers),
         "items": signers,

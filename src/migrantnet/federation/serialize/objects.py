@@ -141,7 +141,11 @@ def object_to_ap(details: ObjectDetails, uris: Uris) -> dict[str, Any]:
     doc["attachment"] = [*_media(details.media, uris), *doc.pop("attachment", [])]
     # No count here: replies arrive from elsewhere and this document is kept rendered.
     replies = uris.replies(obj.ap_id)
-    doc["replies"] = {"id": replies, "type": "OrderedCollection", "first": f"{replies}?page=true"}
+    doc["replies"] = {
+        "id": replies,
+        "type": "OrderedCollection",
+        "first": Uris.collection_page(replies),
+    }
     return doc
 
 
@@ -204,7 +208,7 @@ def _tags(details: ObjectDetails, uris: Uris) -> list[dict[str, Any]]:
     for stored in details.obj.tags or []:
         kind, name = stored.get("type"), stored.get("name")
         if kind == "Hashtag" and name:
-            href = stored.get("href") or uris.absolute(f"/tags/{name.lstrip('#').lower()}")
+            href = stored.get("href") or uris.tag(name.lstrip("#").lower())
             add({"type": "Hashtag", "href": href, "name": name})
         elif kind == "Mention" and name and stored.get("href"):
             # an unresolved mention is text only: peers need the actor id to notify anyone
@@ -213,7 +217,7 @@ def _tags(details: ObjectDetails, uris: Uris) -> list[dict[str, Any]]:
     row = details.row
     topics = serialiser.topics(row) if serialiser and serialiser.topics and row is not None else []
     for topic in topics:
-        add({"type": "Hashtag", "href": uris.absolute(f"/tags/{topic}"), "name": f"#{topic}"})
+        add({"type": "Hashtag", "href": uris.tag(topic), "name": f"#{topic}"})
     return tags
 
 
@@ -223,7 +227,7 @@ def _media(media: list[Media], uris: Uris) -> list[dict[str, Any]]:
         attachment: dict[str, Any] = {
             "type": "Image" if item.media_type.startswith("image/") else "Document",
             "mediaType": item.media_type,
-            "url": uris.absolute("/media/" + item.storage_key),
+            "url": uris.media(item.storage_key),
         }
         if item.alt_text:
             attachment["name"] = item.alt_text

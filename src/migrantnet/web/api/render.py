@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from migrantnet.content.details import ObjectDetails
-from migrantnet.content.storage import MEDIA_URL_PREFIX
 from migrantnet.models import (
     ContentObject,
     Media,
@@ -16,13 +15,10 @@ from migrantnet.web.i18n import text_direction
 
 
 def media_out(media: Media, uris: Uris) -> MediaOut:
-    # The files are served by `web/media.py` under MEDIA_URL_PREFIX, whatever the storage.
     return MediaOut(
         id=media.public_id,
-        url=uris.absolute(MEDIA_URL_PREFIX + media.storage_key),
-        preview_url=(
-            uris.absolute(MEDIA_URL_PREFIX + media.preview_key) if media.preview_key else None
-        ),
+        url=uris.media(media.storage_key),
+        preview_url=(uris.media(media.preview_key) if media.preview_key else None),
         media_type=media.media_type,
         size=media.size,
         width=media.width,
@@ -30,10 +26,6 @@ def media_out(media: Media, uris: Uris) -> MediaOut:
         alt_text=media.alt_text,
         removed_metadata=list(media.removed_metadata or []),
     )
-
-
-def public_id_of(obj: ContentObject) -> str:
-    return obj.ap_id.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _texts_out(obj: ContentObject) -> tuple[list[str], dict[str, TextOut]]:
@@ -60,7 +52,7 @@ def object_out(details: ObjectDetails, uris: Uris) -> ObjectOut:
     languages, texts = _texts_out(obj)
     out = ObjectOut(
         id=obj.ap_id,
-        public_id=public_id_of(obj),
+        public_id=Uris.public_id_of(obj.ap_id),
         kind=obj.kind,
         url=obj.url or obj.ap_id,
         association=actor.slug or "",

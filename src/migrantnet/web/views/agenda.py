@@ -11,13 +11,14 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from migrantnet.content.agenda import AgendaEntry
 from migrantnet.content.formatting import datetime_text, zone, zone_label
 from migrantnet.content.languages import country_name
 from migrantnet.models import EventStatus
+from migrantnet.uris import Uris
 from migrantnet.web.hrefs import safe_href
 from migrantnet.web.i18n import pick_language, text_direction
 from migrantnet.web.views.parts import ActorLink, Badge, Moment, actor_link, label
@@ -141,7 +142,7 @@ def event_view(
         via=actor_link(entry.via) if entry.via is not None else None,
         origin="" if entry.local else host,
         local=entry.local,
-        calendar_url=f"/agenda/event.ics?{urlencode({'id': obj.ap_id})}",
+        calendar_url=Uris.event_calendar_path(obj.ap_id),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from migrantnet.content.formatting import iso
 from migrantnet.models import Actor, ContentObject
 from migrantnet.translations import gettext, interface_language
+from migrantnet.uris import Uris
 from migrantnet.web.i18n import pick_language, text_direction
 from migrantnet.web.views.kinds import kind_plural, kind_view
 from migrantnet.web.views.parts import ItemView, actor_link, instant, text_excerpt
@@ -69,7 +70,7 @@ def section_view(
     kind: str, slug: str, count: int, items: list[ItemView], older: str | None
 ) -> SectionView:
     """`older` is the keyset cursor of the next page, None on the last one."""
-    base = f"/@{slug}?kind={kind}"
+    base = Uris.kind_section_path(slug, kind)
     plural = kind_plural(kind)
     return SectionView(
         kind=kind,

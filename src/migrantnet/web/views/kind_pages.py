@@ -24,6 +24,7 @@ from migrantnet.models import (
     Resource,
     Struggle,
 )
+from migrantnet.uris import Uris
 from migrantnet.web.hrefs import safe_href
 from migrantnet.web.i18n import language_name
 from migrantnet.web.views.parts import (
@@ -235,7 +236,7 @@ def declaration_view(context: PageContext, declaration: Declaration) -> Declarat
 
 def media_url(media: Media) -> str:
     """Where an uploaded file is served (the media routes of `web/media.py`)."""
-    return f"/media/{media.storage_key}"
+    return Uris.media_path(media.storage_key)
 
 
 def _files(details: ObjectDetails) -> tuple[FileView, ...]:

@@ -22,6 +22,7 @@ from migrantnet.models import (
     ContentObject,
 )
 from migrantnet.translations import interface_language
+from migrantnet.uris import Uris
 from migrantnet.web.hrefs import safe_href
 from migrantnet.web.labels import value_label
 
@@ -87,7 +88,7 @@ def actor_view(actor: Actor, domain: str) -> ActorView:
         name=actor.name or actor.username or "",
         handle=f"@{actor.username}@{domain}",
         summary_html=actor.summary or "",
-        url=f"/@{actor.slug}",
+        url=Uris.actor_path(actor.slug or ""),
     )
 
 
@@ -102,7 +103,7 @@ class ActorLink:
 
 
 def actor_link(actor: Actor) -> ActorLink:
-    url = f"/@{actor.slug}" if actor.local and actor.slug else actor.url or actor.ap_id
+    url = Uris.actor_path(actor.slug) if actor.local and actor.slug else actor.url or actor.ap_id
     handle = f"@{actor.username}@{actor.domain}" if actor.username else actor.domain
     return ActorLink(name=actor.name or actor.username or actor.domain, url=url, handle=handle)
 
