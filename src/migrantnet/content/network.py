@@ -44,7 +44,7 @@ async def network_objects(
     if before is not None:
         query = query.where(ContentObject.id < before)
     rows = await session.execute(query.order_by(ContentObject.id.desc()).limit(limit))
-    return [(obj, actor) for obj, actor in rows.tuples()]
+    return [(obj, actor) for obj, actor in rows]
 
 
 async def outgoing_follows(session: AsyncSession, association: Actor) -> list[tuple[Follow, Actor]]:
@@ -54,7 +54,7 @@ async def outgoing_follows(session: AsyncSession, association: Actor) -> list[tu
         .where(Follow.follower_id == association.id)
         .order_by(Follow.id)
     )
-    return [(follow, actor) for follow, actor in rows.tuples()]
+    return [(follow, actor) for follow, actor in rows]
 
 
 async def events_of(session: AsyncSession, object_ids: list[int]) -> dict[int, Event]:
