@@ -19,8 +19,6 @@ from migrantnet.config import Settings
 from migrantnet.db import Database
 from migrantnet.federation import cosign_routes, discovery, replies_routes
 from migrantnet.federation import routes as federation_routes
-from migrantnet.federation.actors import ActorUnavailable
-from migrantnet.federation.errors import FEDERATION_ERRORS
 from migrantnet.federation.fast_path import ActivityFastPath
 from migrantnet.federation.fetch_gate import FetchGate
 from migrantnet.federation.publisher import ActivityPubFederator
@@ -55,7 +53,7 @@ from migrantnet.web import (
 from migrantnet.web.api.kinds import KIND_API
 from migrantnet.web.body_limit import BodyLimit
 from migrantnet.web.compression import EXCLUDED_TYPES, LEVEL, MINIMUM_SIZE
-from migrantnet.web.errors import install_error_handlers
+from migrantnet.web.errors import install_error_handlers, scope_error_response
 from migrantnet.web.interface_language import InterfaceLanguage
 from migrantnet.web.interface_language import router as language_router
 from migrantnet.web.origin import PinnedOrigin
@@ -124,12 +122,14 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.state.templates.env.globals["node_noindex"] = not settings.search_engines
     app.state.templates.env.globals["uris"] = app.state.uris
     app.state.secret = settings.session_key or _ephemeral_key()
-    install_error_handlers(app, extra=[*FEDERATION_ERRORS, (ActorUnavailable, 502)])
+    install_error_handlers(app)
     # Outermost last: the origin is pinned before anything reads it, bodies capped before read.
     # Innermost: cached documents answered before routing, after every check and header.
     app.add_middleware(AnonymousPageCache)
     app.add_middleware(ActivityFastPath, authorized_fetch=settings.authorized_fetch)
-    app.add_middleware(FetchGate, authorized_fetch=settings.authorized_fetch)
+    app.add_middleware(
+        FetchGate, authorized_fetch=settings.authorized_fetch, refuse=scope_error_response
+    )
     app.add_middleware(
         BodyLimit,
         json_max=settings.request_max_bytes,

@@ -61,3 +61,32 @@ class NodeAlreadyInitialised(AlreadyExists):
 
 class Forbidden(ContentError):
     pass
+
+
+class Gone(ContentError):
+    """It was here and was deleted (410)."""
+
+
+class TooLarge(ContentError):
+    """A body or an upload over what this node accepts (413)."""
+
+
+class UnsupportedType(ContentError):
+    """A body of a type the route does not read (415)."""
+
+
+class Unavailable(Exception):
+    """Something the node needs (its database) cannot be reached: our trouble, not the caller's
+    (503). `document` is the JSON to answer instead of an error message; `headers` go with the
+    answer (`Retry-After`)."""
+
+    def __init__(
+        self,
+        message: str,
+        document: dict[str, object] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.document = document
+        self.headers = headers or {}

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from migrantnet import __version__
 from migrantnet.content.associations import NODE_ACTOR_SLUG, get_node_actor
+from migrantnet.content.errors import NotFound
 from migrantnet.content.listing import associations_total, local_objects_total
 from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.errors import BadActivity
@@ -70,7 +71,7 @@ async def _webfinger(fed: Federation, resource: str) -> Response:
                         )
                     )
         if actor is None or (actor.slug == NODE_ACTOR_SLUG and resource.startswith("acct:_")):
-            return JSONResponse({"error": f"{resource} is not known here"}, status_code=404)
+            raise NotFound(f"{resource} is not known here")
         if actor.slug != NODE_ACTOR_SLUG:
             subject = f"acct:{actor.username}@{settings.domain}"
         elif not resource.startswith("acct:"):

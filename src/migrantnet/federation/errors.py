@@ -1,57 +1,41 @@
-"""Errors of the federation layer that reach a peer, each with the HTTP status it means.
+"""Errors of the federation layer that reach a peer.
 
-A peer's bad input is a 4xx with a reason; `web/errors.py` maps these in the one place where
-errors become HTTP answers.
+A peer's bad input is a 4xx with a reason; `web/errors.py` gives each its status, in the one
+table where errors become HTTP answers.
 """
 
 from __future__ import annotations
 
 
 class FederationError(Exception):
-    status = 400
+    def __init__(self, message: str = "", headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.headers = headers  # e.g. WWW-Authenticate of a 401
 
 
 class BadActivity(FederationError):
-    status = 400
+    pass
 
 
 class Unauthenticated(FederationError):
     """A missing or invalid signature: 401, which Mastodon retries (a key may have rotated)."""
 
-    status = 401
-
 
 class NotAllowed(FederationError):
-    status = 403
+    pass
 
 
 class PayloadTooLarge(FederationError):
-    status = 413
+    pass
 
 
 class UnsupportedMediaType(FederationError):
-    status = 415
+    pass
 
 
 class RateLimited(FederationError):
     """Too many deliveries from one actor or domain: 429, with `Retry-After` in seconds."""
 
-    status = 429
-
     def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
+        super().__init__(message, {"Retry-After": str(retry_after)})
         self.retry_after = retry_after
-        self.headers = {"Retry-After": str(retry_after)}
-
-
-FEDERATION_ERRORS: list[tuple[type[Exception], int]] = [
-    (kind, kind.status)
-    for kind in (
-        BadActivity,
-        Unauthenticated,
-        NotAllowed,
-        PayloadTooLarge,
-        UnsupportedMediaType,
-        RateLimited,
-    )
-]

@@ -20,18 +20,24 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
-from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import Headers
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from migrantnet.content.errors import Unavailable
 from migrantnet.db import UNAVAILABLE_RETRY_AFTER, database_unavailable, unavailable_reason
 from migrantnet.federation.actors import ActorUnavailable, host_of, store_actor
 from migrantnet.federation.context import wants_activity_json
-from migrantnet.federation.errors import RateLimited
+from migrantnet.federation.errors import (
+    FederationError,
+    NotAllowed,
+    RateLimited,
+    Unauthenticated,
+)
 from migrantnet.federation.httpsig import SignatureError, parse_signature_header, verify_request
 from migrantnet.federation.keys import KeyResolver
 from migrantnet.federation.service import Federation
@@ -68,14 +74,20 @@ def claimed_key_id(headers: Mapping[str, str]) -> str | None:
         return None
 
 
-def _refuse(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
-
-
 class FetchGate:
-    def __init__(self, app: ASGIApp, *, authorized_fetch: bool) -> None:
+    """`refuse` makes the answer to a refusal (one of `federation.errors`): the app passes
+    `web.errors.scope_error_response`, so statuses stay in one table."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        authorized_fetch: bool,
+        refuse: Callable[[Scope, Exception], Response],
+    ) -> None:
         self.app = app
         self.authorized_fetch = authorized_fetch
+        self.refuse = refuse
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,6 +99,7 @@ class FetchGate:
             await self.app(scope, receive, send)
             return
         fed: Federation | None = getattr(scope["app"].state, "federation", None)
+        refusal: Exception | None
         try:
             refusal = await self.check(fed, scope, headers) if fed is not None else None
         except Exception as exc:
@@ -94,30 +107,30 @@ class FetchGate:
                 raise
             # Outside the app's error handlers: the same 503 they give, said here.
             log_event(logger, "database_unavailable", reason=unavailable_reason(exc))
-            refusal = _refuse(
-                503,
+            refusal = Unavailable(
                 "this node cannot reach its database just now: try again later",
-                {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+                headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
             )
         if refusal is not None:
-            await refusal(scope, receive, send)
+            await self.refuse(scope, refusal)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
-    async def check(self, fed: Federation, scope: Scope, headers: Headers) -> JSONResponse | None:
-        """None to serve the request, else the answer that refuses it."""
+    async def check(
+        self, fed: Federation, scope: Scope, headers: Headers
+    ) -> FederationError | None:
+        """None to serve the request, else why it is refused."""
         key_id = claimed_key_id(headers)
         if key_id is not None:
             await fed.blocklist.refresh()
             if fed.blocklist.blocks_key(key_id):
                 log_event(logger, "fetch_refused", reason="blocked", domain=host_of(key_id))
-                return _refuse(403, "this node does not serve its documents to your server")
+                return NotAllowed("this node does not serve its documents to your server")
         if not self.authorized_fetch or is_actor_document_path(scope["path"]):
             return None
         if key_id is None:
             log_event(logger, "fetch_refused", reason="unsigned")
-            return _refuse(
-                401,
+            return Unauthenticated(
                 "this node serves ActivityPub documents only to signed requests"
                 " (authorized fetch): sign the GET with your actor's key",
                 {"WWW-Authenticate": 'Signature realm="migrantnet"'},
@@ -126,7 +139,7 @@ class FetchGate:
 
     async def _verify(
         self, fed: Federation, scope: Scope, headers: Headers, key_id: str
-    ) -> JSONResponse | None:
+    ) -> FederationError | None:
         resolver = KeyResolver(fed)
         try:
             await verify_request(
@@ -139,10 +152,9 @@ class FetchGate:
             )
         except SignatureError as exc:
             if isinstance(resolver.rate_limited, RateLimited):
-                limited = resolver.rate_limited
-                return _refuse(429, str(limited), limited.headers)
+                return resolver.rate_limited
             log_event(logger, "fetch_refused", reason="bad_signature", domain=host_of(key_id))
-            return _refuse(401, f"the signature was refused: {exc.reason}")
+            return Unauthenticated(f"the signature was refused: {exc.reason}")
         if resolver.fetched is not None:
             async with fed.db.session(write=True) as session:
                 try:

@@ -33,6 +33,7 @@ from migrantnet.models import Actor, LinkPurpose, Membership, User
 from migrantnet.translations import gettext
 from migrantnet.uris import INVITE_PATH, RESET_PATH
 from migrantnet.web.deps import SessionDep, SettingsDep
+from migrantnet.web.errors import INVALID_FORM_STATUS, status_for
 from migrantnet.web.forms import read_form, safe_next, text_field
 from migrantnet.web.rendering import render, see_other
 from migrantnet.web.sessions import (
@@ -77,7 +78,7 @@ async def login(
         user = await check_password(session, email, text_field(form, "password"))
     except (SignInRefused, SignInThrottled) as exc:
         await session.commit()  # the failure is counted even though sign-in is refused
-        status = 429 if isinstance(exc, SignInThrottled) else 401
+        status = status_for(type(exc))
         return render(
             request,
             visitor,
@@ -182,7 +183,9 @@ async def account_password(request: Request, visitor: SignedInDep, session: Sess
     new_password = text_field(form, "new_password")
     if new_password != text_field(form, "confirm_password"):
         errors = {"confirm_password": gettext("This does not match the new password.")}
-        return await _account_page(request, visitor, session, errors=errors, status_code=422)
+        return await _account_page(
+            request, visitor, session, errors=errors, status_code=INVALID_FORM_STATUS
+        )
     try:
         await change_password(
             session,
@@ -194,7 +197,9 @@ async def account_password(request: Request, visitor: SignedInDep, session: Sess
     except InvalidInput as exc:
         field = "new_password" if exc.field == "password" else exc.field
         errors = {field: exc.shown()}
-        return await _account_page(request, visitor, session, errors=errors, status_code=422)
+        return await _account_page(
+            request, visitor, session, errors=errors, status_code=INVALID_FORM_STATUS
+        )
     await session.commit()
     return see_other("/account?done=password_changed")
 
@@ -225,12 +230,16 @@ async def reset(
     context: dict[str, object] = {"email": link.email, "token": token}
     if password != text_field(form, "confirm_password"):
         context["errors"] = {"confirm_password": gettext("This does not match the new password.")}
-        return render(request, visitor, "account/reset.html", context, status_code=422)
+        return render(
+            request, visitor, "account/reset.html", context, status_code=INVALID_FORM_STATUS
+        )
     try:
         user = await use_reset_link(session, secret, token, password)
     except InvalidInput as exc:
         context["errors"] = {"new_password": exc.shown()}
-        return render(request, visitor, "account/reset.html", context, status_code=422)
+        return render(
+            request, visitor, "account/reset.html", context, status_code=INVALID_FORM_STATUS
+        )
     return await _sign_in(request, settings, session, user, "/account?done=password_changed")
 
 
@@ -272,10 +281,14 @@ async def invitation(
     password = text_field(form, "password")
     if not context["has_account"] and password != text_field(form, "confirm_password"):
         context["errors"] = {"confirm_password": gettext("This does not match the password.")}
-        return render(request, visitor, "account/invite.html", context, status_code=422)
+        return render(
+            request, visitor, "account/invite.html", context, status_code=INVALID_FORM_STATUS
+        )
     try:
         user, association = await accept_invitation(session, node_secret(request), token, password)
     except InvalidInput as exc:
         context["errors"] = {"password": exc.shown()}
-        return render(request, visitor, "account/invite.html", context, status_code=422)
+        return render(
+            request, visitor, "account/invite.html", context, status_code=INVALID_FORM_STATUS
+        )
     return await _sign_in(request, settings, session, user, f"/admin/{association.slug}")

@@ -32,6 +32,7 @@ from migrantnet.uris import Uris
 from migrantnet.web.api.kinds import KIND_API
 from migrantnet.web.auth import READ_ROLES, require_role
 from migrantnet.web.deps import SessionDep, SettingsDep
+from migrantnet.web.errors import INVALID_FORM_STATUS
 from migrantnet.web.forms import read_form, text_field
 from migrantnet.web.labels import value_label
 from migrantnet.web.rendering import render
@@ -181,7 +182,7 @@ async def invite(
             actor,
             errors={exc.field: exc.shown()},
             values={"email": email, "role": role},
-            status_code=422,
+            status_code=INVALID_FORM_STATUS,
         )
     await session.commit()
     url = Uris(settings.base_url).invite_link(link.token)

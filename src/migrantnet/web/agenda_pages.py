@@ -28,6 +28,7 @@ from migrantnet.uris import AGENDA_MONTH_PATH, AGENDA_PATH
 from migrantnet.web.agenda_query import TZ_COOKIE, AgendaRequest, read_agenda_request
 from migrantnet.web.agenda_query import UTC as UTC_ZONE
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep
+from migrantnet.web.errors import INVALID_FORM_STATUS
 from migrantnet.web.i18n import wanted_languages
 from migrantnet.web.views.agenda import days_view, month_bounds, month_view
 
@@ -99,7 +100,7 @@ async def agenda(
                 "under_way": (),
                 "next_url": None,
             },
-            status_code=422,
+            status_code=INVALID_FORM_STATUS,
         )
         return _finish(response, None, settings)
     page = await agenda_page(session, asked.filters, _now(), after=cursor, limit=PAGE_SIZE)
@@ -180,6 +181,6 @@ async def agenda_month(
             "error": error,
             "truncated": truncated,
         },
-        status_code=200 if asked is not None else 422,
+        status_code=200 if asked is not None else INVALID_FORM_STATUS,
     )
     return _finish(response, asked, settings)

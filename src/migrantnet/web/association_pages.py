@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content.agenda import AgendaFilter, agenda_page
 from migrantnet.content.associations import get_association
 from migrantnet.content.details import ObjectDetails, load_details, load_kind_rows
-from migrantnet.content.errors import NotFound
+from migrantnet.content.errors import Gone, NotFound
 from migrantnet.content.groups import is_group, member_count
 from migrantnet.content.listing import Cursor, public_counts, section
 from migrantnet.content.replies import thread
@@ -33,6 +33,7 @@ from migrantnet.translations import gettext, interface_language
 from migrantnet.uris import ACTOR_PATH, OBJECT_PATH, Uris
 from migrantnet.web.agenda_query import reader_zone
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep, UrisDep
+from migrantnet.web.errors import status_for
 from migrantnet.web.i18n import accepted_languages, wanted_languages
 from migrantnet.web.sessions import Visitor, VisitorDep
 from migrantnet.web.views.agenda import days_view
@@ -148,16 +149,7 @@ async def object_page(
         return await cached(fed.rendered, f"object:{slug}/{public_id}", build)
     actor, obj = await _find_object(session, uris, slug, public_id)
     if obj.deleted_at is not None:
-        return templates.TemplateResponse(
-            request,
-            "error.html",
-            {
-                "status": 410,
-                "message": gettext("This was deleted by its author."),
-                "domain": settings.domain,
-            },
-            status_code=410,
-        )
+        raise Gone(gettext("This was deleted by its author."))
     details = await load_details(session, obj, actor)
     wanted = wanted_languages(
         request.headers.get("accept-language"), request.query_params.get("lang")
@@ -216,7 +208,8 @@ async def _object_json(session: AsyncSession, uris: Uris, slug: str, public_id: 
     actor, obj = await _find_object(session, uris, slug, public_id)
     if obj.deleted_at is not None:
         tombstone = {"@context": AS_CONTEXT, "id": obj.ap_id, "type": "Tombstone"}
-        return ActivityJSONResponse(tombstone, status_code=410)
+        # A document, not an error: kept rendered like the object it replaces.
+        return ActivityJSONResponse(tombstone, status_code=status_for(Gone))
     return ActivityJSONResponse(object_to_ap(await load_details(session, obj, actor), uris))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,11 +32,15 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def unauthorized(message: str, error: str | None = None) -> HTTPException:
-    challenge = 'Bearer realm="migrantnet"'
-    if error:
-        challenge += f', error="{error}"'
-    return HTTPException(status_code=401, detail=message, headers={"WWW-Authenticate": challenge})
+class TokenRefused(Exception):
+    """No usable bearer token (401), with the challenge that says which scheme to use."""
+
+    def __init__(self, message: str, error: str | None = None) -> None:
+        super().__init__(message)
+        challenge = 'Bearer realm="migrantnet"'
+        if error:
+            challenge += f', error="{error}"'
+        self.headers = {"WWW-Authenticate": challenge}
 
 
 async def current_user(
@@ -45,11 +49,11 @@ async def current_user(
 ) -> User:
     """The user of the bearer token; 401 when it is missing, unknown or revoked."""
     if credentials is None or not credentials.credentials:
-        raise unauthorized("missing bearer token (Authorization: Bearer <token>)")
+        raise TokenRefused("missing bearer token (Authorization: Bearer <token>)")
     user = await authenticate_token(session, credentials.credentials)
     if user is None:
         await session.rollback()
-        raise unauthorized("invalid or revoked token", "invalid_token")
+        raise TokenRefused("invalid or revoked token", "invalid_token")
     await session.commit()  # last_used_at; the route then runs its own transaction
     return user
 

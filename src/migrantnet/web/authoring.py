@@ -43,6 +43,7 @@ from migrantnet.web.drafts import (
     remove_language,
     text_direction,
 )
+from migrantnet.web.errors import form_status
 from migrantnet.web.form_fields import (
     HINTS,
     LABELS,
@@ -129,7 +130,7 @@ def _compose(
             "hints": HINTS,
             "option_label": option_label,
         },
-        status_code=422 if errors else 200,
+        status_code=form_status(errors),
     )
 
 

@@ -34,6 +34,7 @@ from migrantnet.web.admin_pages import my_associations
 from migrantnet.web.auth import PUBLISH_ROLES, require_role
 from migrantnet.web.deps import SessionDep
 from migrantnet.web.drafts import headline
+from migrantnet.web.errors import form_status
 from migrantnet.web.forms import read_form, text_field
 from migrantnet.web.rendering import render, see_other
 from migrantnet.web.sessions import SignedInDep, Visitor
@@ -78,7 +79,7 @@ async def _page(
             "values": values or {},
             "done": DONE.get(done or ""),
         },
-        status_code=422 if errors else 200,
+        status_code=form_status(errors),
     )
 
 

@@ -18,32 +18,85 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from migrantnet.content.account_links import LinkUnusable
-from migrantnet.content.errors import AlreadyExists, ContentError, Forbidden, InvalidInput, NotFound
+from migrantnet.content.errors import (
+    AlreadyExists,
+    ContentError,
+    Forbidden,
+    Gone,
+    InvalidInput,
+    NotFound,
+    TooLarge,
+    Unavailable,
+    UnsupportedType,
+)
 from migrantnet.content.sessions import SignInRefused, SignInThrottled
 from migrantnet.db import UNAVAILABLE_RETRY_AFTER, database_unavailable, unavailable_reason
+from migrantnet.federation.actors import ActorUnavailable
 from migrantnet.federation.context import wants_html
+from migrantnet.federation.errors import (
+    BadActivity,
+    NotAllowed,
+    PayloadTooLarge,
+    RateLimited,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
 from migrantnet.logs import log_event
 from migrantnet.translations import N_, gettext, use_language
+from migrantnet.web.auth import TokenRefused
 from migrantnet.web.forms import CsrfRefused, FormTooLarge
 from migrantnet.web.interface_language import language_of_scope
 from migrantnet.web.sessions import SignInRequired
 
 logger = logging.getLogger("migrantnet.web")
 
+# The status of every error a route may raise, most specific first: the one table of HTTP
+# statuses (`tests/unit/web/test_statuses_in_one_table.py` keeps them here).
 STATUS_OF: list[tuple[type[Exception], int]] = [
+    # A peer's mistakes (federation).
+    (BadActivity, 400),
+    (Unauthenticated, 401),
+    (NotAllowed, 403),
+    (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 415),
+    (RateLimited, 429),
+    (ActorUnavailable, 502),  # the actor's own server did not answer usably
+    # A person's or a client's mistakes (web, API).
     (CsrfRefused, 403),
     (FormTooLarge, 413),
+    (TokenRefused, 401),
     (SignInThrottled, 429),
     (SignInRefused, 401),
     (LinkUnusable, 410),
+    # The domain's.
     (NotFound, 404),
+    (Gone, 410),
     (Forbidden, 403),
     (AlreadyExists, 409),
     (InvalidInput, 422),
+    (TooLarge, 413),
+    (UnsupportedType, 415),
     (ContentError, 400),
+    # Ours.
+    (Unavailable, 503),
 ]
+
+
+def status_for(kind: type[Exception]) -> int:
+    """The status an error of this kind is answered with (a form shown again with its errors
+    answers `status_for(InvalidInput)`)."""
+    return next(code for known, code in STATUS_OF if issubclass(kind, known))
+
+
+INVALID_FORM_STATUS = status_for(InvalidInput)
+
+
+def form_status(errors: object) -> int:
+    """A form page: 200, or the invalid-input status when it is shown again with errors."""
+    return INVALID_FORM_STATUS if errors else 200
 
 
 # What a person is told instead of HTTP's own phrase ("Not Found"), by status.
@@ -71,10 +124,33 @@ def http_message(status: int, detail: str) -> str:
 def error_response(request: Request, status: int, message: str) -> Response:
     if wants_html(request.headers.get("accept")):
         templates = request.app.state.templates
-        return templates.TemplateResponse(
-            request, "error.html", {"status": status, "message": message}, status_code=status
-        )
+        context = {"status": status, "message": message, "domain": _domain(request)}
+        return templates.TemplateResponse(request, "error.html", context, status_code=status)
     return JSONResponse({"error": message}, status_code=status)
+
+
+def _domain(request: Request) -> str | None:
+    settings = getattr(request.app.state, "settings", None)
+    return getattr(settings, "domain", None)
+
+
+def domain_error_response(request: Request, exc: Exception) -> Response:
+    """The answer to an error of the table: its status, its message, its headers (the
+    Retry-After of a 429, the challenge of a 401), or the document it carries for clients
+    that read JSON."""
+    status = status_for(type(exc))
+    document = getattr(exc, "document", None)
+    if isinstance(document, dict) and not wants_html(request.headers.get("accept")):
+        response: Response = JSONResponse(document, status_code=status)
+    elif isinstance(exc, InvalidInput) and wants_html(request.headers.get("accept")):
+        with use_language(language_of_scope(request.scope)):
+            response = error_response(request, status, f"{exc.field}: {exc.shown()}")
+    else:  # English for the JSON API, its clients' logs and scripts
+        response = error_response(request, status, str(exc))
+    headers = getattr(exc, "headers", None)
+    if isinstance(headers, dict):
+        response.headers.update(headers)
+    return response
 
 
 def unavailable_response(request: Request, exc: Exception, *, page: bool = True) -> Response:
@@ -91,35 +167,29 @@ def unavailable_response(request: Request, exc: Exception, *, page: bool = True)
     with use_language(language_of_scope(request.scope)):
         message = gettext(DATABASE_DOWN)
         if page or not wants_html(request.headers.get("accept")):
-            response = error_response(request, 503, message)
+            response = error_response(request, status_for(Unavailable), message)
         else:
             title = gettext("Temporarily unavailable")
             response = HTMLResponse(
                 f"<!doctype html><title>{html.escape(title)}</title>"
                 f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>",
-                status_code=503,
+                status_code=status_for(Unavailable),
             )
     response.headers.update(headers)
     return response
 
 
-def install_error_handlers(app: FastAPI, extra: list[tuple[type[Exception], int]]) -> None:
-    """Register handlers; `extra` lets the app add federation errors without a reverse import."""
-    mapping = [*extra, *STATUS_OF]
+def scope_error_response(scope: Scope, exc: Exception) -> Response:
+    """The same answer, for middleware that refuses a request before any route (the fetch
+    gate), where the app's exception handlers do not reach."""
+    return domain_error_response(Request(scope), exc)
 
+
+def install_error_handlers(app: FastAPI) -> None:
     async def on_domain_error(request: Request, exc: Exception) -> Response:
-        status = next(code for kind, code in mapping if isinstance(exc, kind))
-        message = str(exc)  # English for the JSON API, its clients' logs and scripts
-        if isinstance(exc, InvalidInput) and wants_html(request.headers.get("accept")):
-            with use_language(language_of_scope(request.scope)):
-                message = f"{exc.field}: {exc.shown()}"
-        response = error_response(request, status, message)
-        headers = getattr(exc, "headers", None)  # e.g. Retry-After of a 429
-        if isinstance(headers, dict):
-            response.headers.update(headers)
-        return response
+        return domain_error_response(request, exc)
 
-    for kind, _ in mapping:
+    for kind, _ in STATUS_OF:
         app.add_exception_handler(kind, on_domain_error)
 
     async def on_http_error(request: Request, exc: Exception) -> Response:

@@ -29,6 +29,7 @@ from migrantnet.federation.reports import block_from_report, forward_report, rep
 from migrantnet.models import Actor, Block, Report, ReportState
 from migrantnet.translations import N_
 from migrantnet.web.deps import SessionDep
+from migrantnet.web.errors import form_status
 from migrantnet.web.forms import read_form, text_field
 from migrantnet.web.rendering import render, see_other
 from migrantnet.web.sessions import SignedInDep, Visitor
@@ -85,7 +86,7 @@ async def _page(
             "errors": errors or {},
             "values": values or {},
         },
-        status_code=422 if errors else 200,
+        status_code=form_status(errors),
     )
 
 

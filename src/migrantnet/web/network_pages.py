@@ -27,6 +27,7 @@ from migrantnet.models import Actor, ActorType, Follow, FollowState, Role
 from migrantnet.translations import N_, gettext
 from migrantnet.web.auth import require_role
 from migrantnet.web.deps import SessionDep
+from migrantnet.web.errors import INVALID_FORM_STATUS
 from migrantnet.web.forms import read_form, text_field
 from migrantnet.web.rendering import render, see_other
 from migrantnet.web.sessions import SignedInDep, Visitor
@@ -119,7 +120,9 @@ async def lookup(
     handle = text_field(form, "handle").strip()
     if not handle:
         errors = {"handle": gettext("Give a handle like @name@host or the address of an account.")}
-        return await _page(request, visitor, session, actor, errors=errors, status_code=422)
+        return await _page(
+            request, visitor, session, actor, errors=errors, status_code=INVALID_FORM_STATUS
+        )
     try:
         target = await resolve_handle(session, _federation(request), handle)
     except (ActorUnavailable, ContentError) as exc:
@@ -130,7 +133,7 @@ async def lookup(
             actor,
             errors={"handle": shown(exc)},
             values={"handle": handle},
-            status_code=422,
+            status_code=INVALID_FORM_STATUS,
         )
     await session.commit()
     if target.local and (target.type != ActorType.GROUP or target.id == actor.id):
@@ -166,7 +169,12 @@ async def follow(
         await follow_remote(session, _federation(request), actor, text_field(form, "handle"))
     except (ActorUnavailable, ContentError) as exc:
         return await _page(
-            request, visitor, session, actor, errors={"handle": shown(exc)}, status_code=422
+            request,
+            visitor,
+            session,
+            actor,
+            errors={"handle": shown(exc)},
+            status_code=INVALID_FORM_STATUS,
         )
     await session.commit()
     _federation(request).wakeup.set()

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from migrantnet.content.associations import list_associations
 from migrantnet.content.details import load_kind_rows
+from migrantnet.content.errors import Unavailable
 from migrantnet.content.listing import node_latest
 from migrantnet.db import UNAVAILABLE_RETRY_AFTER, database_unavailable, unavailable_reason
 from migrantnet.federation.heartbeat import last_beat, worker_status
@@ -50,11 +51,11 @@ async def healthz(db: DatabaseDep, settings: SettingsDep) -> JSONResponse:
             reason=unavailable_reason(exc),
         )
         headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
-        return JSONResponse(
+        raise Unavailable(
+            "database unreachable",
             {"status": "unavailable", "ready": False, "database": "unreachable"},
-            status_code=503,
             headers=headers,
-        )
+        ) from None
     worker = worker_status(beat, datetime.now(UTC), settings.worker_stale_seconds)
     return JSONResponse(
         {

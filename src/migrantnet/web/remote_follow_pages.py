@@ -24,6 +24,7 @@ from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.uris import REMOTE_FOLLOW_PATH
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep
+from migrantnet.web.errors import form_status
 from migrantnet.web.views.parts import actor_view
 
 router = APIRouter(include_in_schema=False)
@@ -69,7 +70,7 @@ async def remote_follow(
             "host": problem.host if problem else "",
             "domain": settings.domain,
         },
-        status_code=422 if problem else 200,
+        status_code=form_status(problem),
     )
     page.headers["Cache-Control"] = "no-store"
     return page

@@ -27,6 +27,7 @@ from migrantnet.translations import N_, gettext
 from migrantnet.uris import Uris
 from migrantnet.web.auth import require_role
 from migrantnet.web.deps import SessionDep, SettingsDep
+from migrantnet.web.errors import form_status
 from migrantnet.web.form_fields import load_zone_names, zone_names
 from migrantnet.web.forms import read_form, text_field
 from migrantnet.web.rendering import render, see_other
@@ -67,7 +68,7 @@ def _page(
             "zones": zone_names(),
             "done": done,
         },
-        status_code=422 if errors else 200,
+        status_code=form_status(errors),
     )
 
 

@@ -59,7 +59,7 @@ def test_admit_names_the_wait_and_charges_nobody_when_refused() -> None:
     guard.admit("https://a.example/u/1", "a.example")
     with pytest.raises(RateLimited) as refused:
         guard.admit("https://a.example/u/1", "a.example")
-    assert refused.value.status == 429
+    assert refused.value.retry_after == 30
     assert refused.value.headers == {"Retry-After": "30"}
     guard.admit("https://a.example/u/2", "a.example")  # the refusal spent no domain token
     with pytest.raises(RateLimited, match=r"a\.example"):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from migrantnet.content.errors import InvalidInput
+from migrantnet.content.errors import InvalidInput, TooLarge, UnsupportedType
 from migrantnet.content.media import MAX_ALT_TEXT, MediaLimits, store_upload
 from migrantnet.content.storage import LocalStorage
 from migrantnet.translations import N_
@@ -47,15 +47,15 @@ class UploadTooLarge(MultiPartException):
     """Raised inside the parser, so it closes the temporary files it opened."""
 
 
-def too_large(cap: int) -> HTTPException:
-    return HTTPException(413, f"the upload is larger than this node accepts ({cap} bytes)")
+def too_large(cap: int) -> TooLarge:
+    return TooLarge(f"the upload is larger than this node accepts ({cap} bytes)")
 
 
 async def read_capped_form(request: Request, cap: int) -> list[tuple[str, str | UploadFile]]:
     """The multipart form of the request, refused with 413 past `cap` bytes of body."""
     content_type = request.headers.get("content-type", "")
     if not content_type.lower().startswith("multipart/form-data"):
-        raise HTTPException(415, "send multipart/form-data with a `file` field")
+        raise UnsupportedType("send multipart/form-data with a `file` field")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > cap:
         raise too_large(cap)  # without reading a byte

@@ -1,0 +1,62 @@
+"""Refusals made outside a route's own code answer from the one table of `web/errors.py`:
+the fetch gate (a middleware), WebFinger, the health check."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from migrantnet.app import create_app
+from migrantnet.config import Settings
+from migrantnet.db import Database
+
+AP = {"Accept": "application/activity+json"}
+
+
+@asynccontextmanager
+async def client_of(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
+    app = create_app(settings, run_worker=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=settings.base_url) as client:
+            yield client, app
+
+
+async def test_the_fetch_gate_refuses_an_unsigned_read_with_its_challenge(
+    settings: Settings, db: Database
+) -> None:
+    async with client_of(settings.model_copy(update={"authorized_fetch": True})) as (client, _):
+        refused = await client.get("/@nobody/outbox", headers=AP)
+        actor = await client.get("/actor", headers=AP)
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"] == 'Signature realm="migrantnet"'
+    assert "signed requests" in refused.json()["error"]
+    assert actor.status_code != 401  # actor documents stay readable unsigned
+
+
+async def test_an_unknown_webfinger_resource_is_a_404_with_its_reason(
+    app_client: httpx.AsyncClient,
+) -> None:
+    response = await app_client.get(
+        "/.well-known/webfinger", params={"resource": "acct:nobody@node-a.test"}
+    )
+    assert response.status_code == 404
+    assert response.json() == {"error": "acct:nobody@node-a.test is not known here"}
+
+
+async def test_the_health_check_says_503_when_the_database_is_unreachable(
+    settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with client_of(settings) as (client, app):
+
+        def unreachable(*args: object, **kwargs: object) -> object:
+            raise OSError("connection refused")
+
+        monkeypatch.setattr(app.state.db, "session", unreachable)
+        response = await client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "unreachable"}
