@@ -123,7 +123,6 @@ async def _account_page(
     status_code: int = 200,
     done: str | None = None,
 ) -> Response:
-    assert visitor.user is not None
     return render(
         request,
         visitor,
@@ -155,7 +154,6 @@ async def end_one_session(
     settings: SettingsDep,
 ) -> Response:
     await read_form(request, visitor)
-    assert visitor.user is not None and visitor.web_session is not None
     await end_session(session, visitor.user, session_id)
     await session.commit()
     if session_id == visitor.web_session.id:
@@ -170,7 +168,6 @@ async def end_other_sessions(
     request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:
     await read_form(request, visitor)
-    assert visitor.user is not None and visitor.web_session is not None
     await end_all_sessions(session, visitor.user, keep=visitor.web_session.id)
     await session.commit()
     return see_other("/account?done=sessions_ended")
@@ -179,7 +176,6 @@ async def end_other_sessions(
 @router.post("/account/password")
 async def account_password(request: Request, visitor: SignedInDep, session: SessionDep) -> Response:
     form = await read_form(request, visitor)
-    assert visitor.user is not None and visitor.web_session is not None
     new_password = text_field(form, "new_password")
     if new_password != text_field(form, "confirm_password"):
         errors = {"confirm_password": gettext("This does not match the new password.")}

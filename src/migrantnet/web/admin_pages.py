@@ -65,7 +65,6 @@ async def role_in(session: AsyncSession, user: User, actor: Actor) -> str:
 
 @router.get("/admin")
 async def dashboard(request: Request, visitor: SignedInDep, session: SessionDep) -> Response:
-    assert visitor.user is not None
     return render(
         request,
         visitor,
@@ -89,7 +88,6 @@ async def new_anything(request: Request, visitor: SignedInDep) -> Response:
 async def association_dashboard(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:
-    assert visitor.user is not None
     actor = await require_role(session, visitor.user, slug, READ_ROLES)
     role = await role_in(session, visitor.user, actor)
     return render(
@@ -153,7 +151,6 @@ async def _members_page(
 async def members(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:
-    assert visitor.user is not None
     actor = await require_role(session, visitor.user, slug, ADMIN_ROLES)
     return await _members_page(request, visitor, session, actor)
 
@@ -167,7 +164,6 @@ async def invite(
     settings: SettingsDep,
 ) -> Response:
     form = await read_form(request, visitor)
-    assert visitor.user is not None
     actor = await require_role(session, visitor.user, slug, ADMIN_ROLES)
     email, role = text_field(form, "email"), text_field(form, "role", default="editor")
     try:

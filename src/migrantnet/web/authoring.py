@@ -55,7 +55,7 @@ from migrantnet.web.form_fields import (
 )
 from migrantnet.web.forms import read_form
 from migrantnet.web.rendering import render, see_other
-from migrantnet.web.sessions import SignedInDep, Visitor
+from migrantnet.web.sessions import SignedIn, SignedInDep, Visitor
 
 router = APIRouter(include_in_schema=False)
 LIST_SIZE = 50
@@ -229,7 +229,6 @@ async def _submit(
 async def compose(
     slug: str, kind: str, request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:
-    assert visitor.user is not None
     actor = await require_role(session, visitor.user, slug, PUBLISH_ROLES)
     await load_zone_names()
     draft = new_draft(_kind(kind), _language(request))
@@ -248,7 +247,6 @@ async def publish(
     settings: SettingsDep,
 ) -> Response:
     form = await read_form(request, visitor)
-    assert visitor.user is not None
     actor = await require_role(session, visitor.user, slug, PUBLISH_ROLES)
     await load_zone_names()
     draft, errors, preview, done = await _submit(
@@ -270,9 +268,8 @@ async def publish(
 
 
 async def _own_object(
-    session: AsyncSession, uris: Any, visitor: Visitor, slug: str, public_id: str, roles: Any
+    session: AsyncSession, uris: Any, visitor: SignedIn, slug: str, public_id: str, roles: Any
 ) -> tuple[Actor, ContentObject]:
-    assert visitor.user is not None
     actor = await require_role(session, visitor.user, slug, roles)
     return actor, await get_local_object(session, actor, uris.object(slug, public_id))
 
@@ -375,7 +372,6 @@ async def content_list(
     done: str | None = None,
     before: int | None = None,
 ) -> Response:
-    assert visitor.user is not None
     actor = await require_role(session, visitor.user, slug, DELETE_ROLES)
     query = select(ContentObject).where(
         ContentObject.actor_id == actor.id,

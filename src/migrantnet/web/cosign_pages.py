@@ -37,7 +37,7 @@ from migrantnet.web.drafts import headline
 from migrantnet.web.errors import form_status
 from migrantnet.web.forms import read_form, text_field
 from migrantnet.web.rendering import render, see_other
-from migrantnet.web.sessions import SignedInDep, Visitor
+from migrantnet.web.sessions import SignedIn, SignedInDep, Visitor
 
 router = APIRouter(include_in_schema=False)
 DONE = {"signed": N_("Signed. The authors' node is told."), "withdrawn": N_("Signature withdrawn.")}
@@ -83,8 +83,7 @@ async def _page(
     )
 
 
-async def _editor_of(session: AsyncSession, visitor: Visitor, slug: str) -> Actor:
-    assert visitor.user is not None
+async def _editor_of(session: AsyncSession, visitor: SignedIn, slug: str) -> Actor:
     return await require_role(session, visitor.user, slug, PUBLISH_ROLES)
 
 
@@ -188,7 +187,6 @@ async def authorize_interaction(
     request: Request, visitor: SignedInDep, session: SessionDep, uri: str = ""
 ) -> Response:
     """Follow or co-sign what `uri` names, as one of the signed-in person's associations."""
-    assert visitor.user is not None
     target = uri.strip().removeprefix("acct:")
     if target and not target.startswith(("http://", "https://", "@")):
         target = f"@{target}"

@@ -32,7 +32,7 @@ from migrantnet.web.deps import SessionDep
 from migrantnet.web.errors import form_status
 from migrantnet.web.forms import read_form, text_field
 from migrantnet.web.rendering import render, see_other
-from migrantnet.web.sessions import SignedInDep, Visitor
+from migrantnet.web.sessions import SignedIn, SignedInDep, Visitor
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/admin/moderation"
@@ -90,8 +90,7 @@ async def _page(
     )
 
 
-async def _moderator(visitor: Visitor, session: AsyncSession) -> Moderator:
-    assert visitor.user is not None
+async def _moderator(visitor: SignedIn, session: AsyncSession) -> Moderator:
     return await moderator_for(session, visitor.user)
 
 

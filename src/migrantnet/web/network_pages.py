@@ -30,7 +30,7 @@ from migrantnet.web.deps import SessionDep
 from migrantnet.web.errors import INVALID_FORM_STATUS
 from migrantnet.web.forms import read_form, text_field
 from migrantnet.web.rendering import render, see_other
-from migrantnet.web.sessions import SignedInDep, Visitor
+from migrantnet.web.sessions import SignedIn, SignedInDep, Visitor
 
 router = APIRouter(include_in_schema=False)
 ADMIN_ROLES = (Role.OWNER,)
@@ -97,8 +97,7 @@ async def _page(
     )
 
 
-async def _admin_of(session: AsyncSession, visitor: Visitor, slug: str) -> Actor:
-    assert visitor.user is not None
+async def _admin_of(session: AsyncSession, visitor: SignedIn, slug: str) -> Actor:
     return await require_role(session, visitor.user, slug, ADMIN_ROLES)
 
 

@@ -92,14 +92,30 @@ class SignInRequired(Exception):
         self.next_path = next_path
 
 
-async def get_signed_in(request: Request, visitor: VisitorDep) -> Visitor:
-    if visitor.user is None:
+@dataclass
+class SignedIn(Visitor):
+    """A visitor who is signed in: `user` and `web_session` are there, and mypy knows it."""
+
+    user: User
+    web_session: WebSession
+
+
+async def get_signed_in(request: Request, visitor: VisitorDep) -> SignedIn:
+    """The signed-in visitor; anyone else is sent to the sign-in page (`SignInRequired`).
+    The API has its own: `web.auth.CurrentUser`, a 401 without a bearer token."""
+    if visitor.user is None or visitor.web_session is None:
         query = f"?{request.url.query}" if request.url.query else ""
         raise SignInRequired(request.url.path + query)
-    return visitor
+    return SignedIn(
+        user=visitor.user,
+        web_session=visitor.web_session,
+        csrf_token=visitor.csrf_token,
+        new_pre_session=visitor.new_pre_session,
+        roles=visitor.roles,
+    )
 
 
-SignedInDep = Annotated[Visitor, Depends(get_signed_in)]
+SignedInDep = Annotated[SignedIn, Depends(get_signed_in)]
 
 
 def set_session_cookie(response: Response, settings: Settings, token: str) -> None:

@@ -76,7 +76,6 @@ def _page(
 async def settings_form(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep, done: str | None = None
 ) -> Response:
-    assert visitor.user is not None
     actor = await require_role(session, visitor.user, slug, (Role.OWNER,))
     await load_zone_names()
     return _page(request, visitor, actor, _values(actor), done=done == "saved")
@@ -117,7 +116,6 @@ async def save_settings(
     settings: SettingsDep,
 ) -> Response:
     form = await read_form(request, visitor)
-    assert visitor.user is not None
     actor = await require_role(session, visitor.user, slug, (Role.OWNER,))
     await load_zone_names()
     values = {
