@@ -36,17 +36,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
-import ssl
 import zlib
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
-import httpcore
 import httpx
 
 from migrantnet.federation.addresses import (
@@ -55,7 +52,20 @@ from migrantnet.federation.addresses import (
     parse_ip,
     system_resolver,
 )
+from migrantnet.federation.fetch_errors import (
+    AddressNotAllowed,
+    BadContentType,
+    BadDocument,
+    ConnectionFailed,
+    FetchError,
+    FetchTimeout,
+    HostBlocked,
+    HTTPStatusError,
+    ResponseTooLarge,
+    TooManyRedirects,
+)
 from migrantnet.federation.payload import decode_json
+from migrantnet.federation.pinned import ConnectRefused, PinnedNetworkBackend, PinnedTransport
 
 __all__ = [
     "ACTIVITY_ACCEPT",
@@ -100,67 +110,6 @@ _METHOD_PRESERVING_REDIRECTS = frozenset({307, 308})
 _SAFE_METHODS = frozenset({"GET", "HEAD"})
 # Credentials meant for one origin must not be replayed to another.
 _ORIGIN_BOUND_HEADERS = ("authorization", "cookie", "proxy-authorization")
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class FetchError(Exception):
-    """Base of everything :class:`SafeClient` raises; ``url`` is the hop that failed."""
-
-    def __init__(self, url: str, message: str) -> None:
-        super().__init__(f"{message} ({url})")
-        self.url = url
-        self.message = message
-
-
-class AddressNotAllowed(FetchError):
-    """The URL or the address it leads to is not one we may contact."""
-
-
-class FetchTimeout(FetchError):
-    """Connecting, reading, writing or the whole exchange took too long."""
-
-
-class ResponseTooLarge(FetchError):
-    """The (decoded) body exceeded the policy's cap; reading stopped there."""
-
-
-class BadContentType(FetchError):
-    """The response is not of a media type the caller accepts."""
-
-    def __init__(self, url: str, content_type: str | None) -> None:
-        super().__init__(url, f"unexpected Content-Type {content_type!r}")
-        self.content_type = content_type
-
-
-class BadDocument(FetchError):
-    """The body could not be understood: bad encoding, invalid JSON, not an object."""
-
-
-class TooManyRedirects(FetchError):
-    """The redirect chain is longer than the policy allows."""
-
-
-class ConnectionFailed(FetchError):
-    """Name resolution, connecting, TLS or the HTTP exchange itself failed."""
-
-
-class HostBlocked(FetchError):
-    """This node's moderators blocked the host or the account the URL belongs to."""
-
-
-class HTTPStatusError(FetchError):
-    """The server answered >= 400 (or, for :meth:`SafeClient.get_document`, anything not 2xx).
-
-    ``retry_after`` is the server's ``Retry-After`` in seconds, if it sent a
-    usable one, so that delivery back-off can honour 429 and 503 answers.
-    """
-
-    def __init__(self, url: str, status: int, retry_after: float | None = None) -> None:
-        super().__init__(url, f"HTTP status {status}")
-        self.status = status
-        self.retry_after = retry_after
 
 
 # --------------------------------------------------------------------------- values
@@ -370,7 +319,7 @@ def _translated(url: str) -> Iterator[None]:
     """Map httpx's exceptions (and our connect-time refusal) onto :class:`FetchError`."""
     try:
         yield
-    except _ConnectRefused as exc:
+    except ConnectRefused as exc:
         raise AddressNotAllowed(url, str(exc)) from exc
     except httpx.TimeoutException as exc:
         raise FetchTimeout(url, f"{type(exc).__name__}: {exc}") from exc
@@ -378,134 +327,6 @@ def _translated(url: str) -> Iterator[None]:
         raise AddressNotAllowed(url, f"{type(exc).__name__}: {exc}") from exc
     except (httpx.HTTPError, OSError) as exc:
         raise ConnectionFailed(url, f"{type(exc).__name__}: {exc}") from exc
-
-
-# --------------------------------------------------------------------------- transport
-
-
-class _ConnectRefused(Exception):
-    """Raised inside httpcore; deliberately not an httpcore error so httpx passes it through."""
-
-
-class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
-    """An httpcore backend that only dials addresses it has checked itself.
-
-    httpcore hands ``connect_tcp`` the host name.  This backend resolves it,
-    refuses the connection if any address is not public (unless allowed), and
-    connects to the checked IP addresses in resolver order, so the address
-    judged is the address dialled.
-    """
-
-    def __init__(
-        self,
-        *,
-        allow_private_addresses: bool = False,
-        resolver: Resolver = system_resolver,
-        inner: httpcore.AsyncNetworkBackend | None = None,
-    ) -> None:
-        self._allow_private = allow_private_addresses
-        self._resolver = resolver
-        self._inner = inner if inner is not None else httpcore.AnyIOBackend()
-
-    async def _resolve(self, host: str, port: int, time_limit: float | None) -> list[str]:
-        if parse_ip(host) is not None:
-            return [host]
-        try:
-            async with asyncio.timeout(time_limit):
-                addresses = list(await self._resolver(host, port))
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(f"could not resolve {host}: {exc}") from exc
-        if not addresses:
-            raise httpcore.ConnectError(f"{host} has no addresses")
-        return addresses
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
-        deadline = None if timeout is None else loop.time() + timeout
-        addresses = await self._resolve(host, port, timeout)
-        if not self._allow_private:
-            refused = [address for address in addresses if not is_public_ip_text(address)]
-            if refused:
-                raise _ConnectRefused(f"{host} resolves to non-public address {refused[0]}")
-        last_error: Exception | None = None
-        for index, address in enumerate(addresses):
-            attempt_timeout = None
-            if deadline is not None:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                # Share what is left so one black-holed address cannot eat it all.
-                attempt_timeout = remaining / (len(addresses) - index)
-            try:
-                return await self._inner.connect_tcp(
-                    address,
-                    port,
-                    timeout=attempt_timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last_error = exc
-        if last_error is not None:
-            raise last_error
-        raise httpcore.ConnectTimeout(f"connecting to {host} timed out")
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise _ConnectRefused("unix sockets are not allowed")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """One TLS context for every client of the process: loading the CA bundle costs 10-20 ms
-    of CPU, and delivery spreads its work over many small clients (see SafeClient). A context
-    is safe to share; nothing here changes it after it is made."""
-    return httpx.create_ssl_context()
-
-
-class _PinnedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport with its connection pool rebuilt on :class:`PinnedNetworkBackend`.
-
-    httpx has no switch for httpcore's network backend, so the pool that
-    ``AsyncHTTPTransport`` builds is replaced by an equivalent one; httpx's
-    request/response conversion and exception mapping are kept unchanged.
-    """
-
-    def __init__(self, policy: FetchPolicy, resolver: Resolver) -> None:
-        ssl_context = _ssl_context()
-        limits = httpx.Limits(
-            max_connections=policy.max_connections,
-            max_keepalive_connections=policy.max_connections,
-            keepalive_expiry=15.0,
-        )
-        super().__init__(verify=ssl_context, trust_env=False, limits=limits)
-        if not isinstance(getattr(self, "_pool", None), httpcore.AsyncConnectionPool):
-            raise RuntimeError("unsupported httpx version: cannot pin connection addresses")
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=PinnedNetworkBackend(
-                allow_private_addresses=policy.allow_private_addresses, resolver=resolver
-            ),
-        )
 
 
 # --------------------------------------------------------------------------- client
@@ -532,7 +353,11 @@ class SafeClient:
         self._guard = guard
         self._resolver: Resolver = resolver if resolver is not None else system_resolver
         if transport is None:
-            transport = _PinnedTransport(policy, self._resolver)
+            transport = PinnedTransport(
+                max_connections=policy.max_connections,
+                allow_private_addresses=policy.allow_private_addresses,
+                resolver=self._resolver,
+            )
         self._client = httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,

@@ -48,6 +48,7 @@ from migrantnet.federation.fetch import (
     check_destination,
     parse_retry_after,
 )
+from migrantnet.federation.pinned import ConnectRefused
 
 UA = "migrantnet-test/1.0 (+http://127.0.0.1/)"
 AS = "application/activity+json"
@@ -509,9 +510,9 @@ async def test_backend_dials_only_checked_addresses() -> None:
     refusing = PinnedNetworkBackend(
         resolver=fake_resolver({"host.test": ["93.184.216.34", "192.168.0.1"]}), inner=inner
     )
-    with pytest.raises(fetch._ConnectRefused):
+    with pytest.raises(ConnectRefused):
         await refusing.connect_tcp("host.test", 443, timeout=1)
-    with pytest.raises(fetch._ConnectRefused):
+    with pytest.raises(ConnectRefused):
         await refusing.connect_tcp("169.254.169.254", 80, timeout=1)
     assert inner.dialled == ["2606:4700::1", "93.184.216.34"]
 
