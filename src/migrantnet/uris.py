@@ -18,7 +18,8 @@ from datetime import datetime
 from urllib.parse import SplitResult, quote, urlencode, urlsplit
 
 # An association (actor) and what hangs below it.
-ACTOR_PATH = "/@{slug}"
+ACTOR_PREFIX = "/@"
+ACTOR_PATH = ACTOR_PREFIX + "{slug}"
 ACTOR_INBOX_PATH = ACTOR_PATH + "/inbox"
 OUTBOX_PATH = ACTOR_PATH + "/outbox"
 FOLLOWERS_PATH = ACTOR_PATH + "/followers"
@@ -92,6 +93,29 @@ def _matcher(*templates: str) -> re.Pattern[str]:
 
 _ACTIVITYPUB_ONLY = _matcher(*ACTIVITYPUB_ONLY_PATHS)
 _ACTOR_DOCUMENTS = _matcher(*ACTOR_DOCUMENT_PATHS)
+
+
+def _capturing(template: str) -> re.Pattern[str]:
+    """A route template's pattern, each `{name}` captured as one path segment."""
+    return re.compile(
+        "^" + re.sub(r"\\\{([a-z_]+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
+    )
+
+
+_ACTOR_PATH = _capturing(ACTOR_PATH)
+_OBJECT_PATH = _capturing(OBJECT_PATH)
+
+
+def parse_actor_path(path: str) -> str | None:
+    """The slug of an actor's path (`/@slug`), or None."""
+    match = _ACTOR_PATH.match(path)
+    return match["slug"] if match else None
+
+
+def parse_object_path(path: str) -> tuple[str, str] | None:
+    """(slug, public id) of an object's path (`/@slug/objects/id`), or None."""
+    match = _OBJECT_PATH.match(path)
+    return (match["slug"], match["public_id"]) if match else None
 
 
 def is_activitypub_only_path(path: str) -> bool:

@@ -18,26 +18,31 @@ cache.
 
 from __future__ import annotations
 
-import re
-
 from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from migrantnet.federation.context import wants_activity_json
 from migrantnet.federation.rendered import RenderedCache
+from migrantnet.uris import (
+    ACTOR_PREFIX,
+    HOST_META_PATH,
+    NODE_ACTOR_PATH,
+    NODEINFO_20_PATH,
+    NODEINFO_21_PATH,
+    NODEINFO_LINKS_PATH,
+    WEBFINGER_PATH,
+    parse_actor_path,
+    parse_object_path,
+)
 
-# The routes' own patterns: `{slug}` and `{public_id}` match one path segment.
-ACTOR_PAGE = re.compile(r"^/@([^/]+)$")
-OBJECT_PAGE = re.compile(r"^/@([^/]+)/objects/([^/]+)$")
 # Paths answered the same whatever the Accept header, with their cache keys.
 FIXED_KEYS = {
-    "/actor": "actor:",
-    "/nodeinfo/2.1": "nodeinfo:2.1",
-    "/nodeinfo/2.0": "nodeinfo:2.0",
-    "/.well-known/nodeinfo": "nodeinfo:links",
-    "/.well-known/host-meta": "host-meta",
+    NODE_ACTOR_PATH: "actor:",
+    NODEINFO_21_PATH: "nodeinfo:2.1",
+    NODEINFO_20_PATH: "nodeinfo:2.0",
+    NODEINFO_LINKS_PATH: "nodeinfo:links",
+    HOST_META_PATH: "host-meta",
 }
-WEBFINGER = "/.well-known/webfinger"
 # A request carrying any of these is signed (or authenticated): the slow path decides.
 SIGNED = frozenset({b"signature", b"signature-input", b"authorization"})
 
@@ -48,15 +53,15 @@ def cache_key(path: str, query_string: bytes, accept: str | None) -> str | None:
     fixed = FIXED_KEYS.get(path)
     if fixed is not None:
         return fixed
-    if path == WEBFINGER:
+    if path == WEBFINGER_PATH:
         resource = QueryParams(query_string.decode("latin-1")).get("resource")
         return f"webfinger:{resource}" if resource else None
-    if not path.startswith("/@") or not wants_activity_json(accept):
+    if not path.startswith(ACTOR_PREFIX) or not wants_activity_json(accept):
         return None
-    if match := ACTOR_PAGE.match(path):
-        return f"actor:{match[1]}"
-    if match := OBJECT_PAGE.match(path):
-        return f"object:{match[1]}/{match[2]}"
+    if (slug := parse_actor_path(path)) is not None:
+        return f"actor:{slug}"
+    if (found := parse_object_path(path)) is not None:
+        return f"object:{found[0]}/{found[1]}"
     return None
 
 

@@ -27,6 +27,7 @@ from migrantnet.federation.serialize.activities import undo_activity
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, Follow, FollowState, GroupItem, User
+from migrantnet.uris import Uris
 
 logger = logging.getLogger("migrantnet.federation.groups")
 
@@ -166,7 +167,7 @@ async def hide_group_item(
             "actor": group.ap_id,
             "object": object_ap_id,
         }
-        payload = undo_activity(f"{item.announce_ap_id}/undo", group.ap_id, announce)
+        payload = undo_activity(Uris.undo_of(item.announce_ap_id), group.ap_id, announce)
         payload["to"] = [group.followers_url] if group.followers_url else []
         payload["audience"] = group.ap_id
         await queue_activity(session, fed, group, payload, await follower_inboxes(session, group))

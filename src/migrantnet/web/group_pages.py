@@ -28,7 +28,7 @@ from migrantnet.web.deps import SessionDep
 from migrantnet.web.forms import read_form, text_field
 from migrantnet.web.hrefs import safe_href
 from migrantnet.web.rendering import render, see_other
-from migrantnet.web.sessions import SignedInDep, Visitor
+from migrantnet.web.sessions import SignedIn, SignedInDep
 
 router = APIRouter(include_in_schema=False)
 ITEMS_SHOWN = 50
@@ -54,12 +54,11 @@ def _federation(request: Request) -> Federation:
     return fed
 
 
-async def _group_for(session: AsyncSession, visitor: Visitor, slug: str) -> Actor:
+async def _group_for(session: AsyncSession, visitor: SignedIn, slug: str) -> Actor:
     """The group, if the visitor moderates it (admin or moderator on it, or a node admin)."""
     group = await get_association(session, slug)
     if not is_group(group):
         raise NotFound(f"{slug!r} is not a group")
-    assert visitor.user is not None
     await group_moderator(session, visitor.user, group)
     return group
 
