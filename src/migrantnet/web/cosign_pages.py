@@ -138,8 +138,7 @@ async def withdraw(
     return see_other(f"/admin/{slug}/cosign?done=withdrawn")
 
 
-async def _owner_of(session: AsyncSession, visitor: Visitor, slug: str) -> Actor:
-    assert visitor.user is not None
+async def _owner_of(session: AsyncSession, visitor: SignedIn, slug: str) -> Actor:
     return await require_role(session, visitor.user, slug, (Role.OWNER,))
 
 
