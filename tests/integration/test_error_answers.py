@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-import pytest
 from fastapi import FastAPI
 
 from migrantnet.app import create_app
@@ -46,17 +45,3 @@ async def test_an_unknown_webfinger_resource_is_a_404_with_its_reason(
     )
     assert response.status_code == 404
     assert response.json() == {"error": "acct:nobody@node-a.test is not known here"}
-
-
-async def test_the_health_check_says_503_when_the_database_is_unreachable(
-    settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async with client_of(settings) as (client, app):
-
-        def unreachable(*args: object, **kwargs: object) -> object:
-            raise OSError("connection refused")
-
-        monkeypatch.setattr(app.state.db, "session", unreachable)
-        response = await client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "unreachable"}
