@@ -103,6 +103,14 @@ def test_key_rotation_is_picked_up_by_followers(make_node: Callable[..., Node]) 
     new_key = wait_for("the new key served", served_key)
     assert new_key["id"] == old_key["id"]
     assert new_key["publicKeyPem"] != old_key["publicKeyPem"]
+    # and to a signed GET, as A's key lookup makes, before B signs with it
+    wait_for(
+        "the new key served to a signed GET",
+        lambda: (
+            new_key["publicKeyPem"].strip().splitlines()[1]
+            in a.cli("fetch", f"{b.base_url}/@beta").stdout.replace("\\n", "\n")
+        ),
+    )
 
     note_id = b.cli("post", "beta", "Signed with the new key").stdout.strip()
     wait_for(
