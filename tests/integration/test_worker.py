@@ -26,6 +26,7 @@ from sqlalchemy.sql import ColumnElement
 
 from dbs import backend
 from migrantnet.config import Settings
+from migrantnet.content.associations import rotate_key
 from migrantnet.content.notes import publish_note
 from migrantnet.content.objects import delete_object
 from migrantnet.db import Database
@@ -292,6 +293,28 @@ async def test_each_attempt_is_signed_afresh(
     assert first.headers["signature"] != second.headers["signature"]
     for seen in (first, second):
         await assert_signed_by(seen, sink, association, payload)
+
+
+async def test_the_update_of_a_new_key_waits_until_every_process_serves_it(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    """A follower told of a rotated key refetches it: were the Update sent before the node's
+    other processes see the new key (within `render_cache_check_seconds`), it would be handed
+    the old one and refuse the signature."""
+    await add_follower(db, association, sink.url("/users/alice/inbox"))
+    worker = make_worker(render_cache_check_seconds=1.0)
+    async with db.session() as session, session.begin():
+        actor = await session.get(Actor, association.id)
+        assert actor is not None
+        await rotate_key(session, actor)
+        await ActivityPubFederator(worker.fed).actor_updated(session, actor, key_changed=True)
+    assert await worker.process_batch() == 0  # not yet
+    delivery = await one(db, Delivery)
+    assert delivery.next_attempt_at >= delivery.created_at + timedelta(seconds=2)
+    async with db.session() as session, session.begin():
+        await session.execute(update(Delivery).values(next_attempt_at=delivery.created_at))
+    assert await worker.process_batch() == 1
+    assert [post.activity["type"] for post in sink.posts("/users/alice/inbox")] == ["Update"]
 
 
 async def test_retry_after_of_a_429_is_honoured(

@@ -136,7 +136,7 @@ def associations_rotate_key(
     async def work(session: Any, fed: Any) -> None:
         actor = await get_association(session, slug)
         await rotate_key(session, actor)
-        await ActivityPubFederator(fed).actor_updated(session, actor)
+        await ActivityPubFederator(fed).actor_updated(session, actor, key_changed=True)
 
     run_federated(settings, work)
     typer.echo(f"New key for {slug}; followers are sent an Update.")

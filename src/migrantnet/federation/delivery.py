@@ -69,8 +69,13 @@ async def queue_activity(
     inboxes: Iterable[str],
     *,
     object_ap_id: str | None = None,
+    delay_seconds: float = 0.0,
 ) -> OutboxActivity:
-    """Store the activity and one delivery per distinct remote inbox; the caller commits."""
+    """Store the activity and one delivery per distinct remote inbox; the caller commits.
+
+    `delay_seconds` holds the first attempt back: the Update of a rotated key waits until every
+    process of the node serves the new key (they see another's change within
+    `render_cache_check_seconds`), or a follower refetching the key would get the old one."""
     activity = await session.scalar(
         select(OutboxActivity).where(OutboxActivity.ap_id == payload["id"])
     )
@@ -98,7 +103,7 @@ async def queue_activity(
                 activity_id=activity.id,
                 inbox_url=inbox,
                 domain=urlsplit(inbox).netloc.lower(),
-                next_attempt_at=now,
+                next_attempt_at=now + timedelta(seconds=delay_seconds),
                 created_at=now,
             )
         )

@@ -148,7 +148,11 @@ class ActivityPubFederator:
         await cancel_pending(session, obj.ap_id, keep_activity_id=activity.id)
         await self._local_group_relays(session, obj, actor, payload)
 
-    async def actor_updated(self, session: AsyncSession, actor: Actor) -> None:
+    async def actor_updated(
+        self, session: AsyncSession, actor: Actor, *, key_changed: bool = False
+    ) -> None:
+        """Tell followers the actor changed; after a new key, only once every process of the
+        node serves it (see `queue_activity`)."""
         doc = actor_to_ap(actor, self.fed.uris)
         payload = {
             "@context": doc["@context"],
@@ -158,6 +162,12 @@ class ActivityPubFederator:
             "to": ["https://www.w3.org/ns/activitystreams#Public"],
             "object": {key: value for key, value in doc.items() if key != "@context"},
         }
+        delay = self.fed.settings.render_cache_check_seconds + 1.0 if key_changed else 0.0
         await queue_activity(
-            session, self.fed, actor, payload, await follower_inboxes(session, actor)
+            session,
+            self.fed,
+            actor,
+            payload,
+            await follower_inboxes(session, actor),
+            delay_seconds=delay,
         )
