@@ -46,6 +46,7 @@ from migrantnet.web import (
     network_pages,
     pages,
     remote_follow_pages,
+    reply_moderation_pages,
     robots,
     search_pages,
     settings_pages,
@@ -189,6 +190,7 @@ def node_routes() -> list[BaseRoute]:
         router.include_router(group_pages.router)
         router.include_router(settings_pages.router)
         router.include_router(cosign_pages.router)
+        router.include_router(reply_moderation_pages.router)
         built = _BUILT_ROUTES[key] = (list(KIND_API.values()), list(router.routes))
     return built[1]
 

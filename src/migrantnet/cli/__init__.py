@@ -20,6 +20,7 @@ from migrantnet.cli import (
     node,
     operations,
     publishing,
+    replies,
     signatures,
     tokens,
     users,
@@ -47,6 +48,7 @@ app.add_typer(tokens.app, name="tokens")
 app.add_typer(moderation.blocks_app, name="blocks")
 app.add_typer(moderation.reports_app, name="reports")
 app.add_typer(signatures.app, name="signatures")
+app.add_typer(replies.app, name="replies")
 app.command()(publishing.cosign)
 app.command("withdraw-signature")(publishing.withdraw_signature)
 app.command("seed-demo")(node.seed_demo)

@@ -89,12 +89,20 @@ def associations_update(
         list[str] | None,
         typer.Option(help="Actor URL or host whose co-signatures need no approval (repeatable)."),
     ] = None,
+    hold_replies: Annotated[
+        bool | None,
+        typer.Option(
+            "--hold-replies/--show-replies",
+            help="Hold replies from other servers until a moderator approves them.",
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Change an association's name, presentation or federation choices (followers are told)."""
     from migrantnet.content.associations import update_association
     from migrantnet.content.cosign import set_cosign_policy
     from migrantnet.content.html import sanitize_html
+    from migrantnet.content.reply_moderation import set_reply_policy
     from migrantnet.federation.publisher import ActivityPubFederator
 
     settings = settings_from(data_dir)
@@ -103,6 +111,9 @@ def associations_update(
         actor = await get_association(session, slug)
         if cosign_people is not None or trust_cosigner:
             set_cosign_policy(actor, people=cosign_people, trust=trust_cosigner)
+            await session.flush()
+        if hold_replies is not None:
+            set_reply_policy(actor, hold=hold_replies)
             await session.flush()
         changed = await update_association(
             session,
@@ -115,7 +126,9 @@ def associations_update(
         )
         if changed:
             await ActivityPubFederator(fed).actor_updated(session, actor)
-        return changed or cosign_people is not None or bool(trust_cosigner)
+        return (
+            changed or cosign_people is not None or bool(trust_cosigner) or hold_replies is not None
+        )
 
     changed = run_federated(settings, work)
     typer.echo(f"{slug} updated." if changed else f"{slug}: nothing to change.")

@@ -15,8 +15,8 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.associations import create_association
-from migrantnet.content.errors import Forbidden, InvalidInput, NotFound
-from migrantnet.content.moderation import Moderator, record_action
+from migrantnet.content.errors import InvalidInput, NotFound
+from migrantnet.content.moderation import MODERATION_ROLES, Moderator, moderator_of, record_action
 from migrantnet.content.users import grant_role
 from migrantnet.models import (
     Actor,
@@ -24,14 +24,13 @@ from migrantnet.models import (
     Follow,
     FollowState,
     GroupItem,
-    Membership,
     Role,
     User,
 )
 from migrantnet.translations import N_
 from migrantnet.uris import Uris
 
-GROUP_MODERATION_ROLES = (Role.OWNER, Role.MODERATOR)
+GROUP_MODERATION_ROLES = MODERATION_ROLES
 
 
 async def create_group(
@@ -140,16 +139,7 @@ async def group_to_address(session: AsyncSession, actor: Actor, group_ap_id: str
 async def group_moderator(session: AsyncSession, user: User | None, group: Actor) -> Moderator:
     """Who may remove members and hide items: node admins, the command line (`user` None),
     and people with the role owner or moderator on the group."""
-    if user is None or user.is_admin:
-        return Moderator(user)
-    role = await session.scalar(
-        select(Membership.role).where(
-            Membership.user_id == user.id, Membership.actor_id == group.id
-        )
-    )
-    if role not in {str(r) for r in GROUP_MODERATION_ROLES}:
-        raise Forbidden("moderating a group needs the role admin or moderator on it")
-    return Moderator(user)
+    return await moderator_of(session, user, group, GROUP_MODERATION_ROLES)
 
 
 async def group_item(session: AsyncSession, group: Actor, object_ap_id: str) -> GroupItem | None:

@@ -16,7 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import Forbidden, InvalidInput, NotFound
-from migrantnet.models import Membership, ModerationAction, Report, ReportState, Role, User
+from migrantnet.models import (
+    Actor,
+    Membership,
+    ModerationAction,
+    Report,
+    ReportState,
+    Role,
+    User,
+)
 from migrantnet.models.lifecycle import advance
 from migrantnet.translations import N_
 
@@ -61,6 +69,27 @@ async def can_moderate(session: AsyncSession, user: User) -> bool:
 async def moderator_for(session: AsyncSession, user: User) -> Moderator:
     if not await can_moderate(session, user):
         raise Forbidden("moderation needs the role admin or moderator in an association")
+    return Moderator(user)
+
+
+async def moderator_of(
+    session: AsyncSession,
+    user: User | None,
+    actor: Actor,
+    roles: tuple[Role, ...] = MODERATION_ROLES,
+) -> Moderator:
+    """Who may moderate what concerns one association or group of ours (its members, its
+    threads): node admins, the command line (`user` None), and people with one of `roles`
+    on that actor."""
+    if user is None or user.is_admin:
+        return Moderator(user)
+    role = await session.scalar(
+        select(Membership.role).where(
+            Membership.user_id == user.id, Membership.actor_id == actor.id
+        )
+    )
+    if role not in {str(r) for r in roles}:
+        raise Forbidden(f"this needs the role admin or moderator on {actor.slug}")
     return Moderator(user)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content import search as _search  # noqa: F401  (indexes every flush)
 from migrantnet.content.kinds import kind_spec
 from migrantnet.content.objects import KindSpec
+from migrantnet.content.reply_moderation import place_new_reply
 from migrantnet.models import Actor, ContentObject, Kind, Visibility
 
 
@@ -65,6 +66,7 @@ async def store_remote_object(
     obj = await find_object(session, data.ap_id)
     if obj is not None and (obj.local or obj.deleted_at is not None or obj.actor_id != actor.id):
         return None
+    new = obj is None
     if obj is None:
         obj = ContentObject(ap_id=data.ap_id, actor_id=actor.id, local=False)
         session.add(obj)
@@ -85,6 +87,8 @@ async def store_remote_object(
     obj.extra = data.extra
     obj.kind = data.kind
     obj.struggle_ap_id = fitting(data.struggle_ap_id, 2048)
+    if new:
+        await place_new_reply(session, obj)
     await session.flush()
     spec = kind_spec(data.kind)
     if spec is not None and data.values is not None:

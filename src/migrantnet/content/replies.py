@@ -4,7 +4,8 @@ Replies are remote objects like any other (`content/remote.py`), found by their 
 `in_reply_to`. A thread is read one level at a time (a reply to a reply nests), at most
 `MAX_DEPTH` levels and `MAX_THREAD` replies, so a hostile peer cannot make a page unbounded.
 Only what anyone may read is shown: public and unlisted replies (never followers-only or
-direct), not deleted, by an actor not deleted and not blocked (an account or its domain).
+direct), not deleted, by an actor not deleted and not blocked (an account or its domain), and
+not held or hidden by the association whose thread it is in (`content/reply_moderation.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.listing import Cursor
-from migrantnet.models import Actor, Block, BlockKind, ContentObject, Visibility
+from migrantnet.models import Actor, Block, BlockKind, ContentObject, ReplyState, Visibility
 
 MAX_DEPTH = 8
 MAX_THREAD = 200
@@ -32,6 +33,7 @@ def _shown_replies(parents: list[str]) -> Select:
             ContentObject.in_reply_to.in_(parents),
             ContentObject.deleted_at.is_(None),
             ContentObject.visibility.in_(SHOWN),
+            ContentObject.reply_state == ReplyState.SHOWN,
             Actor.deleted_at.is_(None),
             Actor.domain.not_in(blocked_domains),
             Actor.ap_id.not_in(blocked_accounts),
@@ -76,21 +78,32 @@ async def count_direct_replies(session: AsyncSession, parent_ap_id: str) -> int:
     return await session.scalar(query) or 0
 
 
-async def in_our_thread(
-    session: AsyncSession, in_reply_to: str, is_ours: Callable[[str], bool]
-) -> bool:
-    """Whether a reply to `in_reply_to` belongs under one of our objects: it answers ours,
-    or a reply we keep that does (up to `MAX_DEPTH` levels up). `is_ours(url)` says whether
-    a URL is this node's."""
+async def thread_owner(session: AsyncSession, in_reply_to: str) -> Actor | None:
+    """The local association (or group) whose object a thread starts from, if the thread is
+    under one of our objects: `in_reply_to` walked up through the replies we keep, up to
+    `MAX_DEPTH` levels, past none that was deleted."""
     current: str | None = in_reply_to
     for _level in range(MAX_DEPTH):
         if current is None:
-            return False
-        if is_ours(current):
-            return True
-        current = await session.scalar(
-            select(ContentObject.in_reply_to).where(
-                ContentObject.ap_id == current, ContentObject.deleted_at.is_(None)
+            return None
+        row = (
+            await session.execute(
+                select(ContentObject.local, ContentObject.actor_id, ContentObject.in_reply_to)
+                .where(ContentObject.ap_id == current, ContentObject.deleted_at.is_(None))
+                .limit(1)
             )
-        )
-    return False
+        ).first()
+        if row is None:
+            return None
+        if row.local:
+            return await session.get(Actor, row.actor_id)
+        current = row.in_reply_to
+    return None
+
+
+async def in_our_thread(
+    session: AsyncSession, in_reply_to: str, is_ours: Callable[[str], bool]
+) -> bool:
+    """Whether a reply to `in_reply_to` belongs under one of our objects: it answers ours
+    (`is_ours(url)`: a URL of this node), or a reply we keep that is under one."""
+    return is_ours(in_reply_to) or await thread_owner(session, in_reply_to) is not None

@@ -35,7 +35,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
 
 from migrantnet.content.html import html_to_text
-from migrantnet.models import Actor, Block, BlockKind, ContentObject, SearchDocument, Visibility
+from migrantnet.models import (
+    Actor,
+    Block,
+    BlockKind,
+    ContentObject,
+    ReplyState,
+    SearchDocument,
+    Visibility,
+)
 
 MAX_QUERY = 500
 MAX_TERMS = 16
@@ -190,6 +198,7 @@ def _visible(query: Select) -> Select:
             ContentObject.deleted_at.is_(None),
             ContentObject.visibility == Visibility.PUBLIC,
             ContentObject.noindex.is_(False),
+            ContentObject.reply_state == ReplyState.SHOWN,
             Actor.deleted_at.is_(None),
             Actor.domain.not_in(blocked_domains),
             Actor.ap_id.not_in(blocked_accounts),

@@ -30,7 +30,13 @@ from migrantnet.models.delivery import Delivery, DomainHealth, WorkerHeartbeat
 from migrantnet.models.follow import Follow
 from migrantnet.models.group import GroupItem
 from migrantnet.models.ics import AgendaImport, IcsSubscription
-from migrantnet.models.lifecycle import CosignState, DeliveryState, FollowState, InboxState
+from migrantnet.models.lifecycle import (
+    CosignState,
+    DeliveryState,
+    FollowState,
+    InboxState,
+    ReplyState,
+)
 from migrantnet.models.moderation import Block, BlockKind, ModerationAction
 from migrantnet.models.search import SearchDocument
 from migrantnet.models.token import ApiToken
@@ -72,6 +78,7 @@ __all__ = [
     "OutboxActivity",
     "Outcome",
     "Practice",
+    "ReplyState",
     "Report",
     "ReportState",
     "Resource",

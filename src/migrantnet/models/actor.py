@@ -55,6 +55,8 @@ class Actor(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     # Co-signatures of its declarations: from people (`Person` actors) too, not only from
     # organisations and groups; and the actors or hosts whose signatures need no approval.
+    # Replies from other servers wait for a moderator's approval before they are shown.
+    hold_replies: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     cosign_people: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     cosign_trusted: Mapped[list[str]] = mapped_column(
         JSONType, default=list, server_default=text("'[]'")

@@ -14,7 +14,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from migrantnet.models.base import Base, JSONType, utcnow
-from migrantnet.models.lifecycle import ReportState
+from migrantnet.models.lifecycle import ReplyState, ReportState
 
 
 class Visibility(StrEnum):
@@ -37,6 +37,14 @@ class ContentObject(Base):
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC)
     url: Mapped[str | None] = mapped_column(String(2048))
     in_reply_to: Mapped[str | None] = mapped_column(String(2048), index=True)
+    # A peer's reply in a thread under one of our objects: the association that owns the
+    # thread (it decides what is shown) and its decision (`content/reply_moderation.py`).
+    thread_owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actors.id", ondelete="SET NULL")
+    )
+    reply_state: Mapped[str] = mapped_column(
+        String(16), default=ReplyState.SHOWN, server_default=ReplyState.SHOWN.value
+    )
     primary_language: Mapped[str | None] = mapped_column(String(35))
     name_map: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     summary_map: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
@@ -59,6 +67,7 @@ class ContentObject(Base):
         # an association's section of one kind. `id` breaks ties between equal instants.
         Index("ix_objects_listing", "local", "visibility", "published_at", "id"),
         Index("ix_objects_actor_kind_published", "actor_id", "kind", "published_at", "id"),
+        Index("ix_objects_thread_owner", "thread_owner_id", "reply_state", "published_at"),
     )
 
 

@@ -40,6 +40,14 @@ class CosignState(StrEnum):
     ACCEPTED = "accepted"  # shown among the signatories
 
 
+class ReplyState(StrEnum):
+    """A peer's reply under one of our objects, as the object's association decided."""
+
+    SHOWN = "shown"
+    HELD = "held"  # waiting for the association's approval (it holds replies)
+    HIDDEN = "hidden"  # the association's moderators took it off the thread
+
+
 class ReportState(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"  # acted on (the moderator says how in the audit trail)
@@ -71,6 +79,11 @@ TRANSITIONS: dict[type[StrEnum], dict[StrEnum, frozenset[StrEnum]]] = {
     CosignState: {
         CosignState.PENDING: frozenset({CosignState.ACCEPTED}),
         CosignState.ACCEPTED: frozenset(),
+    },
+    ReplyState: {
+        ReplyState.SHOWN: frozenset({ReplyState.HIDDEN}),
+        ReplyState.HELD: frozenset({ReplyState.SHOWN, ReplyState.HIDDEN}),
+        ReplyState.HIDDEN: frozenset({ReplyState.SHOWN}),
     },
     ReportState: {
         ReportState.OPEN: frozenset({ReportState.RESOLVED, ReportState.DISMISSED}),

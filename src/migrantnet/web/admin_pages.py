@@ -26,6 +26,7 @@ from migrantnet.content.cosign import pending_signatures
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.mail import MailFailed, invitation_mail, mail_configured, send_mail
 from migrantnet.content.moderation import can_moderate
+from migrantnet.content.reply_moderation import count_held
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ActorType, Membership, Role, User
 from migrantnet.uris import Uris
@@ -90,6 +91,7 @@ async def association_dashboard(
 ) -> Response:
     actor = await require_role(session, visitor.user, slug, READ_ROLES)
     role = await role_in(session, visitor.user, actor)
+    can_moderate = visitor.user.is_admin or role in ("admin", "moderator")
     return render(
         request,
         visitor,
@@ -106,6 +108,8 @@ async def association_dashboard(
             "pending_signatures": len(await pending_signatures(session, actor))
             if role == "admin"
             else 0,
+            "can_moderate": can_moderate,
+            "held_replies": await count_held(session, actor) if can_moderate else 0,
         },
     )
 

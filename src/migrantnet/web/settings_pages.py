@@ -21,6 +21,7 @@ from migrantnet.content.html import html_to_text
 from migrantnet.content.markdown import render_markdown
 from migrantnet.content.media import MediaLimits, store_upload
 from migrantnet.content.objects import check_open_followers
+from migrantnet.content.reply_moderation import set_reply_policy
 from migrantnet.content.storage import LocalStorage
 from migrantnet.models import Actor, Role
 from migrantnet.translations import N_, gettext
@@ -147,6 +148,7 @@ async def save_settings(
                 actor.icon_url = icon
                 changed = True
             actor.timezone = values["timezone"] or None
+            set_reply_policy(actor, hold="hold_replies" in form)
     except InvalidInput as exc:
         field = "avatar" if exc.field in ("file", "alt_text") else exc.field
         message = gettext(OPEN_FOLLOWERS) if field == "approve_followers" else exc.shown()

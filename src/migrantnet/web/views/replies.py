@@ -56,6 +56,11 @@ def thread_view(
     return ThreadView(count=len(rows), replies=build(root_ap_id, frozenset({root_ap_id})))
 
 
+def single_reply(obj: ContentObject, actor: Actor, wanted: list[str]) -> ReplyView:
+    """One reply on its own (a moderator's queue), without the replies under it."""
+    return _reply(obj, actor, wanted, ())
+
+
 def _reply(
     obj: ContentObject, actor: Actor, wanted: list[str], replies: tuple[ReplyView, ...]
 ) -> ReplyView:
