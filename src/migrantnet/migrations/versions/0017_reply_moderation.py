@@ -1,6 +1,6 @@
 """reply moderation: an association holds peers' replies for approval, or hides one
 
-Revision ID: 0021_reply_moderation
+Revision ID: 0017_reply_moderation
 Revises: 0016_worker_heartbeats
 Create Date: 2026-12-02 09:10:00
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021_reply_moderation"
+revision: str = "0017_reply_moderation"
 down_revision: str | None = "0016_worker_heartbeats"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
