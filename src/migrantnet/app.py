@@ -32,6 +32,7 @@ from migrantnet.uris import Uris
 from migrantnet.web import (
     account_pages,
     admin_pages,
+    agenda_import_pages,
     agenda_pages,
     api,
     api_docs,
@@ -191,6 +192,7 @@ def node_routes() -> list[BaseRoute]:
         router.include_router(settings_pages.router)
         router.include_router(cosign_pages.router)
         router.include_router(reply_moderation_pages.router)
+        router.include_router(agenda_import_pages.router)
         built = _BUILT_ROUTES[key] = (list(KIND_API.values()), list(router.routes))
     return built[1]
 

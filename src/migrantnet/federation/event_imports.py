@@ -154,15 +154,3 @@ async def refresh_imports_due(fed: Federation, now: datetime) -> int:
     for url in urls:
         await refresh_import(fed, url)
     return len(urls)
-
-
-async def forget_import(session: AsyncSession, association: Actor, url: str) -> None:
-    row = await session.scalar(
-        select(AgendaImport).where(
-            AgendaImport.association_id == association.id, AgendaImport.object_ap_id == url.strip()
-        )
-    )
-    if row is None:
-        raise InvalidInput("url", N_("this association did not import that event"))
-    await session.delete(row)
-    await session.flush()
