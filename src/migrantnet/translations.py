@@ -72,6 +72,31 @@ def use_language(language: str) -> Iterator[None]:
         _language.reset(token)
 
 
+class Term(str):
+    """A catalogue id given as a value of a message ("PDF document"): translated with it."""
+
+    __slots__ = ()
+
+
+def spoken(value: object) -> object:
+    """A message's value as the reader gets it: a `Term` translated, an error that can say
+    itself in the interface language (`.shown()`) saying it, anything else as it is."""
+    if isinstance(value, Term):
+        return gettext(value)
+    shown = getattr(value, "shown", None)
+    return shown() if callable(shown) else value
+
+
+def say(message: str, /, **values: object) -> str:
+    """`message` (a catalogue id) in the interface language, its values `spoken`."""
+    return gettext(message, **{name: spoken(value) for name, value in values.items()})
+
+
+def english(message: str, /, **values: object) -> str:
+    """The same message in English, as logs, the command line and the JSON API give it."""
+    return message % values if values else message
+
+
 def gettext(message: str, **values: object) -> str:
     """`message` in the interface language, with `%(name)s` placeholders filled from `values`."""
     text = translations(_language.get()).ugettext(message)

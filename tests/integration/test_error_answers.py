@@ -12,8 +12,10 @@ from fastapi import FastAPI
 from migrantnet.app import create_app
 from migrantnet.config import Settings
 from migrantnet.db import Database
+from migrantnet.models import Actor
 
 AP = {"Accept": "application/activity+json"}
+HTML = {"Accept": "text/html"}
 
 
 @asynccontextmanager
@@ -45,3 +47,21 @@ async def test_an_unknown_webfinger_resource_is_a_404_with_its_reason(
     )
     assert response.status_code == 404
     assert response.json() == {"error": "acct:nobody@node-a.test is not known here"}
+
+
+async def test_errors_are_said_in_the_readers_words_without_field_codes(
+    app_client: httpx.AsyncClient, association: Actor
+) -> None:
+    wrong = {"from": "2031-05-01", "to": "2030-05-01", "lang": "fr"}
+    page = await app_client.get("/agenda", params=wrong, headers=HTML)
+    assert page.status_code == 422
+    assert "la fin de la période doit venir après son début" in page.text
+    assert "to: " not in page.text
+    # An error page of the table: the same, where a page shows an InvalidInput it did not catch.
+    query = {"kind": "note", "before": "abc", "lang": "fr"}
+    bad_page = await app_client.get("/@tunis_migrants", params=query, headers=HTML)
+    assert bad_page.status_code == 422
+    message = bad_page.text.split('<h1 id="page-title">422</h1>')[1].split("</p>")[0]
+    assert message == "\n<p>&#39;abc&#39; n’est pas une position de page de ce site"
+    answer = await app_client.get("/@tunis_migrants", params=query, headers={"Accept": "*/*"})
+    assert answer.json() == {"error": "before: 'abc' is not a page position from this site"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 
 import httpx
@@ -61,6 +62,14 @@ async def test_an_unreachable_handle_is_a_message_not_an_error_page(
     assert 'id="e-handle"' in response.text and "could not fetch" in response.text
     bad = await submit(admin, NETWORK, f"{NETWORK}/lookup", {"handle": "not a handle"})
     assert bad.status_code == 422 and "is not a handle like @name@host" in bad.text
+    # In the reader's language, the other server's failure too (not our English detail).
+    french = await submit(
+        admin, f"{NETWORK}?lang=fr", f"{NETWORK}/lookup?lang=fr", {"handle": closed_port_url()}
+    )
+    assert french.status_code == 422
+    error = html.unescape(french.text.split('id="e-handle">')[1].split("</p>")[0])
+    assert error.startswith("impossible de lire le compte http://127.0.0.1:")
+    assert error.endswith(": l'autre serveur est injoignable"), error
 
 
 async def test_follow_requests_are_approved_rejected_and_followers_removed(

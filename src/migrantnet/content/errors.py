@@ -9,41 +9,34 @@ Every message is marked with `N_` where it is raised, so the catalogues' test fi
 
 from __future__ import annotations
 
-from migrantnet.translations import gettext
+from migrantnet.translations import Term as Term  # content's modules mark their terms here
+from migrantnet.translations import english, say
 
 
 class ContentError(Exception):
     """Base of the errors a caller can fix: bad input, missing things, conflicts."""
 
 
-class Term(str):
-    """A catalogue id given as a value of a message ("PDF document"): translated with it."""
-
-    __slots__ = ()
-
-
 class InvalidInput(ContentError):
     def __init__(self, field: str, message: str, /, **values: object) -> None:
-        english = message % values if values else message
-        super().__init__(f"{field}: {english}")
+        text = english(message, **values)
+        super().__init__(f"{field}: {text}")
         self.field = field
-        self.message = english
+        self.message = text
         self.template = message
         self.values = values
 
     def shown(self) -> str:
         """The message in the interface language in use (English outside a request)."""
-        values = {
-            name: gettext(value) if isinstance(value, Term) else value
-            for name, value in self.values.items()
-        }
-        return gettext(self.template, **values)
+        return say(self.template, **self.values)
 
 
 def shown(exc: BaseException) -> str:
-    """What a person is told of `exc` in the interface language, where it has its words."""
-    if isinstance(exc, InvalidInput):
-        return exc.shown()
+    """What a person is told of `exc` in the interface language, where it has its words:
+    the domain's and the federation's errors say themselves (`.shown()`), others in English."""
+    method = getattr(exc, "shown", None)
+    if callable(method):
+        return str(method())
     return str(getattr(exc, "message", None) or exc)
 
 

@@ -17,6 +17,7 @@ from migrantnet.federation.parse import ParsedActor, ParseError, parse_actor, pa
 from migrantnet.federation.service import Federation, signer_for
 from migrantnet.logs import log_event
 from migrantnet.models import Actor
+from migrantnet.translations import N_, english, say
 from migrantnet.uris import webfinger_url
 
 logger = logging.getLogger("migrantnet.federation.actors")
@@ -25,7 +26,20 @@ HANDLE_RE = re.compile(r"^@?([^@\s/]+)@([^@\s/]+)$")
 
 
 class ActorUnavailable(Exception):
-    """A remote actor could not be fetched or made sense of; the message says why."""
+    """A remote actor could not be fetched or made sense of; the message says why.
+
+    Like the domain's `InvalidInput`, its message is a catalogue id with its values: `str(exc)`
+    is English (logs, the command line, the JSON API), `.shown()` the interface language's
+    (a page that looked up a handle), a `FetchError` value saying itself there too."""
+
+    def __init__(self, message: str, /, **values: object) -> None:
+        super().__init__(english(message, **values))
+        self.message = str(self)
+        self.template = message
+        self.values = values
+
+    def shown(self) -> str:
+        return say(self.template, **self.values)
 
 
 def host_of(url: str) -> str:
@@ -47,25 +61,33 @@ async def fetch_actor_signed(fed: Federation, url: str, sign: Signer | None) -> 
     try:
         doc = await fed.client.get_json(url, sign=sign)
     except FetchError as exc:
-        raise ActorUnavailable(f"could not fetch actor {url}: {exc}") from exc
+        raise ActorUnavailable(
+            N_("could not fetch actor %(url)s: %(reason)s"), url=url, reason=exc
+        ) from exc
     try:
         parsed = parse_actor(doc)
     except ParseError as exc:
-        raise ActorUnavailable(f"actor {url} is unusable: {exc}") from exc
+        raise ActorUnavailable(
+            N_("actor %(url)s is unusable: %(reason)s"), url=url, reason=exc
+        ) from exc
     if host_of(parsed.ap_id) != host_of(url):
-        raise ActorUnavailable(f"actor {url} claims an id on another host: {parsed.ap_id}")
+        raise ActorUnavailable(
+            N_("actor %(url)s claims an id on another host: %(id)s"), url=url, id=parsed.ap_id
+        )
     return parsed
 
 
 async def store_actor(session: AsyncSession, parsed: ParsedActor, now: datetime) -> Actor:
     if len(parsed.ap_id) > 2048 or len(parsed.inbox) > 2048:
-        raise ActorUnavailable(f"actor {parsed.ap_id[:200]} has an id or inbox too long to keep")
+        raise ActorUnavailable(
+            N_("actor %(id)s has an id or inbox too long to keep"), id=parsed.ap_id[:200]
+        )
     actor = await session.scalar(select(Actor).where(Actor.ap_id == parsed.ap_id))
     if actor is None:
         actor = Actor(ap_id=parsed.ap_id, local=False)
         session.add(actor)
     elif actor.local:
-        raise ActorUnavailable(f"{parsed.ap_id} is one of ours")
+        raise ActorUnavailable(N_("%(id)s is one of ours"), id=parsed.ap_id)
     actor.type = parsed.type[:64]
     actor.username = (parsed.username or "")[:255] or None
     actor.domain = host_of(parsed.ap_id)[:255]
@@ -100,7 +122,9 @@ async def get_or_fetch_actor(
         return actor
     parsed = await fetch_actor_document(session, fed, ap_id)
     if parsed.ap_id != ap_id:
-        raise ActorUnavailable(f"{ap_id} answered with another id: {parsed.ap_id}")
+        raise ActorUnavailable(
+            N_("%(url)s answered with another id: %(id)s"), url=ap_id, id=parsed.ap_id
+        )
     stored = await store_actor(session, parsed, fed.now())
     log_event(logger, "actor_fetched", domain=stored.domain, refreshed=refresh)
     return stored
@@ -119,7 +143,9 @@ async def find_actor_by_key(session: AsyncSession, key_id: str) -> Actor | None:
 def parse_handle(handle: str) -> tuple[str, str]:
     match = HANDLE_RE.match(handle.strip())
     if not match:
-        raise ActorUnavailable(f"{handle!r} is not a handle like @name@host")
+        raise ActorUnavailable(
+            N_("%(handle)s is not a handle like @name@host"), handle=repr(handle)
+        )
     return match.group(1), match.group(2).lower()
 
 
@@ -136,7 +162,7 @@ async def resolve_handle(session: AsyncSession, fed: Federation, handle: str) ->
             )
         )
         if local is None:
-            raise ActorUnavailable(f"no account {handle} on this node")
+            raise ActorUnavailable(N_("no account %(handle)s on this node"), handle=handle)
         return local
     url = webfinger_url(fed.discovery_scheme, host)
     try:
@@ -146,8 +172,12 @@ async def resolve_handle(session: AsyncSession, fed: Federation, handle: str) ->
             allowed_types=WEBFINGER_JSON_TYPES,
         )
     except FetchError as exc:
-        raise ActorUnavailable(f"WebFinger lookup of {handle} failed: {exc}") from exc
+        raise ActorUnavailable(
+            N_("WebFinger lookup of %(handle)s failed: %(reason)s"), handle=handle, reason=exc
+        ) from exc
     result = parse_webfinger(jrd)
     if not result.actor_url:
-        raise ActorUnavailable(f"WebFinger of {handle} names no ActivityPub actor")
+        raise ActorUnavailable(
+            N_("WebFinger of %(handle)s names no ActivityPub actor"), handle=handle
+        )
     return await get_or_fetch_actor(session, fed, result.actor_url, refresh=True)

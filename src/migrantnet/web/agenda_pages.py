@@ -69,7 +69,7 @@ def _read(request: Request) -> tuple[AgendaRequest | None, str | None]:
     try:
         return read_agenda_request(request, _now()), None
     except InvalidInput as exc:
-        return None, f"{exc.field}: {exc.shown()}"
+        return None, exc.shown()
 
 
 @router.get(AGENDA_PATH, response_class=HTMLResponse)
@@ -87,7 +87,7 @@ async def agenda(
         try:
             cursor = AgendaCursor.parse(after)
         except InvalidInput as exc:
-            asked, error = None, f"{exc.field}: {exc.shown()}"
+            asked, error = None, exc.shown()
     if asked is None:
         response = templates.TemplateResponse(
             request,

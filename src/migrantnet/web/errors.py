@@ -31,6 +31,7 @@ from migrantnet.content.errors import (
     TooLarge,
     Unavailable,
     UnsupportedType,
+    shown,
 )
 from migrantnet.content.sessions import SignInRefused, SignInThrottled
 from migrantnet.db import UNAVAILABLE_RETRY_AFTER, database_unavailable, unavailable_reason
@@ -142,9 +143,10 @@ def domain_error_response(request: Request, exc: Exception) -> Response:
     document = getattr(exc, "document", None)
     if isinstance(document, dict) and not wants_html(request.headers.get("accept")):
         response: Response = JSONResponse(document, status_code=status)
-    elif isinstance(exc, InvalidInput) and wants_html(request.headers.get("accept")):
+    elif callable(getattr(exc, "shown", None)) and wants_html(request.headers.get("accept")):
+        # A page: the message in the reader's language, without the field's code name.
         with use_language(language_of_scope(request.scope)):
-            response = error_response(request, status, f"{exc.field}: {exc.shown()}")
+            response = error_response(request, status, shown(exc))
     else:  # English for the JSON API, its clients' logs and scripts
         response = error_response(request, status, str(exc))
     headers = getattr(exc, "headers", None)
