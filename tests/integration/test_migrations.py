@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -22,6 +24,28 @@ def test_upgrade_on_an_empty_database_reaches_head(database_url: str) -> None:
     upgrade(database_url)
     assert current_revision(database_url) == head_revision()
     assert set(Base.metadata.tables) <= table_names(database_url)
+
+
+def test_the_alembic_command_migrates_from_a_checkout(database_url: str, tmp_path: Path) -> None:
+    """`alembic upgrade head` at the top of a checkout, on the node's own settings."""
+    checkout = Path(__file__).resolve().parents[2]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MIGRANTNET_")}
+    env |= {"MIGRANTNET_DATABASE_URL": database_url, "MIGRANTNET_DATA_DIR": str(tmp_path / "data")}
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(checkout / "src"), env.get("PYTHONPATH")])
+    )
+    alembic = [sys.executable, "-m", "alembic"]
+    done = subprocess.run(
+        [*alembic, "upgrade", "head"], cwd=checkout, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"-> {head_revision()}" in done.stderr  # it says what it runs
+    assert current_revision(database_url) == head_revision()
+    shown = subprocess.run(
+        [*alembic, "current"], cwd=checkout, env=env, capture_output=True, text=True
+    )
+    assert f"{head_revision()} (head)" in shown.stdout
+    assert not (tmp_path / "data").exists()  # the named database, not one in the data dir
 
 
 def test_upgrade_twice_is_harmless(database_url: str) -> None:
