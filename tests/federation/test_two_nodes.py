@@ -257,12 +257,20 @@ def test_an_association_that_approves_followers_by_hand(make_node: Callable[...,
     time.sleep(0.5)
     assert following(b, "beta")[0]["state"] == "pending"
     assert total(a, "/@alpha/followers") == 0
+    # A followers-only post while the requests wait goes to nobody (issue 12).
+    a.cli("post", "alpha", "Before any approval", "--visibility", "followers")
 
     a.cli("followers", "approve", "alpha", f"@beta@{b.domain}")
     a.cli("followers", "reject", "alpha", f"@gamma@{c.domain}")
     wait_for("the Accept on B", lambda: following(b, "beta")[0]["state"] == "accepted")
     wait_for("the Reject on C", lambda: following(c, "gamma")[0]["state"] == "rejected")
     assert total(a, "/@alpha/followers") == 1
+    a.cli("post", "alpha", "For approved followers", "--visibility", "followers")
+    wait_for("the followers-only post on B", lambda: "inbox_processed type=Create" in b.log())
+    time.sleep(1.0)  # C, rejected, would have had it by now
+    # One Create each way: the post made while B waited never reached it, nor C at all.
+    assert b.log().count("inbox_received type=Create") == 1
+    assert c.log().count("inbox_received type=Create") == 0
     unknown = a.cli("followers", "approve", "alpha", "@nobody@nowhere.example", check=False)
     assert unknown.returncode == 2
     assert "no pending follow request" in unknown.stderr
