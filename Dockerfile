@@ -6,6 +6,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends postgresql-clie
     && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY src ./src
+COPY alembic ./alembic
 RUN pip install --no-cache-dir . && useradd --system --home /data migrantnet && mkdir -p /data && chown migrantnet /data
 USER migrantnet
 EXPOSE 8000

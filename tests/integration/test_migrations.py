@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,22 @@ def test_the_alembic_command_migrates_from_a_checkout(database_url: str, tmp_pat
     )
     assert f"{head_revision()} (head)" in shown.stdout
     assert not (tmp_path / "data").exists()  # the named database, not one in the data dir
+
+
+def test_the_wheel_carries_the_top_level_migrations() -> None:
+    """The scripts live in the checkout's alembic/; the package reaches them through its link,
+    and the package data (what a wheel holds) names every one of them."""
+    checkout = Path(__file__).resolve().parents[2]
+    package = checkout / "src" / "migrantnet"
+    assert (package / "migrations" / "scripts").resolve() == checkout / "alembic"
+    assert not (checkout / "alembic" / "__init__.py").exists()  # it would hide the library
+    patterns = tomllib.loads((checkout / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["migrantnet"]
+    shipped = {path.resolve() for pattern in patterns for path in package.glob(pattern)}
+    scripts = {path for path in (checkout / "alembic").rglob("*") if path.is_file()}
+    scripts = {path for path in scripts if "__pycache__" not in path.parts}
+    assert scripts and scripts <= shipped, sorted(map(str, scripts - shipped))
 
 
 def test_upgrade_twice_is_harmless(database_url: str) -> None:

@@ -1,4 +1,8 @@
-"""Alembic migrations, shipped inside the package so an installed node can migrate itself."""
+"""How a node runs its Alembic migrations.
+
+The scripts live at the top of a checkout, in `alembic/` beside `alembic.ini`, where Alembic's
+users look for them; `scripts` here is a link to that folder, so a wheel (which copies what the
+link points at) carries them and an installed node migrates itself with no checkout around."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from sqlalchemy import create_engine
 from migrantnet.config import sync_database_url
 from migrantnet.db import install_sqlite_pragmas
 
-MIGRATIONS_DIR = Path(__file__).parent
+MIGRATIONS_DIR = Path(__file__).parent / "scripts"
 
 
 def alembic_config(database_url: str) -> Config:
