@@ -40,6 +40,7 @@ from migrantnet.web import (
     authoring,
     calendar_pages,
     cosign_pages,
+    export_pages,
     feed_pages,
     group_pages,
     media,
@@ -193,6 +194,7 @@ def node_routes() -> list[BaseRoute]:
         router.include_router(cosign_pages.router)
         router.include_router(reply_moderation_pages.router)
         router.include_router(agenda_import_pages.router)
+        router.include_router(export_pages.router)
         built = _BUILT_ROUTES[key] = (list(KIND_API.values()), list(router.routes))
     return built[1]
 
