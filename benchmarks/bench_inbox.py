@@ -45,12 +45,9 @@ from _common import (
     verdict,
 )
 
-from migrantnet.federation.httpsig import (
-    generate_key_pair,
-    load_private_key,
-    sign_request,
-    sign_request_rfc9421,
-)
+from migrantnet.federation.signatures.cavage import sign_request
+from migrantnet.federation.signatures.primitives import generate_key_pair, load_private_key
+from migrantnet.federation.signatures.rfc9421 import sign_request as sign_request_rfc9421
 
 SLUG = "bench_inbox"
 TARGET_ACCEPTED_PER_S = 300

@@ -1,6 +1,6 @@
 """HTTP signature signing and verification rate on one core.
 
-Measures `migrantnet.federation.httpsig` as the server uses it, for a ~1.5 KB `Create{Note}`
+Measures `migrantnet.federation.signatures` as the server uses it, for a ~1.5 KB `Create{Note}`
 POSTed to an inbox: `sign_request` (draft-cavage, what every delivery does) and
 `sign_request_rfc9421`, then `verify_request` on both kinds (what every inbox POST does; the
 key lookup is an in-memory async function, so the figure is the signature code alone, PEM
@@ -26,14 +26,11 @@ from _common import ACTIVITY_JSON, create_note, machine_load, print_table, verdi
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from migrantnet.federation.httpsig import (
-    PublicKey,
-    generate_key_pair,
-    load_private_key,
-    sign_request,
-    sign_request_rfc9421,
-    verify_request,
-)
+from migrantnet.federation.signatures.cavage import sign_request
+from migrantnet.federation.signatures.key_lookup import PublicKey
+from migrantnet.federation.signatures.primitives import generate_key_pair, load_private_key
+from migrantnet.federation.signatures.rfc9421 import sign_request as sign_request_rfc9421
+from migrantnet.federation.signatures.verify import verify_request
 
 ACTOR = "https://peer.example/users/alice"
 KEY_ID = f"{ACTOR}#main-key"

@@ -7,7 +7,7 @@ can say "the node never fetched this actor".
 
 `RemoteActor` is one account on such a server: an RSA key pair, an actor document built on
 each request (so a key rotation shows at once), and `signed_post`, which signs exactly as a
-peer would (`migrantnet.federation.httpsig`) and posts through the given httpx client.
+peer would (`migrantnet.federation.signatures`) and posts through the given httpx client.
 
 The few database helpers at the end read the node's tables in a fresh session each time, so
 a check never sees a stale snapshot.
@@ -36,7 +36,9 @@ from starlette.routing import Route
 
 from migrantnet.content.keys import generate_key_pair
 from migrantnet.db import Database
-from migrantnet.federation.httpsig import load_private_key, sign_request, sign_request_rfc9421
+from migrantnet.federation.signatures.cavage import sign_request
+from migrantnet.federation.signatures.primitives import load_private_key
+from migrantnet.federation.signatures.rfc9421 import sign_request as sign_request_rfc9421
 from migrantnet.models import Base, InboxActivity
 
 ASSOCIATION_SLUG = "tunis_migrants"

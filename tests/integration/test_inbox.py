@@ -22,7 +22,7 @@ from federation_peer import (
 )
 
 from migrantnet.db import Database
-from migrantnet.federation.httpsig import digest_header
+from migrantnet.federation.signatures.digest import digest_header
 from migrantnet.models import (
     Actor,
     ActorBlock,

@@ -12,7 +12,8 @@ from federation_peer import INBOX, RemoteActor, deliver, one, rows
 from migrantnet.app import create_app
 from migrantnet.config import Settings
 from migrantnet.db import Database
-from migrantnet.federation.httpsig import load_private_key, sign_request
+from migrantnet.federation.signatures.cavage import sign_request
+from migrantnet.federation.signatures.primitives import load_private_key
 from migrantnet.models import (
     Actor,
     Block,

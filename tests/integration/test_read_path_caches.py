@@ -26,7 +26,8 @@ from migrantnet.content.notes import edit_note, publish_note
 from migrantnet.content.objects import delete_object
 from migrantnet.content.publishing import NoFederation
 from migrantnet.db import Database
-from migrantnet.federation.httpsig import load_private_key, sign_request
+from migrantnet.federation.signatures.cavage import sign_request
+from migrantnet.federation.signatures.primitives import load_private_key
 from migrantnet.models import Actor, ContentObject
 from migrantnet.models.counts import PAGES_GENERATION, NodeCounter
 from migrantnet.models.delivery import DomainHealth

@@ -31,9 +31,11 @@ from migrantnet.content.notes import publish_note
 from migrantnet.content.objects import delete_object
 from migrantnet.db import Database
 from migrantnet.federation.fetch import FetchPolicy, SafeClient
-from migrantnet.federation.httpsig import PublicKey, digest_header, verify_request
 from migrantnet.federation.publisher import ActivityPubFederator
 from migrantnet.federation.service import Federation
+from migrantnet.federation.signatures.digest import digest_header
+from migrantnet.federation.signatures.key_lookup import PublicKey
+from migrantnet.federation.signatures.verify import verify_request
 from migrantnet.federation.worker import LEASE, DeliveryWorker
 from migrantnet.models import (
     Actor,

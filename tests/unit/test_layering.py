@@ -55,7 +55,7 @@ def test_nothing_outside_web_imports_web() -> None:
 def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text(
-        "from migrantnet.web.pages import router\nimport migrantnet.federation.httpsig\n"
+        "from migrantnet.web.pages import router\nimport migrantnet.federation.signatures.cavage\n"
     )
     assert imports_of(bad) == {"web", "federation"}
 

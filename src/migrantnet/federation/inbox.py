@@ -26,12 +26,13 @@ from migrantnet.federation.errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
-from migrantnet.federation.httpsig import SignatureError, verify_request
 from migrantnet.federation.keys import KeyResolver
 from migrantnet.federation.normalize import first_id
 from migrantnet.federation.parse import ParsedActor, ParseError, parse_activity
 from migrantnet.federation.payload import decode_json
 from migrantnet.federation.service import Federation
+from migrantnet.federation.signatures.primitives import SignatureError
+from migrantnet.federation.signatures.verify import verify_request
 from migrantnet.logs import log_event
 from migrantnet.models import (
     Actor,

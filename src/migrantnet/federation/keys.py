@@ -27,10 +27,10 @@ from migrantnet.federation.actors import (
 )
 from migrantnet.federation.errors import RateLimited
 from migrantnet.federation.fetch import FetchError, Signer
-from migrantnet.federation.httpsig import KeyUnavailable, PublicKey
 from migrantnet.federation.normalize import first_id
 from migrantnet.federation.parse import ParsedActor, ParseError, parse_actor
 from migrantnet.federation.service import Federation, signer_for
+from migrantnet.federation.signatures.key_lookup import KeyUnavailable, PublicKey
 from migrantnet.logs import log_event
 from migrantnet.models import Actor
 

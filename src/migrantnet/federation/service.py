@@ -14,9 +14,10 @@ from migrantnet.config import Settings
 from migrantnet.db import Database
 from migrantnet.federation.blocklist import BlockList
 from migrantnet.federation.fetch import FetchPolicy, SafeClient, Signer
-from migrantnet.federation.httpsig import load_private_key, sign_request
 from migrantnet.federation.inbox_guard import InboxGuard
 from migrantnet.federation.rendered import RenderedCache
+from migrantnet.federation.signatures.cavage import sign_request
+from migrantnet.federation.signatures.primitives import load_private_key
 from migrantnet.models import Actor
 from migrantnet.uris import Uris
 

@@ -153,7 +153,7 @@ def _keys(conn: Connection, settings: Settings) -> tuple[Check, list[Any]]:
     """Every association has a private key that loads and matches the public key it publishes."""
     from cryptography.hazmat.primitives import serialization
 
-    from migrantnet.federation.httpsig import load_private_key
+    from migrantnet.federation.signatures.primitives import load_private_key
 
     rows = list(
         conn.execute(

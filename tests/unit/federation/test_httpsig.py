@@ -12,18 +12,17 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from migrantnet.federation.httpsig import (
-    KeyUnavailable,
-    PublicKey,
+from migrantnet.federation.signatures.cavage import sign_request
+from migrantnet.federation.signatures.digest import digest_header
+from migrantnet.federation.signatures.key_lookup import KeyUnavailable, PublicKey
+from migrantnet.federation.signatures.primitives import (
     SignatureError,
     VerifiedSignature,
-    digest_header,
     generate_key_pair,
     http_date,
     load_private_key,
-    sign_request,
-    verify_request,
 )
+from migrantnet.federation.signatures.verify import verify_request
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 ACTOR = "https://remote.example/users/alice"

@@ -11,15 +11,15 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from migrantnet.federation.httpsig import (
-    PublicKey,
+from migrantnet.federation.signatures.key_lookup import PublicKey
+from migrantnet.federation.signatures.primitives import (
     SignatureError,
     VerifiedSignature,
     generate_key_pair,
     load_private_key,
-    sign_request_rfc9421,
-    verify_request,
 )
+from migrantnet.federation.signatures.rfc9421 import sign_request as sign_request_rfc9421
+from migrantnet.federation.signatures.verify import verify_request
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 ACTOR = "https://remote.example/users/alice"

@@ -6,12 +6,11 @@ signatures. We verify with Mastodon's rules: one signature, ``created`` and
 covered, and ``content-digest`` covered on POST. The signature base is built here
 (RFC 9421 §2.5) for the few components servers actually sign, so that every
 refusal has a plain reason. Shared pieces (errors, keys, time window) come from
-:mod:`migrantnet.federation.httpsig`.
+:mod:`migrantnet.federation.signatures.primitives`.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -20,21 +19,21 @@ from urllib.parse import SplitResult, urlsplit
 import http_sf
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from migrantnet.federation.httpsig import (
-    KeyLookup,
+from migrantnet.federation.signatures.digest import check_content_digest, content_digest_header
+from migrantnet.federation.signatures.key_lookup import KeyLookup, verify_with_key_rotation
+from migrantnet.federation.signatures.primitives import (
+    Member,
     SignatureError,
     VerifiedSignature,
     check_time_window,
     from_timestamp,
     http_date,
     lower_headers,
+    parse_dictionary,
     rsa_sha256_sign,
     rsa_sha256_verify,
     url_authority,
-    verify_with_key_rotation,
 )
-
-__all__ = ["ALGORITHM", "content_digest_header", "sign_request", "verify_request"]
 
 ALGORITHM = "rsa-v1_5-sha256"
 DEFAULT_LABEL = "sig1"
@@ -42,14 +41,6 @@ _DERIVED = frozenset(
     {"@method", "@target-uri", "@authority", "@scheme", "@request-target", "@path", "@query"}
 )
 _MANAGED = frozenset({"host", "date", "content-digest", "signature", "signature-input"})
-
-# Parsed structured-field member: (value, parameters).
-_Member = tuple[Any, dict[str, Any]]
-
-
-def content_digest_header(body: bytes) -> str:
-    """The RFC 9530 ``Content-Digest`` value for ``body`` (sha-256)."""
-    return http_sf.ser({"sha-256": (hashlib.sha256(body).digest(), {})})
 
 
 def sign_request(
@@ -77,7 +68,7 @@ def sign_request(
     if body is not None or method.upper() == "POST":
         out["Content-Digest"] = content_digest_header(body or b"")
         covered.append("content-digest")
-    members: list[_Member] = [(name, {}) for name in covered]
+    members: list[Member] = [(name, {}) for name in covered]
     params = {"created": int(now.timestamp()), "keyid": key_id, "alg": ALGORITHM}
     fields = lower_headers(out)
     base = _signature_base(members, params, lambda name: _component(name, method, parts, fields))
@@ -100,13 +91,13 @@ async def verify_request(
     fields = lower_headers(headers)
     method = method.upper()
     parts = urlsplit(url)
-    inputs = _parse_dictionary(fields.get("signature-input"), "Signature-Input")
+    inputs = parse_dictionary(fields.get("signature-input"), "Signature-Input")
     if len(inputs) != 1:
         raise SignatureError(f"exactly one signature is supported, got {len(inputs)}")
     label, (members, params) = next(iter(inputs.items()))
     if not isinstance(members, list):
         raise SignatureError("Signature-Input member is not a component list")
-    signatures = _parse_dictionary(fields.get("signature"), "Signature")
+    signatures = parse_dictionary(fields.get("signature"), "Signature")
     signature = signatures.get(label, (None, {}))[0]
     if not isinstance(signature, bytes):
         raise SignatureError(f"no signature labelled {label!r} in the Signature header")
@@ -121,7 +112,7 @@ async def verify_request(
     _check_strength(covered, method, parts)
     _check_time(params, now)
     if "content-digest" in covered:
-        _check_content_digest(fields.get("content-digest"), body)
+        check_content_digest(fields.get("content-digest"), body)
 
     base = _signature_base(members, params, lambda name: _component(name, method, parts, fields))
     key = await verify_with_key_rotation(
@@ -130,19 +121,7 @@ async def verify_request(
     return VerifiedSignature(key_id=key_id, owner=key.owner, scheme="rfc9421")
 
 
-def _parse_dictionary(value: str | None, field: str) -> dict[str, _Member]:
-    if not value:
-        raise SignatureError(f"{field} header missing")
-    try:
-        parsed = http_sf.parse(value.encode("ascii"), tltype="dictionary")
-    except (ValueError, UnicodeEncodeError) as exc:
-        raise SignatureError(f"malformed {field} header") from exc
-    if not isinstance(parsed, dict):
-        raise SignatureError(f"malformed {field} header")
-    return parsed  # type: ignore[return-value]  # http_sf types members loosely
-
-
-def _covered_names(members: list[_Member]) -> list[str]:
+def _covered_names(members: list[Member]) -> list[str]:
     names: list[str] = []
     for name, component_params in members:
         if not isinstance(name, str) or not name or name != name.lower():
@@ -186,23 +165,6 @@ def _check_time(params: dict[str, Any], now: datetime) -> None:
     )
 
 
-def _check_content_digest(value: str | None, body: bytes) -> None:
-    if value is None:
-        raise SignatureError("Content-Digest header missing")
-    digests = _parse_dictionary(value, "Content-Digest")
-    given = digests.get("sha-256", (None, {}))[0]
-    if not isinstance(given, bytes):
-        raise SignatureError(
-            f"only sha-256 is supported in Content-Digest; offered: {', '.join(digests)}"
-        )
-    computed = hashlib.sha256(body).digest()
-    if given != computed:
-        raise SignatureError(
-            "Content-Digest mismatch: computed sha-256 "
-            f"{http_sf.ser((computed, {}))}; given {http_sf.ser((given, {}))}"
-        )
-
-
 def _component(name: str, method: str, parts: SplitResult, fields: dict[str, str]) -> str:
     """The value of one covered component (RFC 9421 §2.1, §2.2)."""
     path = parts.path or "/"
@@ -228,7 +190,7 @@ def _component(name: str, method: str, parts: SplitResult, fields: dict[str, str
 
 
 def _signature_base(
-    members: list[_Member], params: dict[str, Any], resolve: Callable[[str], str]
+    members: list[Member], params: dict[str, Any], resolve: Callable[[str], str]
 ) -> bytes:
     """RFC 9421 §2.5: one line per component, then ``@signature-params``."""
     lines = [f'"{name}": {resolve(name)}' for name, _ in members]
