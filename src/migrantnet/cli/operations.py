@@ -15,7 +15,8 @@ from migrantnet.cli.runner import (
     require_database,
     settings_from,
 )
-from migrantnet.operations.backup import BackupError, create_backup, restore_backup
+from migrantnet.operations.backup import BackupError, create_backup
+from migrantnet.operations.restore import restore_backup
 
 
 @operator_errors
