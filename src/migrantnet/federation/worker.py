@@ -16,16 +16,15 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.config import Settings
 from migrantnet.db import database_unavailable, unavailable_reason
 from migrantnet.federation.context import AP_CONTENT_TYPE
-from migrantnet.federation.delivery import RETRYABLE_4XX, next_attempt
+from migrantnet.federation.delivery_outcomes import Outcome, apply_outcome, domain_healths
 from migrantnet.federation.event_imports import refresh_imports_due
 from migrantnet.federation.fetch import (
     FetchError,
@@ -42,7 +41,6 @@ from migrantnet.federation.inbox_retention import trim_inbox
 from migrantnet.federation.service import Federation, signer_for
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, Delivery, DeliveryState, DomainHealth, OutboxActivity
-from migrantnet.models.lifecycle import advance
 
 logger = logging.getLogger("migrantnet.federation.worker")
 
@@ -61,16 +59,6 @@ class Job:
     domain: str
     body: bytes
     sign: Signer
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    delivery_id: int
-    status: int | None
-    error: str | None
-    retry_after: float | None
-    bug: bool = False  # our own error while sending: counted, but not held against the host
-    blocked: bool = False  # the host or account was blocked after the job was queued
 
 
 class DeliveryWorker:
@@ -263,14 +251,14 @@ class DeliveryWorker:
                     .with_for_update()
                 )
             }
-            healths = await _domain_healths(session, {row.domain for row in rows.values()})
+            healths = await domain_healths(session, {row.domain for row in rows.values()})
             for outcome in outcomes:
                 delivery = rows.get(outcome.delivery_id)
                 if delivery is None or delivery.state != DeliveryState.QUEUED:
                     # Finished meanwhile (cancelled, or sent by a worker that took over an
                     # expired lease): final states are final, a late answer must not overwrite.
                     continue
-                _apply_outcome(delivery, healths[delivery.domain], outcome, now, settings)
+                apply_outcome(delivery, healths[delivery.domain], outcome, now, settings)
 
     async def refresh_feeds(self) -> int:
         """Fetch again the subscribed `.ics` feeds and the events imported by URL that are due
@@ -358,65 +346,3 @@ class DeliveryWorker:
                     logger.exception("worker_heartbeat_failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
-
-
-async def _domain_healths(session: AsyncSession, domains: set[str]) -> dict[str, DomainHealth]:
-    """The hosts' rows, created on first need. Several workers may meet a new host at once,
-    so another transaction may create its row first: a lost race must not lose outcomes."""
-    found = {
-        row.domain: row
-        for row in await session.scalars(
-            select(DomainHealth).where(DomainHealth.domain.in_(domains))
-        )
-    }
-    for domain in domains - found.keys():
-        with contextlib.suppress(IntegrityError):
-            async with session.begin_nested():
-                session.add(DomainHealth(domain=domain, failure_days=[]))
-        health = await session.get(DomainHealth, domain)
-        assert health is not None
-        found[domain] = health
-    return found
-
-
-def _apply_outcome(
-    delivery: Delivery, health: DomainHealth, outcome: Outcome, now: datetime, settings: Settings
-) -> None:
-    status = outcome.status
-    delivery.attempts += 1
-    delivery.last_status = status
-    delivery.last_error = outcome.error[:2000] if outcome.error else None
-    delivery.locked_until = None
-    if outcome.blocked:
-        advance(delivery, DeliveryState.CANCELLED)  # nothing is delivered to what is blocked
-        result = "blocked"
-    elif status is not None and 200 <= status < 300:
-        advance(delivery, DeliveryState.SENT)
-        health.record_success(now)
-        result = "sent"
-    elif status is not None and 400 <= status < 500 and status not in RETRYABLE_4XX:
-        advance(delivery, DeliveryState.FAILED)  # the peer refused it for good
-        health.record_success(now)  # it answered: the host is alive
-        result = "refused"
-    elif status == 501:
-        advance(delivery, DeliveryState.FAILED)
-        result = "refused"
-    else:
-        if not outcome.bug:
-            health.record_failure(now.date(), settings.unavailable_after_days)
-        if delivery.attempts >= settings.delivery_max_attempts:
-            advance(delivery, DeliveryState.DEAD)
-            result = "dead"
-        else:
-            delivery.next_attempt_at = next_attempt(
-                now, delivery.attempts, settings.delivery_backoff_scale, outcome.retry_after
-            )
-            result = "retry"
-    log_event(
-        logger,
-        "delivery",
-        outcome=result,
-        domain=delivery.domain,
-        status=status,
-        attempt=delivery.attempts,
-    )

@@ -1,0 +1,98 @@
+"""What the delivery worker writes once a send is over: the job's state and its host's health.
+
+Kept apart from the worker's loop (claiming, sending) so the rules of retry, refusal and death
+of a delivery read in one place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from migrantnet.config import Settings
+from migrantnet.federation.delivery import RETRYABLE_4XX, next_attempt
+from migrantnet.logs import log_event
+from migrantnet.models import Delivery, DeliveryState, DomainHealth
+from migrantnet.models.lifecycle import advance
+
+# The worker's logger: operators filter delivery events by it, so it keeps its name.
+logger = logging.getLogger("migrantnet.federation.worker")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    delivery_id: int
+    status: int | None
+    error: str | None
+    retry_after: float | None
+    bug: bool = False  # our own error while sending: counted, but not held against the host
+    blocked: bool = False  # the host or account was blocked after the job was queued
+
+
+async def domain_healths(session: AsyncSession, domains: set[str]) -> dict[str, DomainHealth]:
+    """The hosts' rows, created on first need. Several workers may meet a new host at once,
+    so another transaction may create its row first: a lost race must not lose outcomes."""
+    found = {
+        row.domain: row
+        for row in await session.scalars(
+            select(DomainHealth).where(DomainHealth.domain.in_(domains))
+        )
+    }
+    for domain in domains - found.keys():
+        with contextlib.suppress(IntegrityError):
+            async with session.begin_nested():
+                session.add(DomainHealth(domain=domain, failure_days=[]))
+        health = await session.get(DomainHealth, domain)
+        assert health is not None
+        found[domain] = health
+    return found
+
+
+def apply_outcome(
+    delivery: Delivery, health: DomainHealth, outcome: Outcome, now: datetime, settings: Settings
+) -> None:
+    """Write one send's outcome on its delivery and its host's health, and log it."""
+    status = outcome.status
+    delivery.attempts += 1
+    delivery.last_status = status
+    delivery.last_error = outcome.error[:2000] if outcome.error else None
+    delivery.locked_until = None
+    if outcome.blocked:
+        advance(delivery, DeliveryState.CANCELLED)  # nothing is delivered to what is blocked
+        result = "blocked"
+    elif status is not None and 200 <= status < 300:
+        advance(delivery, DeliveryState.SENT)
+        health.record_success(now)
+        result = "sent"
+    elif status is not None and 400 <= status < 500 and status not in RETRYABLE_4XX:
+        advance(delivery, DeliveryState.FAILED)  # the peer refused it for good
+        health.record_success(now)  # it answered: the host is alive
+        result = "refused"
+    elif status == 501:
+        advance(delivery, DeliveryState.FAILED)
+        result = "refused"
+    else:
+        if not outcome.bug:
+            health.record_failure(now.date(), settings.unavailable_after_days)
+        if delivery.attempts >= settings.delivery_max_attempts:
+            advance(delivery, DeliveryState.DEAD)
+            result = "dead"
+        else:
+            delivery.next_attempt_at = next_attempt(
+                now, delivery.attempts, settings.delivery_backoff_scale, outcome.retry_after
+            )
+            result = "retry"
+    log_event(
+        logger,
+        "delivery",
+        outcome=result,
+        domain=delivery.domain,
+        status=status,
+        attempt=delivery.attempts,
+    )
