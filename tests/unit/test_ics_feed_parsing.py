@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from migrantnet.content.errors import InvalidInput
-from migrantnet.content.ics_import import MAX_EVENTS, FeedError, check_feed_url, parse_feed
+from migrantnet.content.ics_parse import MAX_EVENTS, FeedError, check_feed_url, parse_feed
 
 FEED = "https://partner.example/cal.ics"
 NOW = datetime(2026, 12, 2, tzinfo=UTC)

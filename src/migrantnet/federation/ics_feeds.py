@@ -16,14 +16,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 
 from migrantnet.content.ics_import import (
-    FEED_ACTOR_TYPE,
-    FeedError,
     ImportResult,
-    parse_feed,
     record_failure,
     record_success,
     store_feed,
 )
+from migrantnet.content.ics_parse import FEED_ACTOR_TYPE, FeedError, parse_feed
 from migrantnet.federation.fetch import (
     AddressNotAllowed,
     FetchError,
