@@ -18,7 +18,8 @@ from sqlalchemy import create_engine, text
 
 from migrantnet.config import Settings, sync_database_url
 from migrantnet.content.events import EventInput, PlaceInput, publish_event
-from migrantnet.content.media import MediaLimits, store_upload
+from migrantnet.content.media import store_upload
+from migrantnet.content.media_cleaning import MediaLimits
 from migrantnet.content.notes import NOTE, note_input
 from migrantnet.content.objects import delete_object, publish_kind
 from migrantnet.content.publishing import NoFederation

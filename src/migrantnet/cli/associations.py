@@ -163,7 +163,7 @@ def associations_delete(
     data_dir: DataDirOption = None,
 ) -> None:
     """Delete an association: its followers are sent a Delete, its posts and files removed."""
-    from migrantnet.content.media import finish_file_cleanup
+    from migrantnet.content.media_files import finish_file_cleanup
     from migrantnet.content.storage import LocalStorage
     from migrantnet.federation.deletion import delete_association
     from migrantnet.federation.service import Federation

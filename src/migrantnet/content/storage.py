@@ -1,6 +1,6 @@
 """Where uploaded files live: one small interface, and the local-disk implementation.
 
-Keys are made by `content.media` (random ids, never a user's file name), but every
+Keys are made by `content.media_cleaning` (random ids, never a user's file name), but every
 implementation still refuses keys that could leave its root, so a key that comes back from a
 URL is safe to look up. An S3-compatible store can implement the same `Storage` protocol.
 """

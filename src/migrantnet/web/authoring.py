@@ -22,7 +22,8 @@ from migrantnet.config import Settings
 from migrantnet.content.details import load_details
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.content.events import EventInput, describe_event_input
-from migrantnet.content.media import MediaLimits, store_upload
+from migrantnet.content.media import store_upload
+from migrantnet.content.media_cleaning import MediaLimits
 from migrantnet.content.objects import delete_object, get_local_object
 from migrantnet.content.storage import LocalStorage
 from migrantnet.models import Actor, ContentObject, Kind, Media, Visibility

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 
 from migrantnet.content.errors import NotFound
-from migrantnet.content.media import media_type_of_key
+from migrantnet.content.media_cleaning import media_type_of_key
 from migrantnet.content.storage import InvalidStorageKey, LocalStorage, Storage
 from migrantnet.uris import MEDIA_PATH
 

@@ -19,7 +19,8 @@ from migrantnet.content.errors import InvalidInput
 from migrantnet.content.events import check_timezone
 from migrantnet.content.html import html_to_text
 from migrantnet.content.markdown import render_markdown
-from migrantnet.content.media import MediaLimits, store_upload
+from migrantnet.content.media import store_upload
+from migrantnet.content.media_cleaning import MediaLimits
 from migrantnet.content.objects import check_open_followers
 from migrantnet.content.reply_moderation import set_reply_policy
 from migrantnet.content.storage import LocalStorage

@@ -18,13 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.config import Settings, SettingsError, load_settings
 from migrantnet.content.associations import create_association
 from migrantnet.content.errors import Forbidden, InvalidInput
-from migrantnet.content.media import (
-    MediaLimits,
-    attach_media,
-    delete_media,
-    finish_file_cleanup,
-    store_upload,
-)
+from migrantnet.content.media import attach_media, delete_media, store_upload
+from migrantnet.content.media_cleaning import MediaLimits
+from migrantnet.content.media_files import finish_file_cleanup
 from migrantnet.content.notes import publish_note
 from migrantnet.content.publishing import NoFederation
 from migrantnet.content.storage import InvalidStorageKey, LocalStorage

@@ -9,7 +9,8 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from migrantnet.content.errors import InvalidInput, TooLarge, UnsupportedType
-from migrantnet.content.media import MAX_ALT_TEXT, MediaLimits, store_upload
+from migrantnet.content.media import MAX_ALT_TEXT, store_upload
+from migrantnet.content.media_cleaning import MediaLimits
 from migrantnet.content.storage import LocalStorage
 from migrantnet.translations import N_
 from migrantnet.web.api.render import media_out
