@@ -30,7 +30,8 @@ from migrantnet.content.associations import rotate_key
 from migrantnet.content.notes import publish_note
 from migrantnet.content.objects import delete_object
 from migrantnet.db import Database
-from migrantnet.federation.fetch import FetchPolicy, SafeClient
+from migrantnet.federation.fetch import SafeClient
+from migrantnet.federation.fetch_policy import FetchPolicy
 from migrantnet.federation.publisher import ActivityPubFederator
 from migrantnet.federation.service import Federation
 from migrantnet.federation.signatures.digest import digest_header

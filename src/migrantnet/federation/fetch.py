@@ -36,8 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import zlib
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -48,10 +47,9 @@ import httpx
 
 from migrantnet.federation.addresses import (
     Resolver,
-    is_public_ip_text,
-    parse_ip,
     system_resolver,
 )
+from migrantnet.federation.fetch_body import BodyCollector, translated
 from migrantnet.federation.fetch_errors import (
     AddressNotAllowed,
     BadContentType,
@@ -64,8 +62,9 @@ from migrantnet.federation.fetch_errors import (
     ResponseTooLarge,
     TooManyRedirects,
 )
+from migrantnet.federation.fetch_policy import FetchPolicy, check_destination, parse_url
 from migrantnet.federation.payload import decode_json
-from migrantnet.federation.pinned import ConnectRefused, PinnedNetworkBackend, PinnedTransport
+from migrantnet.federation.pinned import PinnedNetworkBackend, PinnedTransport
 
 __all__ = [
     "ACTIVITY_ACCEPT",
@@ -76,7 +75,6 @@ __all__ = [
     "BadDocument",
     "ConnectionFailed",
     "FetchError",
-    "FetchPolicy",
     "FetchResponse",
     "FetchTimeout",
     "FetchedDocument",
@@ -88,7 +86,6 @@ __all__ = [
     "SafeClient",
     "Signer",
     "TooManyRedirects",
-    "check_destination",
     "parse_retry_after",
 ]
 
@@ -113,39 +110,6 @@ _ORIGIN_BOUND_HEADERS = ("authorization", "cookie", "proxy-authorization")
 
 
 # --------------------------------------------------------------------------- values
-
-
-@dataclass(frozen=True, kw_only=True)
-class FetchPolicy:
-    """Limits for outgoing requests; filled from the server settings by the caller.
-
-    ``user_agent`` is required because it should name this server (remote
-    admins use it to find who is knocking).
-    """
-
-    user_agent: str
-    allow_private_addresses: bool = False
-    allow_http: bool = True
-    connect_timeout: float = 5
-    read_timeout: float = 10
-    write_timeout: float = 10
-    #: Whole request, redirects included: per-read timeouts alone let a server
-    #: drip one byte every few seconds forever (Mastodon's read deadline is 30 s).
-    total_timeout: float = 30
-    max_body_bytes: int = 1_048_576
-    max_redirects: int = 3
-    max_connections: int = 20
-
-    def __post_init__(self) -> None:
-        if not self.user_agent or any(c in self.user_agent for c in "\r\n"):
-            raise ValueError("user_agent must be a non-empty single line")
-        for name in ("connect_timeout", "read_timeout", "write_timeout", "total_timeout"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive")
-        if self.max_body_bytes <= 0 or self.max_connections <= 0 or self.max_redirects < 0:
-            raise ValueError(
-                "max_body_bytes and max_connections must be positive, max_redirects >= 0"
-            )
 
 
 @dataclass(frozen=True)
@@ -194,13 +158,6 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - current).total_seconds())
 
 
-def _parse_url(url: str | httpx.URL) -> httpx.URL:
-    try:
-        return url if isinstance(url, httpx.URL) else httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise AddressNotAllowed(str(url), f"invalid URL: {exc}") from exc
-
-
 def _redirect_target(current: httpx.URL, location: str, hop_url: str) -> httpx.URL:
     try:
         return current.join(location)
@@ -217,116 +174,6 @@ def _set_header(headers: dict[str, str], name: str, value: str) -> None:
     for key in [k for k in headers if k.lower() == name.lower()]:
         del headers[key]
     headers[name] = value
-
-
-async def check_destination(
-    url: str | httpx.URL,
-    policy: FetchPolicy,
-    *,
-    resolver: Resolver = system_resolver,
-) -> None:
-    """Refuse a URL we must not contact, before any connection is made.
-
-    Raises :class:`AddressNotAllowed` for a bad scheme, missing host,
-    userinfo, or (unless private addresses are allowed) a host with any
-    non-public address.  With the default transport this is the early half of
-    the check; the connect-time half is :class:`PinnedNetworkBackend`.
-    """
-    parsed = _parse_url(url)
-    text = str(parsed)
-    schemes = ("http", "https") if policy.allow_http else ("https",)
-    if parsed.scheme not in schemes:
-        raise AddressNotAllowed(text, f"scheme {parsed.scheme!r} not allowed")
-    if parsed.userinfo:
-        raise AddressNotAllowed(text, "credentials in URLs are not allowed")
-    host = parsed.raw_host.decode("ascii")
-    if not host:
-        raise AddressNotAllowed(text, "URL has no host")
-    if policy.allow_private_addresses:
-        return
-    if parse_ip(host) is not None:
-        addresses: Sequence[str] = [host]
-    else:
-        port = parsed.port or (443 if parsed.scheme == "https" else 80)
-        try:
-            async with asyncio.timeout(policy.connect_timeout):
-                addresses = await resolver(host, port)
-        except TimeoutError as exc:
-            raise FetchTimeout(text, f"resolving {host} timed out") from exc
-        except OSError as exc:
-            raise ConnectionFailed(text, f"could not resolve {host}: {exc}") from exc
-        if not addresses:
-            raise ConnectionFailed(text, f"{host} has no addresses")
-    refused = [address for address in addresses if not is_public_ip_text(address)]
-    if refused:
-        raise AddressNotAllowed(text, f"{host} resolves to non-public address {refused[0]}")
-
-
-class _BodyCollector:
-    """Accumulate a response body, stopping as soon as it passes the cap.
-
-    gzip is decoded here rather than by httpx so that decompression itself is
-    bounded (``max_length``): a few kilobytes of gzip can inflate to gigabytes,
-    and httpx would inflate each network chunk in one go.
-    """
-
-    def __init__(self, url: str, content_encoding: str | None, limit: int) -> None:
-        self._url = url
-        self._limit = limit
-        self._raw_bytes = 0
-        self._body = bytearray()
-        codings = [
-            coding.strip().lower()
-            for coding in (content_encoding or "").split(",")
-            if coding.strip() and coding.strip().lower() != "identity"
-        ]
-        self._inflater: Any = None
-        if codings in (["gzip"], ["x-gzip"]):
-            self._inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
-        elif codings:
-            raise BadDocument(url, f"unsupported Content-Encoding {content_encoding!r}")
-
-    def _too_large(self) -> ResponseTooLarge:
-        return ResponseTooLarge(self._url, f"body larger than {self._limit} bytes")
-
-    def feed(self, chunk: bytes) -> None:
-        self._raw_bytes += len(chunk)
-        if self._raw_bytes > self._limit:
-            raise self._too_large()
-        if self._inflater is None:
-            self._body += chunk
-            return
-        data = chunk
-        while data and not self._inflater.eof:
-            room = self._limit - len(self._body)
-            try:
-                # One byte more than fits tells "exactly full" from "too big".
-                self._body += self._inflater.decompress(data, room + 1)
-            except zlib.error as exc:
-                raise BadDocument(self._url, f"corrupt gzip body: {exc}") from exc
-            if len(self._body) > self._limit:
-                raise self._too_large()
-            data = self._inflater.unconsumed_tail
-
-    def finish(self) -> bytes:
-        if self._inflater is not None and not self._inflater.eof:
-            raise BadDocument(self._url, "truncated gzip body")
-        return bytes(self._body)
-
-
-@contextlib.contextmanager
-def _translated(url: str) -> Iterator[None]:
-    """Map httpx's exceptions (and our connect-time refusal) onto :class:`FetchError`."""
-    try:
-        yield
-    except ConnectRefused as exc:
-        raise AddressNotAllowed(url, str(exc)) from exc
-    except httpx.TimeoutException as exc:
-        raise FetchTimeout(url, f"{type(exc).__name__}: {exc}") from exc
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-        raise AddressNotAllowed(url, f"{type(exc).__name__}: {exc}") from exc
-    except (httpx.HTTPError, OSError) as exc:
-        raise ConnectionFailed(url, f"{type(exc).__name__}: {exc}") from exc
 
 
 # --------------------------------------------------------------------------- client
@@ -426,7 +273,7 @@ class SafeClient:
         sign: Signer | None,
         raise_for_status: bool,
     ) -> FetchResponse:
-        current = _parse_url(url)
+        current = parse_url(url)
         base_headers: dict[str, str] = {
             "User-Agent": self._policy.user_agent,
             "Accept-Encoding": "gzip",
@@ -443,7 +290,7 @@ class SafeClient:
             _set_header(hop_headers, "Host", current.netloc.decode("ascii"))
             if sign is not None:
                 hop_headers = sign(method, hop_url, hop_headers, content)
-            with _translated(hop_url):
+            with translated(hop_url):
                 request = self._client.build_request(
                     method, current, headers=hop_headers, content=content
                 )
@@ -489,8 +336,8 @@ class SafeClient:
         declared = response.headers.get("content-length", "")
         if method != "HEAD" and declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise ResponseTooLarge(url, f"declared body of {declared} bytes exceeds {limit}")
-        collector = _BodyCollector(url, response.headers.get("content-encoding"), limit)
-        with _translated(url):
+        collector = BodyCollector(url, response.headers.get("content-encoding"), limit)
+        with translated(url):
             async for chunk in response.aiter_raw():
                 collector.feed(chunk)
         return collector.finish()

@@ -13,7 +13,8 @@ from migrantnet import __version__
 from migrantnet.config import Settings
 from migrantnet.db import Database
 from migrantnet.federation.blocklist import BlockList
-from migrantnet.federation.fetch import FetchPolicy, SafeClient, Signer
+from migrantnet.federation.fetch import SafeClient, Signer
+from migrantnet.federation.fetch_policy import FetchPolicy
 from migrantnet.federation.inbox_guard import InboxGuard
 from migrantnet.federation.rendered import RenderedCache
 from migrantnet.federation.signatures.cavage import sign_request

@@ -26,14 +26,8 @@ from migrantnet.db import database_unavailable, unavailable_reason
 from migrantnet.federation.context import AP_CONTENT_TYPE
 from migrantnet.federation.delivery_outcomes import Outcome, apply_outcome, domain_healths
 from migrantnet.federation.event_imports import refresh_imports_due
-from migrantnet.federation.fetch import (
-    FetchError,
-    FetchPolicy,
-    HostBlocked,
-    HTTPStatusError,
-    SafeClient,
-    Signer,
-)
+from migrantnet.federation.fetch import FetchError, HostBlocked, HTTPStatusError, SafeClient, Signer
+from migrantnet.federation.fetch_policy import FetchPolicy
 from migrantnet.federation.heartbeat import beat, beat_interval, worker_name
 from migrantnet.federation.ics_feeds import ics_client, refresh_due
 from migrantnet.federation.inbox_processing import process_backlog

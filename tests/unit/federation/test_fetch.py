@@ -38,16 +38,15 @@ from migrantnet.federation.fetch import (
     BadDocument,
     ConnectionFailed,
     FetchError,
-    FetchPolicy,
     FetchTimeout,
     HTTPStatusError,
     PinnedNetworkBackend,
     ResponseTooLarge,
     SafeClient,
     TooManyRedirects,
-    check_destination,
     parse_retry_after,
 )
+from migrantnet.federation.fetch_policy import FetchPolicy, check_destination
 from migrantnet.federation.pinned import ConnectRefused
 
 UA = "migrantnet-test/1.0 (+http://127.0.0.1/)"
