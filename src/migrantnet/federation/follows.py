@@ -135,6 +135,24 @@ async def unfollow_remote(
     return follow
 
 
+async def find_follow(
+    session: AsyncSession, followed: Actor, who: str, state: FollowState
+) -> Follow | None:
+    """The Follow of `followed` in `state` by the actor `who` names: an actor id, or a handle
+    (`@user@host`) when it is not a URL. Follow requests and group members are both found so."""
+    query = (
+        select(Follow)
+        .join(Actor, Actor.id == Follow.follower_id)
+        .where(Follow.followed_id == followed.id, Follow.state == state)
+    )
+    if who.startswith(("http://", "https://")):
+        query = query.where(Actor.ap_id == who)
+    else:
+        user, host = parse_handle(who)
+        query = query.where(Actor.username == user, Actor.domain == host)
+    return await session.scalar(query)
+
+
 async def pending_followers(session: AsyncSession, association: Actor) -> list[Actor]:
     """Who asked to follow an association that approves its followers by hand."""
     rows = await session.scalars(
@@ -150,17 +168,7 @@ async def decide_follow_request(
     session: AsyncSession, fed: Federation, association: Actor, follower: str, *, accept: bool
 ) -> Follow:
     """Accept or reject a pending follower named by handle (`@user@host`) or actor id."""
-    query = (
-        select(Follow)
-        .join(Actor, Actor.id == Follow.follower_id)
-        .where(Follow.followed_id == association.id, Follow.state == FollowState.PENDING)
-    )
-    if follower.startswith(("http://", "https://")):
-        query = query.where(Actor.ap_id == follower)
-    else:
-        user, host = parse_handle(follower)
-        query = query.where(Actor.username == user, Actor.domain == host)
-    follow = await session.scalar(query)
+    follow = await find_follow(session, association, follower, FollowState.PENDING)
     if follow is None:
         raise NotFound(f"no pending follow request from {follower} to {association.slug}")
     if accept:

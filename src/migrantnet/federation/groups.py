@@ -19,10 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content.errors import NotFound
 from migrantnet.content.groups import group_item, group_moderator, hide_item, is_member
 from migrantnet.content.moderation import record_action
-from migrantnet.federation.actors import parse_handle
 from migrantnet.federation.context import AS_CONTEXT, PUBLIC
 from migrantnet.federation.delivery import follower_inboxes, is_public, queue_activity
-from migrantnet.federation.follows import reject_follow
+from migrantnet.federation.follows import find_follow, reject_follow
 from migrantnet.federation.serialize.activities import undo_activity
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
@@ -115,30 +114,15 @@ async def groups_sharing(session: AsyncSession, object_ap_id: str) -> list[Actor
     return list(rows)
 
 
-async def _member_follow(session: AsyncSession, group: Actor, member: str) -> Follow:
-    query = (
-        select(Follow)
-        .join(Actor, Actor.id == Follow.follower_id)
-        .where(Follow.followed_id == group.id, Follow.state == FollowState.ACCEPTED)
-    )
-    if member.startswith(("http://", "https://")):
-        query = query.where(Actor.ap_id == member)
-    else:
-        user, host = parse_handle(member)
-        query = query.where(Actor.username == user, Actor.domain == host)
-    follow = await session.scalar(query)
-    if follow is None:
-        raise NotFound(f"{member} is not a member of {group.slug}")
-    return follow
-
-
 async def remove_member(
     session: AsyncSession, fed: Federation, group: Actor, user: User | None, member: str
 ) -> Follow:
     """A moderator removes a member (handle or id): its Follow is rejected (`Reject{Follow}`
     goes to it), so nothing more of the group reaches it and its posts are not announced."""
     moderator = await group_moderator(session, user, group)
-    follow = await _member_follow(session, group, member)
+    follow = await find_follow(session, group, member, FollowState.ACCEPTED)
+    if follow is None:
+        raise NotFound(f"{member} is not a member of {group.slug}")
     await reject_follow(session, fed, follow)
     follower = await session.get(Actor, follow.follower_id)
     record_action(
