@@ -7,12 +7,15 @@ declaration's association approves it (or trusts the signer: `associations updat
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from migrantnet.cli.runner import DataDirOption, operator_errors, run_federated, settings_from
 from migrantnet.content.associations import get_association
+from migrantnet.models import Actor
 
 app = typer.Typer(help="Co-signatures waiting for approval.", no_args_is_help=True)
 
@@ -50,14 +53,8 @@ def signatures_approve(
     """Approve a signature: it is shown, the signer is sent Accept, followers an Update."""
     from migrantnet.federation.cosign import approve_cosignature
 
-    settings = settings_from(data_dir)
-
-    async def work(session: Any, fed: Any) -> str:
-        author = await get_association(session, slug)
-        approved = await approve_cosignature(session, fed, author, declaration, signer)
-        return str(approved.ap_id)
-
-    typer.echo(f"{run_federated(settings, work)} now signs {declaration}")
+    signer_id = _decide(approve_cosignature, slug, declaration, signer, data_dir)
+    typer.echo(f"{signer_id} now signs {declaration}")
 
 
 @app.command("reject")
@@ -71,11 +68,23 @@ def signatures_reject(
     """Refuse a signature: it is removed and the signer is sent Reject."""
     from migrantnet.federation.cosign import reject_cosignature
 
+    signer_id = _decide(reject_cosignature, slug, declaration, signer, data_dir)
+    typer.echo(f"the signature of {signer_id} on {declaration} was refused")
+
+
+def _decide(
+    decide: Callable[[Any, Any, Actor, str, str], Awaitable[Actor]],
+    slug: str,
+    declaration: str,
+    signer: str,
+    data_dir: Path | None,
+) -> str:
+    """Approve and reject differ only in the service they call: run it, return the signer."""
     settings = settings_from(data_dir)
 
     async def work(session: Any, fed: Any) -> str:
         author = await get_association(session, slug)
-        refused = await reject_cosignature(session, fed, author, declaration, signer)
-        return str(refused.ap_id)
+        decided = await decide(session, fed, author, declaration, signer)
+        return str(decided.ap_id)
 
-    typer.echo(f"the signature of {run_federated(settings, work)} on {declaration} was refused")
+    return run_federated(settings, work)
