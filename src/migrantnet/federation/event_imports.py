@@ -25,7 +25,7 @@ from migrantnet.federation.actors import (
     node_signer,
 )
 from migrantnet.federation.fetch import FetchError, HTTPStatusError
-from migrantnet.federation.handlers.objects import to_remote_data
+from migrantnet.federation.handlers.objects import is_own_public_object, to_remote_data
 from migrantnet.federation.normalize import type_names
 from migrantnet.federation.parse import ParseError
 from migrantnet.federation.parse.content import ap_to_content
@@ -66,12 +66,7 @@ async def _fetch_event(session: AsyncSession, fed: Federation, url: str) -> Cont
             "url", N_("this is not an event we can read: %(exc)s"), exc=exc
         ) from None
     author_id = content.obj.attributed_to
-    if (
-        content.obj.ap_id != url
-        or not author_id
-        or host_of(author_id) != host_of(url)
-        or not content.obj.is_public
-    ):
+    if author_id is None or not is_own_public_object(content, url):
         raise InvalidInput("url", N_("this is not a public event of its own server"))
     try:
         author = await get_or_fetch_actor(session, fed, author_id)

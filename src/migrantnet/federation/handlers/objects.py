@@ -40,6 +40,20 @@ from migrantnet.models import Actor, ContentObject, Follow, FollowState, InboxSt
 logger = logging.getLogger("migrantnet.federation.handlers")
 
 
+def is_own_public_object(content: ParsedContent, object_id: str) -> bool:
+    """Whether a fetched `content` may be kept as the object `object_id`: it is that object,
+    public, and its author is on the object's own host (a server speaks only for its own
+    actors). Objects announced to us and events added by URL are both fetched on hearsay."""
+    author_id = content.obj.attributed_to
+    if not author_id:
+        return False
+    return (
+        content.obj.ap_id == object_id
+        and host_of(author_id) == host_of(object_id)
+        and content.obj.is_public
+    )
+
+
 def to_remote_data(
     parsed: ParsedContent | ParsedObject, sender: Actor, now: datetime
 ) -> RemoteObjectData:
@@ -218,12 +232,7 @@ async def store_announced(inbound: Inbound, object_id: str, *, refresh: bool = F
         log_event(logger, "announced_fetch_failed", reason=str(exc), domain=host_of(object_id))
         return False
     author_id = content.obj.attributed_to
-    if (
-        content.obj.ap_id != object_id
-        or not author_id
-        or host_of(author_id) != host_of(object_id)
-        or not content.obj.is_public
-    ):
+    if author_id is None or not is_own_public_object(content, object_id):
         return False
     try:
         author = await get_or_fetch_actor(inbound.session, inbound.fed, author_id)
