@@ -37,6 +37,7 @@ from migrantnet.federation.serialize.activities import (
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ContentObject
+from migrantnet.models.required import get_required
 from migrantnet.translations import N_
 from migrantnet.uris import Uris
 
@@ -84,8 +85,7 @@ async def cosign_declaration(
     session: AsyncSession, fed: Federation, signer: Actor, url: str
 ) -> None:
     declaration = await _declaration(session, fed, url)
-    author = await session.get(Actor, declaration.actor_id)
-    assert author is not None
+    author = await get_required(session, Actor, declaration.actor_id)
     ap_id = fed.uris.activity()
     if not await add_signature(session, declaration, signer, ap_id):
         return
@@ -107,8 +107,7 @@ async def withdraw_cosignature(
     row = await remove_signature(session, declaration, signer)
     if row is None:
         raise NotFound(f"{signer.slug} has not signed {url}")
-    author = await session.get(Actor, declaration.actor_id)
-    assert author is not None
+    author = await get_required(session, Actor, declaration.actor_id)
     if author.local:
         await ActivityPubFederator(fed).object_updated(session, declaration, author)
     else:

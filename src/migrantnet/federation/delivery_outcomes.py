@@ -20,6 +20,7 @@ from migrantnet.federation.delivery import RETRYABLE_4XX, next_attempt
 from migrantnet.logs import log_event
 from migrantnet.models import Delivery, DeliveryState, DomainHealth
 from migrantnet.models.lifecycle import advance
+from migrantnet.models.required import get_required
 
 # The worker's logger: operators filter delivery events by it, so it keeps its name.
 logger = logging.getLogger("migrantnet.federation.worker")
@@ -48,9 +49,7 @@ async def domain_healths(session: AsyncSession, domains: set[str]) -> dict[str, 
         with contextlib.suppress(IntegrityError):
             async with session.begin_nested():
                 session.add(DomainHealth(domain=domain, failure_days=[]))
-        health = await session.get(DomainHealth, domain)
-        assert health is not None
-        found[domain] = health
+        found[domain] = await get_required(session, DomainHealth, domain)
     return found
 
 

@@ -20,6 +20,7 @@ from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ActorType, Follow, FollowState
 from migrantnet.models.lifecycle import advance
+from migrantnet.models.required import get_required
 from migrantnet.translations import N_
 from migrantnet.uris import Uris
 
@@ -39,9 +40,8 @@ async def _answer_follow(
 ) -> None:
     """Accept or Reject a remote follower, embedding their Follow verbatim: Mastodon matches
     the answer by the Follow's id."""
-    follower = await session.get(Actor, follow.follower_id)
-    followed = await session.get(Actor, follow.followed_id)
-    assert follower is not None and followed is not None
+    follower = await get_required(session, Actor, follow.follower_id)
+    followed = await get_required(session, Actor, follow.followed_id)
     set_state(follow, state)
     build = accept_activity if state == FollowState.ACCEPTED else reject_activity
     payload = build(

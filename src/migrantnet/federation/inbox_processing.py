@@ -20,6 +20,7 @@ from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import InboxActivity, InboxState
 from migrantnet.models.lifecycle import advance
+from migrantnet.models.required import get_required
 
 logger = logging.getLogger("migrantnet.federation.inbox")
 
@@ -45,19 +46,18 @@ async def process_activity(fed: Federation, activity_id: int) -> InboxState | No
         return None
     try:
         async with fed.db.session() as session, session.begin():
-            row = await session.get(InboxActivity, activity_id)
-            assert row is not None
+            row = await get_required(session, InboxActivity, activity_id)
             state = await _apply(fed, session, row)
             advance(row, state)
             row.processed_at = fed.now()
     except Exception as exc:
         logger.exception("inbox_processing_failed")
         async with fed.db.session() as session, session.begin():
-            row = await session.get(InboxActivity, activity_id)
-            if row is not None:
-                advance(row, InboxState.FAILED)
-                row.error = f"{type(exc).__name__}: {exc}"[:2000]
-                row.processed_at = fed.now()
+            failed = await session.get(InboxActivity, activity_id)
+            if failed is not None:
+                advance(failed, InboxState.FAILED)
+                failed.error = f"{type(exc).__name__}: {exc}"[:2000]
+                failed.processed_at = fed.now()
         return InboxState.FAILED
     log_event(logger, "inbox_processed", type=row.type, state=state)
     return state

@@ -108,7 +108,8 @@ def database_target(settings: Settings) -> Target:
 
 def _dump_database(target: Target, staging: Path) -> tuple[str, Path, str, str | None]:
     if target.kind == "sqlite":
-        assert target.sqlite_path is not None
+        if target.sqlite_path is None:
+            raise BackupError("the SQLite database URL names no file")
         dump = staging / "migrantnet.sqlite3"
         dumps.sqlite_dump(target.sqlite_path, dump)
         return SQLITE_MEMBER, dump, _sqlite_revision(dump), None

@@ -125,7 +125,8 @@ def restore_backup(
         dump = staging / manifest["database"]["member"]
         try:
             if kind == "sqlite":
-                assert target.sqlite_path is not None
+                if target.sqlite_path is None:
+                    raise BackupError("the SQLite database URL names no file")
                 if target.sqlite_path.exists() and target.sqlite_path.stat().st_size and not force:
                     raise BackupError(
                         f"a database already exists at {target.sqlite_path}: pass --force to "
@@ -193,7 +194,8 @@ def _extract_checked(archive: Path, manifest: dict[str, Any], staging: Path) -> 
                 digest = hashlib.sha256()
                 size = 0
                 source = tar.extractfile(member)
-                assert source is not None
+                if source is None:
+                    raise BackupError(f"the backup's {member.name!r} cannot be read")
                 fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 with os.fdopen(fd, "wb") as out:
                     while chunk := source.read(_CHUNK):

@@ -39,6 +39,7 @@ from migrantnet.web.drafts import (
     draft_of,
     headline,
     kind_api,
+    known_kind_api,
     language_name,
     new_draft,
     remove_language,
@@ -75,8 +76,7 @@ def _language(request: Request) -> str:
 
 def _when_in_words(draft: Draft, language: str) -> tuple[tuple[str, str] | None, str | None]:
     """An event draft's time in words, or the reason it cannot be said yet."""
-    spec = kind_api(Kind.EVENT)
-    assert spec is not None
+    spec = known_kind_api(Kind.EVENT)
     try:
         body = spec.body.model_validate(draft.body())
         data: EventInput = spec.to_input(body, Visibility.PUBLIC)
@@ -198,8 +198,7 @@ async def _submit(
         return draft, errors, False, None
     if action == "preview" or errors:
         return draft, errors, True, None
-    spec = kind_api(kind)
-    assert spec is not None
+    spec = known_kind_api(kind)
     try:
         body = spec.body.model_validate(draft.body())
     except ValidationError as exc:

@@ -195,7 +195,8 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(kind, on_domain_error)
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)
+        if not isinstance(exc, StarletteHTTPException):
+            raise exc  # registered for that class only: anything else is `on_bug`'s
         detail = str(exc.detail)
         message = (
             http_message(exc.status_code, detail)
@@ -208,7 +209,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return response
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RequestValidationError)
+        if not isinstance(exc, RequestValidationError):
+            raise exc
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(part) for part in first.get("loc", ()))
         return error_response(request, 422, f"{where}: {first.get('msg')}")
@@ -233,7 +235,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": "internal error"}, status_code=500)
 
     async def on_sign_in_required(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, SignInRequired)
+        if not isinstance(exc, SignInRequired):
+            raise exc
         target = quote(exc.next_path, safe="/")
         return RedirectResponse(
             f"/login?next={target}", status_code=303, headers={"Cache-Control": "no-store"}

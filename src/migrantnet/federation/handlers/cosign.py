@@ -14,6 +14,7 @@ from migrantnet.federation.publisher import ActivityPubFederator
 from migrantnet.federation.serialize.activities import accept_activity, reject_activity
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ContentObject, Cosignature, CosignState, InboxState, Kind
+from migrantnet.models.required import get_required
 
 logger = logging.getLogger("migrantnet.federation.handlers")
 
@@ -37,8 +38,7 @@ async def handle_join(inbound: Inbound) -> InboxState:
     declaration = await _our_declaration(inbound, inbound.activity.object_id)
     if declaration is None or inbound.activity.ap_id is None:
         return InboxState.IGNORED  # a Join of something else (an event, a group): not ours
-    author = await inbound.session.get(Actor, declaration.actor_id)
-    assert author is not None
+    author = await get_required(inbound.session, Actor, declaration.actor_id)
     join = {
         "id": inbound.activity.ap_id,
         "type": "Join",
@@ -88,7 +88,6 @@ async def undo_join(inbound: Inbound, inner: dict[str, object]) -> InboxState:
         return InboxState.IGNORED
     if await remove_signature(inbound.session, declaration, inbound.sender) is None:
         return InboxState.IGNORED
-    author = await inbound.session.get(Actor, declaration.actor_id)
-    assert author is not None
+    author = await get_required(inbound.session, Actor, declaration.actor_id)
     await ActivityPubFederator(inbound.fed).object_updated(inbound.session, declaration, author)
     return InboxState.DONE
