@@ -32,10 +32,9 @@ def agenda(node: Node, **params: str) -> dict[str, str]:
     return {next(iter(item["name"].values())): item["status"] for item in response.json()["events"]}
 
 
-def calendar(node: Node, group: str) -> dict[str, icalendar.Event]:
-    """Summary -> VEVENT of the group's agenda as a calendar on its node."""
-    url = f"{node.base_url}/agenda.ics"
-    response = httpx.get(url, params={**JUNE, "group": group}, timeout=5)
+def calendar(group: str) -> dict[str, icalendar.Event]:
+    """Summary -> VEVENT of the group's own calendar (`/@group/agenda.ics`, on its node)."""
+    response = httpx.get(f"{group}/agenda.ics", params=JUNE, timeout=5)
     assert response.status_code == 200, response.text
     parsed = icalendar.Calendar.from_ical(response.content)
     return {str(item["SUMMARY"]): item for item in parsed.walk("VEVENT")}
@@ -93,11 +92,15 @@ def test_a_group_across_three_nodes(make_node: Callable[..., Node], outsider: Bo
     wait_for("the event in C's group agenda", lambda: "Asamblea de junio" in agenda(c, group=group))
     wait_for("the group's Announce on B", lambda: "Asamblea de junio" in agenda(b))
     assert agenda(b, group=group) == {"Asamblea de junio": "confirmed"}
-    shown = calendar(c, group)["Asamblea de junio"]
+    shown = calendar(group)["Asamblea de junio"]
     # 18:30 in Buenos Aires (UTC-3, no daylight saving) is 21:30 UTC
     assert shown.decoded("DTSTART").astimezone(UTC) == datetime(2030, 6, 18, 21, 30, tzinfo=UTC)
     assert shown.decoded("DTEND").astimezone(UTC) == datetime(2030, 6, 18, 23, 0, tzinfo=UTC)
     first_sequence = int(shown.get("SEQUENCE", 0))
+    page = httpx.get(group, timeout=5).text  # the group's page points readers at it
+    assert '<link rel="alternate" type="text/calendar"' in page
+    assert 'href="/@assembly/agenda.ics"' in page
+    assert f'href="webcal://{c.domain}/@assembly/agenda.ics"' in page
 
     # A cancels it: all three agendas and C's calendar say so
     cancelled = {**body, "status": "cancelled"}
@@ -109,7 +112,7 @@ def test_a_group_across_three_nodes(make_node: Callable[..., Node], outsider: Bo
         lambda: agenda(c, group=group).get("Asamblea de junio") == "cancelled",
     )
     wait_for("the cancellation on B", lambda: agenda(b).get("Asamblea de junio") == "cancelled")
-    shown = calendar(c, group)["Asamblea de junio"]
+    shown = calendar(group)["Asamblea de junio"]
     assert str(shown["STATUS"]) == "CANCELLED"
     assert int(shown["SEQUENCE"]) > first_sequence
 
@@ -161,7 +164,7 @@ def test_a_group_across_three_nodes(make_node: Callable[..., Node], outsider: Bo
     wait_for(
         "B's later event in C's group agenda", lambda: "Asamblea de julio" in agenda(c, group=group)
     )
-    for shown_on in (agenda(c, group=group), agenda(b), calendar(c, group)):
+    for shown_on in (agenda(c, group=group), agenda(b), calendar(group)):
         assert "Intrusa" not in shown_on
     # ... and the group's Announces no longer reach A, which left
     assert "Asamblea de julio" not in agenda(a)

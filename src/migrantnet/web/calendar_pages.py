@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from migrantnet.content.agenda import AgendaFilter, calendar_events
 from migrantnet.content.associations import get_association
 from migrantnet.content.errors import InvalidInput, NotFound
+from migrantnet.models.actor import ActorType
 from migrantnet.translations import N_
 from migrantnet.uris import ACTOR_CALENDAR_PATH, AGENDA_CALENDAR_PATH, EVENT_CALENDAR_PATH, Uris
 from migrantnet.web.agenda_query import read_agenda_request
@@ -96,8 +97,9 @@ async def event_calendar(
 async def association_calendar(
     slug: str, request: Request, session: SessionDep, settings: SettingsDep, visitor: VisitorDep
 ) -> Response:
-    """The events an association organises (its own, and those naming it an organiser);
-    sensitive ones (`noindex`) only for signed-in readers."""
+    """The events an association organises (its own, and those naming it an organiser), or
+    for a group its agenda: what members addressed to it and it shared (a group organises
+    nothing itself); sensitive ones (`noindex`) only for signed-in readers."""
     actor = await get_association(session, slug)
     now = datetime.now(UTC)
     asked = read_agenda_request(request, now)
@@ -107,7 +109,8 @@ async def association_calendar(
         tag=asked.filters.tag,
         mode=asked.filters.mode,
         language=asked.filters.language,
-        organiser=actor.ap_id,
+        organiser=None if actor.type == ActorType.GROUP else actor.ap_id,
+        group=actor.ap_id if actor.type == ActorType.GROUP else None,
     )
     entries = await calendar_events(session, filters, now, indexable_only=not visitor.signed_in)
     items = [_ics().CalendarItem(entry.obj, entry.event) for entry in entries]
