@@ -19,7 +19,8 @@ from test_page_queries import _plan, counted
 
 from migrantnet.app import create_app
 from migrantnet.config import Settings
-from migrantnet.content.agenda import AgendaCursor, AgendaFilter, upcoming_query
+from migrantnet.content.agenda_filters import AgendaCursor, AgendaFilter
+from migrantnet.content.agenda_queries import upcoming_query
 from migrantnet.content.associations import create_association
 from migrantnet.db import Database
 from migrantnet.models import Block, BlockKind, FollowState, Visibility

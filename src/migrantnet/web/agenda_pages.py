@@ -14,14 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from migrantnet.config import Settings
-from migrantnet.content.agenda import (
-    RANGE_CAPPED,
-    AgendaCursor,
-    AgendaEntry,
-    AgendaFilter,
-    agenda_page,
-    month_entries,
-)
+from migrantnet.content.agenda import AgendaEntry, agenda_page, month_entries
+from migrantnet.content.agenda_filters import RANGE_CAPPED, AgendaCursor, AgendaFilter
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.translations import interface_language
 from migrantnet.uris import AGENDA_MONTH_PATH, AGENDA_PATH

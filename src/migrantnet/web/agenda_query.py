@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
-from migrantnet.content.agenda import (
+from migrantnet.content.agenda_filters import (
     AgendaFilter,
     check_group_filter,
     check_language_filter,

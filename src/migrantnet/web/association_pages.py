@@ -14,7 +14,8 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.content.agenda import AgendaFilter, agenda_page
+from migrantnet.content.agenda import agenda_page
+from migrantnet.content.agenda_filters import AgendaFilter
 from migrantnet.content.associations import get_association
 from migrantnet.content.details import ObjectDetails, load_details, load_kind_rows
 from migrantnet.content.errors import Gone, NotFound

@@ -13,7 +13,8 @@ from types import ModuleType
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from migrantnet.content.agenda import AgendaFilter, calendar_events
+from migrantnet.content.agenda import calendar_events
+from migrantnet.content.agenda_filters import AgendaFilter
 from migrantnet.content.associations import get_association
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.models.actor import ActorType

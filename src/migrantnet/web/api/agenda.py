@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Query, Request
 
-from migrantnet.content.agenda import RANGE_CAPPED, AgendaCursor, AgendaEntry, agenda_page
+from migrantnet.content.agenda import AgendaEntry, agenda_page
+from migrantnet.content.agenda_filters import RANGE_CAPPED, AgendaCursor
 from migrantnet.content.formatting import zone
 from migrantnet.models import EventStatus
 from migrantnet.web.agenda_query import read_agenda_request

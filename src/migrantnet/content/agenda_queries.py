@@ -1,0 +1,191 @@
+"""The agenda's statements: which events are the node's agenda (`sources`), a filter applied,
+and the upcoming, under-way and recurring walks along `ix_events_agenda` / `ix_events_ends_at`.
+Pure SQLAlchemy selects, so their plans can be checked on both databases."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select, tuple_
+
+from migrantnet.content.agenda_filters import AgendaCursor, AgendaFilter
+from migrantnet.models import (
+    Actor,
+    ActorType,
+    AgendaImport,
+    Block,
+    BlockKind,
+    ContentObject,
+    Event,
+    Follow,
+    FollowState,
+    GroupItem,
+    IcsSubscription,
+    Interaction,
+    Kind,
+    Visibility,
+)
+
+MAX_SERIES = 500  # recurring events looked at for one page
+
+
+def _associations() -> Select:
+    return select(Actor.id).where(
+        Actor.local.is_(True),
+        Actor.slug.is_not(None),
+        Actor.deleted_at.is_(None),
+        Actor.type != ActorType.APPLICATION,
+    )
+
+
+def _sources() -> ColumnElement[bool]:
+    """Ours, followed by one of ours, shared with us by an actor one of ours follows,
+    shared by a group of ours (and not hidden by its moderators), or in an .ics feed one of
+    ours subscribed to."""
+    followed = select(Follow.followed_id).where(
+        Follow.follower_id.in_(_associations()), Follow.state == FollowState.ACCEPTED
+    )
+    announced = select(Interaction.object_ap_id).where(
+        Interaction.type == "Announce", Interaction.actor_id.in_(followed)
+    )
+    return or_(
+        and_(ContentObject.local.is_(True), ContentObject.actor_id.in_(_associations())),
+        and_(
+            ContentObject.local.is_(False),
+            or_(
+                ContentObject.actor_id.in_(followed),
+                ContentObject.ap_id.in_(announced),
+                ContentObject.ap_id.in_(_group_items()),
+                # an .ics feed one of ours subscribed to (`content/ics_import.py`)
+                ContentObject.actor_id.in_(select(IcsSubscription.feed_id)),
+                # a remote event one of ours added by its URL
+                ContentObject.ap_id.in_(select(AgendaImport.object_ap_id)),
+            ),
+        ),
+    )
+
+
+def _group_items(group: str | None = None) -> Select:
+    """What our groups (or the one named) shared and did not hide."""
+    query = select(GroupItem.object_ap_id).where(GroupItem.hidden.is_(False))
+    if group is not None:
+        query = query.where(GroupItem.group_id.in_(select(Actor.id).where(Actor.ap_id == group)))
+    return query
+
+
+def _shared_by_group(group: str) -> ColumnElement[bool]:
+    """A group's agenda: what it shared, ours (`GroupItem`) or one we follow (its Announces)."""
+    announced = select(Interaction.object_ap_id).where(
+        Interaction.type == "Announce",
+        Interaction.actor_id.in_(
+            select(Actor.id).where(Actor.ap_id == group, Actor.local.is_(False))
+        ),
+    )
+    return or_(ContentObject.ap_id.in_(_group_items(group)), ContentObject.ap_id.in_(announced))
+
+
+def _json_text_like(column: Any, needle: str, dialect: str) -> ColumnElement[bool]:
+    """`needle` (a JSON string value) inside a JSON column, on both databases: SQLite keeps
+    the JSON text as Python wrote it (non-ASCII escaped), PostgreSQL writes it out from JSONB."""
+    literal = json.dumps(needle, ensure_ascii=dialect == "sqlite")
+    escaped = literal.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(cast(column, String)).like(f"%{escaped.lower()}%", escape="\\")
+
+
+def base_query(filters: AgendaFilter, dialect: str) -> Select:
+    """Public, live events of the agenda's sources with the filters applied; no order yet."""
+    query = (
+        select(Event, ContentObject, Actor)
+        .join(ContentObject, ContentObject.id == Event.object_id)
+        .join(Actor, Actor.id == ContentObject.actor_id)
+        .where(
+            ContentObject.kind == Kind.EVENT,
+            ContentObject.visibility == Visibility.PUBLIC,
+            ContentObject.deleted_at.is_(None),
+            Actor.deleted_at.is_(None),
+            _sources(),
+            # nothing of a domain or account the node blocked, even when relayed by another
+            Actor.domain.not_in(select(Block.domain).where(Block.kind == BlockKind.DOMAIN)),
+            Actor.ap_id.not_in(select(Block.target).where(Block.kind == BlockKind.ACCOUNT)),
+        )
+    )
+    if filters.tag is not None:
+        query = query.where(
+            or_(
+                _json_text_like(ContentObject.tags, f"#{filters.tag}", dialect),
+                _json_text_like(ContentObject.tags, filters.tag, dialect),
+            )
+        )
+    if filters.mode == "online":
+        query = query.where(Event.online_url.is_not(None))
+    elif filters.mode == "in_person":
+        query = query.where(
+            or_(
+                Event.place_name.is_not(None),
+                Event.street.is_not(None),
+                Event.locality.is_not(None),
+                Event.country.is_not(None),
+                Event.latitude.is_not(None),
+            )
+        )
+    if filters.language is not None:
+        query = query.where(
+            or_(
+                func.lower(ContentObject.primary_language) == filters.language,
+                func.lower(ContentObject.primary_language).like(f"{filters.language}-%"),
+            )
+        )
+    if filters.organiser is not None:
+        query = query.where(
+            or_(
+                Actor.ap_id == filters.organiser,
+                _json_text_like(Event.organizers, filters.organiser, dialect),
+            )
+        )
+    if filters.group is not None:
+        query = query.where(_shared_by_group(filters.group))
+    return query
+
+
+def upcoming_query(
+    filters: AgendaFilter,
+    starts_from: datetime,
+    until: datetime | None,
+    after: AgendaCursor | None,
+    limit: int,
+    dialect: str,
+) -> Select:
+    """Events starting at or after `starts_from` (and before `until`), in start order."""
+    query = base_query(filters, dialect).where(
+        Event.rrule.is_(None), Event.starts_at >= starts_from
+    )
+    if until is not None:
+        query = query.where(Event.starts_at < until)
+    if after is not None:
+        query = query.where(
+            tuple_(Event.starts_at, Event.object_id) > tuple_(after.starts_at, after.object_id)
+        )
+    return query.order_by(Event.starts_at, Event.object_id).limit(limit)
+
+
+def under_way_query(filters: AgendaFilter, moment: datetime, limit: int, dialect: str) -> Select:
+    """Events that started before `moment` and end after it: a camp, a week of action."""
+    query = base_query(filters, dialect).where(
+        Event.rrule.is_(None), Event.ends_at > moment, Event.starts_at < moment
+    )
+    return query.order_by(Event.starts_at, Event.object_id).limit(limit)
+
+
+def series_query(
+    filters: AgendaFilter, starts: datetime, ends: datetime | None, dialect: str
+) -> Select:
+    """Series with an occurrence that may fall in [starts, ends): at most `MAX_SERIES`, by
+    `ix_events_recurs_until` (every series ends, see `content/recurrence.py`)."""
+    query = base_query(filters, dialect).where(
+        Event.rrule.is_not(None), Event.recurs_until > starts
+    )
+    if ends is not None:
+        query = query.where(Event.starts_at < ends)
+    return query.order_by(Event.starts_at, Event.object_id).limit(MAX_SERIES)
