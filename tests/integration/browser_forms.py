@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
+
+from migrantnet.app import create_app
+from migrantnet.config import Settings
 
 HTML = {"Accept": "text/html"}
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -34,3 +39,19 @@ async def sign_in(client: httpx.AsyncClient, email: str, password: str) -> httpx
     response = await submit(client, "/login", "/login", {"email": email, "password": password})
     assert response.status_code == 303, response.text
     return response
+
+
+@asynccontextmanager
+async def signed_in(
+    settings: Settings, email: str, password: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a node app of its own (its lifespan running), signed in through the form."""
+    app = create_app(settings, run_worker=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=settings.base_url
+        ) as client,
+    ):
+        await sign_in(client, email, password)
+        yield client

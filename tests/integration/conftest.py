@@ -7,11 +7,10 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 import pytest
-from browser_forms import sign_in
+from browser_forms import signed_in
 from federation_peer import ASSOCIATION_SLUG, PeerServer, RemoteActor, pooled_key_pair
 from node_snapshot import initialised_node
 
-from migrantnet.app import create_app
 from migrantnet.config import Settings
 from migrantnet.content.node import NodeSetup
 from migrantnet.db import Database
@@ -107,14 +106,7 @@ async def admin(
     settings: Settings, db: Database, association: Actor
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A client signed in through the sign-in form as the association's admin."""
-    app = create_app(settings, run_worker=False)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=settings.base_url
-        ) as client,
-    ):
-        await sign_in(client, "admin@node-a.test", "correct horse battery")
+    async with signed_in(settings, "admin@node-a.test", "correct horse battery") as client:
         yield client
 
 

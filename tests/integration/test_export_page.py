@@ -9,10 +9,9 @@ import json
 import zipfile
 
 import httpx
-from browser_forms import HTML, form_token, sign_in, submit
+from browser_forms import HTML, form_token, signed_in, submit
 from sqlalchemy import select
 
-from migrantnet.app import create_app
 from migrantnet.config import Settings
 from migrantnet.content.notes import NOTE, note_input
 from migrantnet.content.objects import publish_kind
@@ -96,14 +95,7 @@ async def test_the_export_needs_the_form_token_and_the_admin_role(
         owner = await session.get(Actor, association.id)
         assert owner is not None
         await grant_role(session, user, owner, Role.EDITOR)
-    app = create_app(settings, run_worker=False)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=settings.base_url
-        ) as editor,
-    ):
-        await sign_in(editor, "editor@node-a.test", "long password 1")
+    async with signed_in(settings, "editor@node-a.test", "long password 1") as editor:
         assert (await editor.get(EXPORT, headers=HTML)).status_code == 403
         token = await form_token(editor, "/account")
         refused = await editor.post(EXPORT, data={"csrf_token": token}, headers=HTML)

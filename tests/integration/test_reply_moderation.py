@@ -7,14 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from browser_forms import HTML, sign_in, submit
+from browser_forms import HTML, signed_in, submit
 from cli_node import INIT, run
 from federation_peer import RemoteActor, deliver, one, rows
 from sqlalchemy import select, update
 from test_accounts_cli import db_run
 from test_replies import AP, MakeRemoteActor, our_note, path_of, reply
 
-from migrantnet.app import create_app
 from migrantnet.config import Settings
 from migrantnet.content.moderation import CLI_MODERATOR
 from migrantnet.content.reply_moderation import decide_reply, replies_of
@@ -205,14 +204,7 @@ async def test_the_settings_hold_replies_and_an_editor_cannot_moderate(
         owner = await session.get(Actor, association.id)
         assert owner is not None
         await grant_role(session, user, owner, Role.EDITOR)
-    app = create_app(settings, run_worker=False)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=settings.base_url
-        ) as client,
-    ):
-        await sign_in(client, "editor@node-a.test", "long password 1")
+    async with signed_in(settings, "editor@node-a.test", "long password 1") as client:
         page = await client.get("/admin/tunis_migrants/replies", headers=HTML)
         assert page.status_code == 403
         dashboard = await client.get("/admin/tunis_migrants", headers=HTML)
