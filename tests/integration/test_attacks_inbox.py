@@ -154,3 +154,27 @@ async def test_an_infinite_number_in_a_signed_body_is_400_not_500(
     assert response.status_code == 400, response.text
     assert "out of range" in response.json()["error"]
     assert await count(db, InboxActivity) == 0
+
+
+# -- found by the inbox fuzzing (test_inbox_fuzzing.py) --------------------------------------
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "a\\ud83d"])
+async def test_a_lone_surrogate_in_a_signed_body_is_400_not_500(
+    app_client: httpx.AsyncClient,
+    db: Database,
+    association: Actor,
+    remote_actor: RemoteActor,
+    escape: str,
+) -> None:
+    """`"\\ud800"` is valid JSON but no storable text: it once reached the database (a 500)."""
+    note = remote_actor.note({"fr": "MARK"}, cc=[association.ap_id])
+    create = remote_actor.activity("Create", note)
+    body = json.dumps(create).replace("MARK", escape).encode()
+    response = await remote_actor.signed_post(app_client, INBOX, body)
+    assert response.status_code == 400, response.text
+    assert "lone surrogate" in response.json()["error"]
+    assert await count(db, InboxActivity) == 0
+    # the same activity, with its text fixed, is accepted: the check refuses only the bad one
+    fixed = await remote_actor.signed_post(app_client, INBOX, create)
+    assert fixed.status_code == 202, fixed.text

@@ -8,6 +8,7 @@ a repeated activity id changes nothing. No database connection is held across a 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -61,6 +62,11 @@ def decode_activity(content_type: str | None, body: bytes) -> dict[str, Any]:
         raise BadActivity(f"body is not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(doc, dict):
         raise BadActivity("body is not a JSON object")
+    try:
+        # `"\ud800"` is valid JSON but no text: a lone surrogate cannot be stored (a 500).
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadActivity("body has a lone surrogate (\\uD800-\\uDFFF): not valid text") from None
     return doc
 
 
