@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import feedparser
 import httpx
 import pytest
 from browser_forms import HTML, submit
@@ -295,6 +296,39 @@ async def test_moderators_remove_a_member_and_hide_an_item_from_the_groups_page(
         FollowState.ACCEPTED,
         FollowState.PENDING,
     }
+
+
+async def test_a_groups_feeds_hold_what_it_shared_and_not_what_it_hid(
+    admin: httpx.AsyncClient,
+    db: Database,
+    uris: Uris,
+    association: Actor,
+    make_remote_actor: Any,
+) -> None:
+    group = await make_group(db, uris)
+    bob = make_remote_actor("bob", own_server=True)
+    carol = make_remote_actor("carol", own_server=True)
+    dave = make_remote_actor("dave", own_server=True)  # never joins
+    await joins(db, admin, bob, group)
+    await joins(db, admin, carol, group)
+    await posts(db, admin, bob, event_doc(bob, "Asamblea de junio", group.ap_id), "Create")
+    spam = event_doc(carol, "Spam event", group.ap_id)
+    await posts(db, admin, carol, spam, "Create")
+    await posts(db, admin, dave, event_doc(dave, "Not a member", group.ap_id), "Create")
+    page = f"/admin/{GROUP}/group"
+    assert (await submit(admin, page, f"{page}/hide", {"object": spam["id"]})).status_code == 303
+
+    for suffix, media_type in (("atom", "application/atom+xml"), ("rss", "application/rss+xml")):
+        response = await admin.get(f"/@{GROUP}/feed.{suffix}")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith(media_type)
+        feed = feedparser.parse(response.content)
+        assert not feed.bozo, feed.get("bozo_exception")
+        assert [entry.title for entry in feed.entries] == ["Asamblea de junio"]
+    events = await admin.get(f"/@{GROUP}/feed.atom", params={"kind": "event"})
+    assert [e.title for e in feedparser.parse(events.content).entries] == ["Asamblea de junio"]
+    notes = await admin.get(f"/@{GROUP}/feed.atom", params={"kind": "note"})
+    assert feedparser.parse(notes.content).entries == []
 
 
 async def test_a_local_association_joins_a_local_group_and_posts_an_event_to_it(
