@@ -11,12 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dbs import new_database, schema_database
 from migrantnet.app import create_app
-from migrantnet.config import Settings, load_settings
+from migrantnet.config import Settings
 from migrantnet.db import Database
 from migrantnet.models import Base
 from migrantnet.uris import Uris
-
-TEST_DOMAIN = "node-a.test"
+from suite_settings import suite_settings
 
 
 @pytest.fixture
@@ -31,15 +30,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return load_settings(
-        environ={},
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        domain=TEST_DOMAIN,
-        https=False,
-        allow_private_addresses=True,
-        secret_key="test-secret",
-    )
+    return suite_settings(tmp_path, database_url)
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ from migrantnet.models import (
     User,
 )
 from migrantnet.uris import Uris
+from suite_settings import suite_settings
 
 API = "/api/v1/associations"
 
@@ -64,14 +65,9 @@ MAX_UPLOAD = 100_000
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     """The suite's settings, with small upload limits so the caps can be tested cheaply."""
-    return load_settings(
-        environ={},
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        domain="node-a.test",  # as tests/conftest.py
-        https=False,
-        allow_private_addresses=True,
-        secret_key="test-secret",
+    return suite_settings(
+        tmp_path,
+        database_url,
         media_max_bytes=MAX_UPLOAD,
         image_max_bytes=MAX_UPLOAD,
     )

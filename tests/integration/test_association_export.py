@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cli_node import INIT, run
+from graph_builders import remote_follower
 from PIL import Image
 from sqlalchemy import create_engine, text
 
@@ -28,7 +29,7 @@ from migrantnet.content.texts import TextsInput
 from migrantnet.db import Database
 from migrantnet.federation.export import FORMAT, export_members, manifest, write_zip
 from migrantnet.federation.parse import parse_object
-from migrantnet.models import Actor, Follow, FollowState
+from migrantnet.models import Actor
 from migrantnet.uris import Uris
 
 
@@ -83,23 +84,7 @@ async def test_the_export_holds_objects_files_and_the_graph_and_keys_only_when_a
             NOTE, session, uris, NoFederation(), actor, note_input({"fr": "Effacé"})
         )
         await delete_object(session, NoFederation(), actor, gone)
-        peer = Actor(
-            ap_id="https://peer.example/users/rita",
-            type="Person",
-            username="rita",
-            domain="peer.example",
-            inbox_url="https://peer.example/users/rita/inbox",
-        )
-        session.add(peer)
-        await session.flush()
-        session.add(
-            Follow(
-                ap_id="https://peer.example/follows/1",
-                follower_id=peer.id,
-                followed_id=actor.id,
-                state=FollowState.ACCEPTED,
-            )
-        )
+        await remote_follower(session, actor)
 
     target = tmp_path / "export.zip"
     async with db.session() as session:

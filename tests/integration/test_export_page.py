@@ -10,6 +10,7 @@ import zipfile
 
 import httpx
 from browser_forms import HTML, form_token, signed_in, submit
+from graph_builders import remote_follower
 from sqlalchemy import select
 
 from migrantnet.config import Settings
@@ -19,7 +20,7 @@ from migrantnet.content.publishing import NoFederation
 from migrantnet.content.users import create_user, grant_role
 from migrantnet.db import Database
 from migrantnet.federation.export import FORMAT
-from migrantnet.models import Actor, Follow, FollowState, ModerationAction, Role
+from migrantnet.models import Actor, ModerationAction, Role
 from migrantnet.uris import Uris
 
 EXPORT = "/admin/tunis_migrants/export"
@@ -34,23 +35,7 @@ async def test_an_admin_downloads_the_export_without_keys_and_it_is_in_the_trail
         await publish_kind(
             NOTE, session, uris, NoFederation(), actor, note_input({"fr": "Assemblée jeudi"})
         )
-        peer = Actor(
-            ap_id="https://peer.example/users/rita",
-            type="Person",
-            username="rita",
-            domain="peer.example",
-            inbox_url="https://peer.example/users/rita/inbox",
-        )
-        session.add(peer)
-        await session.flush()
-        session.add(
-            Follow(
-                ap_id="https://peer.example/follows/1",
-                follower_id=peer.id,
-                followed_id=actor.id,
-                state=FollowState.ACCEPTED,
-            )
-        )
+        await remote_follower(session, actor)
 
     settings_page = await admin.get("/admin/tunis_migrants/settings", headers=HTML)
     assert f'href="{EXPORT}"' in settings_page.text

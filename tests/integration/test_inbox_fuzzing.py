@@ -27,13 +27,14 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as budget
 from hypothesis import strategies as st
 
-from migrantnet.config import Settings, load_settings
+from migrantnet.config import Settings
 from migrantnet.db import Database
 from migrantnet.federation.inbox import activity_key
 from migrantnet.federation.inbox_processing import process_activity
 from migrantnet.federation.payload import decode_json
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, InboxActivity, InboxState
+from suite_settings import suite_settings
 
 SLOWEST_SECONDS = 5.0  # one request on a loaded machine; a freeze would be far longer
 BUDGET = budget(
@@ -173,14 +174,9 @@ def raw_body(doc: dict[str, Any], literal: bytes) -> bytes:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return load_settings(
-        environ={},
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        domain="node-a.test",
-        https=False,
-        allow_private_addresses=True,
-        secret_key="test-secret",
+    return suite_settings(
+        tmp_path,
+        database_url,
         inbox_actor_per_minute=100_000,  # the budget's examples all come from one actor
         inbox_domain_per_minute=100_000,
     )

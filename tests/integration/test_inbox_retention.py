@@ -12,26 +12,22 @@ import pytest
 from federation_peer import RemoteActor, count, deliver, one, rows
 from sqlalchemy import update
 
-from migrantnet.config import Settings, load_settings
+from migrantnet.config import Settings
 from migrantnet.db import Database
 from migrantnet.federation.inbox_retention import trim_inbox
 from migrantnet.federation.service import Federation
 from migrantnet.federation.worker import DeliveryWorker
 from migrantnet.models import Actor, InboxActivity, InboxState, OutboxActivity
+from suite_settings import suite_settings
 
 RETENTION_DAYS = 7
 
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return load_settings(
-        environ={},
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        domain="node-a.test",
-        https=False,
-        allow_private_addresses=True,
-        secret_key="test-secret",
+    return suite_settings(
+        tmp_path,
+        database_url,
         inbox_retention_days=RETENTION_DAYS,
     )
 

@@ -15,10 +15,11 @@ import pytest
 from federation_peer import INBOX, RemoteActor, count
 
 from migrantnet.app import create_app
-from migrantnet.config import Settings, load_settings
+from migrantnet.config import Settings
 from migrantnet.db import Database
 from migrantnet.federation.inbox_guard import InboxGuard
 from migrantnet.models import Actor, InboxActivity
+from suite_settings import suite_settings
 
 MakeRemoteActor = Callable[..., RemoteActor]
 ACTOR_LIMIT = 5
@@ -29,14 +30,9 @@ KEY_FETCH_LIMIT = 4
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     """The suite's settings with small limits, so they are reached in a few requests."""
-    return load_settings(
-        environ={},
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        domain="node-a.test",
-        https=False,
-        allow_private_addresses=True,
-        secret_key="test-secret",
+    return suite_settings(
+        tmp_path,
+        database_url,
         inbox_actor_per_minute=ACTOR_LIMIT,
         inbox_domain_per_minute=DOMAIN_LIMIT,
         inbox_key_fetches_per_minute=KEY_FETCH_LIMIT,
