@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import time
 import zipfile
 
 import httpx
@@ -37,6 +39,15 @@ async def test_an_admin_downloads_the_export_without_keys_and_it_is_in_the_trail
         )
         await remote_follower(session, actor)
 
+    # What an abandoned download left an hour ago goes; one being sent now stays.
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    abandoned, current = settings.data_dir / "export-abandoned", settings.data_dir / "export-now"
+    for folder in (abandoned, current):
+        folder.mkdir()
+        (folder / "tunis_migrants.zip").write_bytes(b"PK")
+    hour_ago = time.time() - 3700
+    os.utime(abandoned, (hour_ago, hour_ago))
+
     settings_page = await admin.get("/admin/tunis_migrants/settings", headers=HTML)
     assert f'href="{EXPORT}"' in settings_page.text
     page = await admin.get(EXPORT, headers=HTML)
@@ -58,8 +69,8 @@ async def test_an_admin_downloads_the_export_without_keys_and_it_is_in_the_trail
     assert not any(name.startswith("keys/") for name in names)
     assert [row["actor"] for row in followers] == ["https://peer.example/users/rita"]
     assert [obj["contentMap"]["fr"] for obj in objects] == ["<p>Assemblée jeudi</p>"]
-    # The temporary file is gone once sent.
-    assert not list(settings.data_dir.glob("export-*"))
+    # The temporary file is gone once sent, and the abandoned one with it.
+    assert list(settings.data_dir.glob("export-*")) == [current]
 
     async with db.session() as session:
         trail = (await session.scalars(select(ModerationAction))).all()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +31,8 @@ from migrantnet.web.rendering import render
 from migrantnet.web.sessions import SignedInDep
 
 router = APIRouter(include_in_schema=False)
+PREFIX = "export-"
+STALE_SECONDS = 3600
 
 
 @router.get("/admin/{slug}/export")
@@ -44,6 +47,15 @@ def _remove(folder: Path) -> None:
     for path in folder.iterdir():
         path.unlink()
     folder.rmdir()
+
+
+def _sweep(data_dir: Path) -> None:
+    """Remove what an abandoned download or a restart left: a finished download removes its
+    own folder, and no export takes an hour to build."""
+    cutoff = time.time() - STALE_SECONDS
+    for folder in data_dir.glob(f"{PREFIX}*"):
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            _remove(folder)
 
 
 @router.post("/admin/{slug}/export")
@@ -62,7 +74,8 @@ async def download_export(
     )
     # In the node's own data folder (0700), where the database already keeps the same data.
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="export-", dir=settings.data_dir))
+    await asyncio.to_thread(_sweep, settings.data_dir)
+    folder = Path(tempfile.mkdtemp(prefix=PREFIX, dir=settings.data_dir))
     target = folder / f"{actor.slug}-{now:%Y-%m-%d}.zip"
     try:
         # Hashing and zipping the files is disk work: off the event loop.
