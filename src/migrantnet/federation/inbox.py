@@ -122,6 +122,9 @@ async def receive(
     fed.inbox_guard.admit(parsed.actor, actor_host)
 
     key = activity_key(doc, body)
+    # Read before the write transaction: a read waiting for a pooled connection while holding
+    # SQLite's write lock stalls every writer behind it.
+    revive = await fed.unavailable_hosts.includes(actor_host)
     async with fed.db.session(write=True) as session:
         if resolver.fetched is not None:
             await _store_signer(session, fed, resolver.fetched)
@@ -139,7 +142,7 @@ async def receive(
             await session.rollback()
             log_event(logger, "inbox_duplicate", type=parsed.type, domain=actor_host)
             return None, True
-        if await fed.unavailable_hosts.includes(actor_host):
+        if revive:
             await _mark_alive(session, fed, actor_host)
         await session.commit()
     log_event(logger, "inbox_received", type=parsed.type, domain=actor_host)
