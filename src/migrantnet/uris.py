@@ -29,6 +29,11 @@ REMOTE_FOLLOW_PATH = ACTOR_PATH + "/follow"
 ATOM_FEED_PATH = ACTOR_PATH + "/feed.atom"
 RSS_FEED_PATH = ACTOR_PATH + "/feed.rss"
 ACTOR_CALENDAR_PATH = ACTOR_PATH + "/agenda.ics"
+# A group's threads (pages and their forms), `content/group_threads.py`.
+GROUP_THREADS_PATH = ACTOR_PATH + "/threads"
+GROUP_THREAD_PATH = GROUP_THREADS_PATH + "/{thread_id}"
+GROUP_THREAD_REPLY_PATH = GROUP_THREAD_PATH + "/reply"
+GROUP_THREAD_MODERATE_PATH = GROUP_THREAD_PATH + "/moderate"
 OBJECT_PATH = ACTOR_PATH + "/objects/{public_id}"
 OBJECT_ACTIVITY_PATH = OBJECT_PATH + "/activity"
 SIGNATORIES_PATH = OBJECT_PATH + "/signatories"
@@ -160,6 +165,24 @@ class Uris:
     @staticmethod
     def object_path(slug: str, public_id: str) -> str:
         return OBJECT_PATH.format(slug=slug, public_id=public_id)
+
+    @staticmethod
+    def group_threads_path(slug: str, before: str | None = None) -> str:
+        path = GROUP_THREADS_PATH.format(slug=slug)
+        return f"{path}?{urlencode({'before': before})}" if before else path
+
+    @staticmethod
+    def group_thread_path(slug: str, thread_id: int, reply_to: int | None = None) -> str:
+        path = GROUP_THREAD_PATH.format(slug=slug, thread_id=thread_id)
+        return f"{path}?reply_to={reply_to}#reply-form" if reply_to is not None else path
+
+    @staticmethod
+    def group_thread_reply_path(slug: str, thread_id: int) -> str:
+        return GROUP_THREAD_REPLY_PATH.format(slug=slug, thread_id=thread_id)
+
+    @staticmethod
+    def group_thread_moderate_path(slug: str, thread_id: int) -> str:
+        return GROUP_THREAD_MODERATE_PATH.format(slug=slug, thread_id=thread_id)
 
     @staticmethod
     def kind_section_path(slug: str, kind: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from browser_forms import HTML, submit
 from federation_peer import PUBLIC, RemoteActor, deliver, one, rows
 
 from migrantnet.content.errors import Forbidden, InvalidInput
@@ -270,3 +271,79 @@ async def test_moderators_lock_and_hide_threads_and_the_trail_says_who(
         ("group_hide_thread", "admin@node-a.test", newer),
         ("group_hide_item", "admin@node-a.test", newer),
     ]
+
+
+async def test_pages_list_threads_start_one_reply_nested_and_moderate_with_csrf(
+    admin: httpx.AsyncClient,
+    app_client: httpx.AsyncClient,
+    db: Database,
+    fed: Federation,
+    association: Actor,
+    make_remote_actor: Any,
+) -> None:
+    group = await group_with_local_member(db, fed, association)
+    bob = make_remote_actor("bob", own_server=True)
+    await deliver(db, app_client, bob, bob.activity("Follow", group.ap_id), f"/@{GROUP}/inbox")
+    listing = f"/@{GROUP}/threads"
+    anonymous = await app_client.get(listing, headers=HTML)
+    assert "No discussion yet." in anonymous.text and 'name="title"' not in anonymous.text
+
+    # the admin writes for tunis_migrants, a member: the form starts a thread
+    no_token = await admin.post(listing, data={"association": "tunis_migrants"}, headers=HTML)
+    assert no_token.status_code == 403
+    untitled = await submit(
+        admin, listing, listing, {"association": "tunis_migrants", "title": " ", "text": "x"}
+    )
+    assert untitled.status_code == 422 and "a thread needs a title" in untitled.text
+    started = await submit(
+        admin,
+        listing,
+        listing,
+        {"association": "tunis_migrants", "title": "Caravana 2031", "text": "Primera idea"},
+    )
+    assert started.status_code == 303, started.text
+    thread_url = started.headers["location"]
+    thread = await one(db, GroupThread)
+    assert thread_url == f"/@{GROUP}/threads/{thread.id}"
+
+    # bob answers from his server; the admin answers bob's message from the page
+    first = reply_doc(bob, thread.root_ap_id, "Me sumo", group.ap_id)
+    await replies_with(db, app_client, bob, first)
+    bob_reply = await one(db, ContentObject, ContentObject.ap_id == first["id"])
+    answering = f"{thread_url}?reply_to={bob_reply.id}"
+    form = await admin.get(answering, headers=HTML)
+    assert f'name="in_reply_to" value="{first["id"]}"' in form.text
+    sent = await submit(
+        admin,
+        answering,
+        f"{thread_url}/reply",
+        {"association": "tunis_migrants", "text": "Gracias", "in_reply_to": first["id"]},
+    )
+    assert sent.status_code == 303, sent.text
+    page = (await app_client.get(thread_url, headers=HTML)).text
+    assert '<h1 id="page-title" class="p-name" lang="en" dir="ltr">Caravana 2031</h1>' in page
+    # nested lists: the admin's answer is inside bob's reply's item
+    bob_item = page.split(f'id="reply-{bob_reply.id}"', 1)[1]
+    assert bob_item.index("Me sumo") < bob_item.index("Gracias") < bob_item.index("</li>")
+    assert bob_item.count('<ol class="replies">') >= 1
+    assert 'name="text"' not in page  # no form for a reader not signed in
+    group_page = (await app_client.get(f"/@{GROUP}", headers=HTML)).text
+    assert "Caravana 2031" in group_page and "2 replies" in group_page
+
+    # moderating needs the token and the role; a locked thread shows no reply form
+    moderate = f"{thread_url}/moderate"
+    locked = await submit(admin, thread_url, moderate, {"action": "lock"})
+    assert locked.status_code == 303
+    page = (await admin.get(thread_url, headers=HTML)).text
+    assert "This discussion is locked: no new reply." in page and 'name="text"' not in page
+    refused = await submit(
+        admin, thread_url, f"{thread_url}/reply", {"association": "tunis_migrants", "text": "x"}
+    )
+    assert refused.status_code == 422 and "closed to new replies" in refused.text
+    hidden = await submit(admin, thread_url, moderate, {"action": "hide"})
+    assert hidden.status_code == 303
+    assert (await app_client.get(thread_url, headers=HTML)).status_code == 404
+    assert "Caravana 2031" not in (await app_client.get(listing, headers=HTML)).text
+    assert "Hidden" in (await admin.get(listing, headers=HTML)).text
+    actions = [a.action for a in await rows(db, ModerationAction)]
+    assert actions == ["group_lock_thread", "group_hide_thread", "group_hide_item"]

@@ -29,7 +29,10 @@ from migrantnet.models import (
     Actor,
     ActorType,
     ContentObject,
+    Follow,
+    FollowState,
     GroupThread,
+    Membership,
     User,
 )
 from migrantnet.translations import N_
@@ -251,6 +254,30 @@ async def known_group(session: AsyncSession, ref: str) -> Actor:
     if group is None:
         raise NotFound(f"no group known as {ref!r}")
     return group
+
+
+async def member_associations_for(
+    session: AsyncSession, user: User, group: Actor, roles: tuple[str, ...]
+) -> list[Actor]:
+    """Our associations that are members of the group and in which `user` holds one of
+    `roles` (a node admin: every member association of ours): who may write in its threads."""
+    query = (
+        select(Actor)
+        .join(Follow, Follow.follower_id == Actor.id)
+        .where(
+            Follow.followed_id == group.id,
+            Follow.state == FollowState.ACCEPTED,
+            Actor.local.is_(True),
+            Actor.deleted_at.is_(None),
+        )
+        .order_by(Actor.slug)
+        .limit(100)
+    )
+    if not user.is_admin:
+        query = query.join(Membership, Membership.actor_id == Actor.id).where(
+            Membership.user_id == user.id, Membership.role.in_(roles)
+        )
+    return list(await session.scalars(query))
 
 
 async def thread_by_root(session: AsyncSession, group: Actor, root_ap_id: str) -> GroupThread:
