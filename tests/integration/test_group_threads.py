@@ -313,6 +313,7 @@ async def test_pages_list_threads_start_one_reply_nested_and_moderate_with_csrf(
     answering = f"{thread_url}?reply_to={bob_reply.id}"
     form = await admin.get(answering, headers=HTML)
     assert f'name="in_reply_to" value="{first["id"]}"' in form.text
+    assert f'href="{answering}#reply-form"' in form.text  # each message's "Reply" link
     sent = await submit(
         admin,
         answering,

@@ -186,7 +186,9 @@ async def _thread_page(
     values: dict[str, str] | None = None,
 ) -> Response:
     thread, moderator = await _visible_thread(session, visitor, group, thread_id)
-    view = thread_page(await thread_tree(session, group, thread), _languages(request))
+    view = thread_page(
+        group.slug or "", await thread_tree(session, group, thread), _languages(request)
+    )
     answered = view.reply_ids.get(reply_to) if reply_to is not None else None
     context: dict[str, Any] = {
         "group": actor_link(group),

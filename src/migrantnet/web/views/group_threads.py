@@ -42,6 +42,7 @@ class ThreadPage:
     hidden: bool
     replies: tuple[ReplyView, ...]
     reply_ids: dict[int, str]  # row id -> ap_id of every message one may answer
+    answer_urls: dict[str, str]  # a reply's anchor -> this page with the form answering it
     truncated: bool
 
 
@@ -82,7 +83,7 @@ def _replies(
     return tuple(views)
 
 
-def thread_page(tree: ThreadTree, wanted: list[str]) -> ThreadPage:
+def thread_page(slug: str, tree: ThreadTree, wanted: list[str]) -> ThreadPage:
     root: ContentObject = tree.root
     author: Actor = tree.author
     title, language = _title(root, wanted)
@@ -104,5 +105,9 @@ def thread_page(tree: ThreadTree, wanted: list[str]) -> ThreadPage:
         hidden=tree.thread.hidden,
         replies=replies,
         reply_ids=ids,
+        answer_urls={
+            f"reply-{row_id}": Uris.group_thread_path(slug, tree.thread.id, row_id)
+            for row_id in ids
+        },
         truncated=tree.truncated,
     )
