@@ -330,6 +330,9 @@ async def test_pages_list_threads_start_one_reply_nested_and_moderate_with_csrf(
     assert 'name="text"' not in page  # no form for a reader not signed in
     group_page = (await app_client.get(f"/@{GROUP}", headers=HTML)).text
     assert "Caravana 2031" in group_page and "2 replies" in group_page
+    assert f'<h3><a href="{thread_url}"' in group_page  # under the page's "Discussions"
+    listed = (await app_client.get(listing, headers=HTML)).text
+    assert f'<h2><a href="{thread_url}"' in listed  # right under the page's title
 
     # moderating needs the token and the role; a locked thread shows no reply form
     moderate = f"{thread_url}/moderate"
