@@ -43,6 +43,7 @@ from migrantnet.web import (
     export_pages,
     feed_pages,
     group_pages,
+    group_thread_pages,
     media,
     moderation_pages,
     network_pages,
@@ -190,6 +191,7 @@ def node_routes() -> list[BaseRoute]:
         router.include_router(authoring.router)
         router.include_router(network_pages.router)
         router.include_router(group_pages.router)
+        router.include_router(group_thread_pages.router)
         router.include_router(settings_pages.router)
         router.include_router(cosign_pages.router)
         router.include_router(reply_moderation_pages.router)

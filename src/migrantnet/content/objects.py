@@ -219,11 +219,13 @@ async def publish_kind(
     now: datetime | None = None,
     followers_confirmed: bool = False,
     group_ap_id: str | None = None,
+    in_reply_to: str | None = None,
 ) -> ContentObject:
     """Publish an object of any kind: everything is checked before anything is written,
     then the common row, the kind's row and the Create, all in the caller's transaction.
     `followers_confirmed`: see `check_followers_only`; `group_ap_id`: a group the association
-    is a member of, which the object is addressed to (its `audience`)."""
+    is a member of, which the object is addressed to (its `audience`); `in_reply_to`: the
+    object it answers (a reply in a group's thread)."""
     check_followers_only(actor, check_visibility(data.visibility), followers_confirmed)
     group = await group_to_address(session, actor, group_ap_id) if group_ap_id else None
     if spec.check is not None:
@@ -249,6 +251,7 @@ async def publish_kind(
     )
     if group is not None:
         obj.extra = {**(obj.extra or {}), "audience": group.ap_id}
+    obj.in_reply_to = in_reply_to
     if row is not None:
         row.object_id = obj.id
         session.add(row)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import NotFound
+from migrantnet.content.group_threads import admit_to_group, hide_thread
 from migrantnet.content.groups import group_item, group_moderator, hide_item, is_member
 from migrantnet.content.moderation import record_action
 from migrantnet.federation.context import AS_CONTEXT, PUBLIC
@@ -25,7 +26,7 @@ from migrantnet.federation.follows import find_follow, reject_follow
 from migrantnet.federation.serialize.activities import undo_activity
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
-from migrantnet.models import Actor, Follow, FollowState, GroupItem, User
+from migrantnet.models import Actor, Follow, FollowState, GroupItem, GroupThread, User
 from migrantnet.uris import Uris
 
 logger = logging.getLogger("migrantnet.federation.groups")
@@ -92,12 +93,21 @@ async def relay_member_activity(
     activity: dict[str, Any],
     object_ap_id: str,
 ) -> int:
-    """Each group of ours the activity is addressed to announces it, if the sender is one of
-    its members; a non-member's post is stored (it was addressed to us) but not announced."""
+    """Each group of ours the activity is addressed to announces it, if the group admits it
+    (`content.group_threads.admit_to_group`: a member's, or a reply in an open thread); a
+    refused post is stored (it was addressed to us) but not announced."""
     announced = 0
     for group in groups:
-        if not await is_member(session, group, member):
+        if activity.get("type") == "Delete":
+            shared = await group_item(session, group, object_ap_id) is not None
+            refused = None if shared or await is_member(session, group, member) else "not_member"
+        else:
+            refused = await admit_to_group(session, group, member, object_ap_id, fed.now())
+        if refused == "not_member":
             log_event(logger, "group_post_from_non_member", group=group.slug)
+            continue
+        if refused is not None:
+            log_event(logger, "group_reply_refused", group=group.slug, reason=refused)
             continue
         await announce_to_members(session, fed, group, member, activity, object_ap_id)
         announced += 1
@@ -156,3 +166,15 @@ async def hide_group_item(
         payload["audience"] = group.ap_id
         await queue_activity(session, fed, group, payload, await follower_inboxes(session, group))
     return item
+
+
+async def hide_group_thread(
+    session: AsyncSession, fed: Federation, group: Actor, user: User | None, thread: GroupThread
+) -> GroupThread:
+    """A moderator hides a thread: off the group's page, closed to replies, and its first
+    message hidden as an item (members' servers are sent `Undo{Announce}`)."""
+    await hide_thread(session, user, group, thread, hidden=True)
+    item = await group_item(session, group, thread.root_ap_id)
+    if item is not None and not item.hidden:
+        await hide_group_item(session, fed, group, user, thread.root_ap_id)
+    return thread

@@ -29,6 +29,7 @@ from migrantnet.models.counts import ActorCount, NodeCounter
 from migrantnet.models.delivery import Delivery, DomainHealth, WorkerHeartbeat
 from migrantnet.models.follow import Follow
 from migrantnet.models.group import GroupItem
+from migrantnet.models.group_thread import GroupThread
 from migrantnet.models.ics import AgendaImport, IcsSubscription
 from migrantnet.models.lifecycle import (
     CosignState,
@@ -65,6 +66,7 @@ __all__ = [
     "Follow",
     "FollowState",
     "GroupItem",
+    "GroupThread",
     "IcsSubscription",
     "InboxActivity",
     "InboxState",

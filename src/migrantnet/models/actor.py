@@ -57,6 +57,9 @@ class Actor(Base):
     # organisations and groups; and the actors or hosts whose signatures need no approval.
     # Replies from other servers wait for a moderator's approval before they are shown.
     hold_replies: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A group of ours: replies in its threads from fediverse accounts that are not members
+    # are announced too (members' replies always are).
+    open_replies: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     cosign_people: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     cosign_trusted: Mapped[list[str]] = mapped_column(
         JSONType, default=list, server_default=text("'[]'")

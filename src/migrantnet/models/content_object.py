@@ -45,6 +45,10 @@ class ContentObject(Base):
     reply_state: Mapped[str] = mapped_column(
         String(16), default=ReplyState.SHOWN, server_default=ReplyState.SHOWN.value
     )
+    # The group thread a reply is in (`models/group_thread.py`): its replies in one query.
+    group_thread_id: Mapped[int | None] = mapped_column(
+        ForeignKey("group_threads.id", ondelete="SET NULL")
+    )
     primary_language: Mapped[str | None] = mapped_column(String(35))
     name_map: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     summary_map: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
@@ -68,6 +72,7 @@ class ContentObject(Base):
         Index("ix_objects_listing", "local", "visibility", "published_at", "id"),
         Index("ix_objects_actor_kind_published", "actor_id", "kind", "published_at", "id"),
         Index("ix_objects_thread_owner", "thread_owner_id", "reply_state", "published_at"),
+        Index("ix_objects_group_thread", "group_thread_id", "published_at", "id"),
     )
 
 

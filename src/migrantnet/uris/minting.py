@@ -22,6 +22,10 @@ from migrantnet.uris.paths import (
     FEATURED_PATH,
     FOLLOWERS_PATH,
     FOLLOWING_PATH,
+    GROUP_THREAD_MODERATE_PATH,
+    GROUP_THREAD_PATH,
+    GROUP_THREAD_REPLY_PATH,
+    GROUP_THREADS_PATH,
     INVITE_PATH,
     MEDIA_PREFIX,
     NODE_ACTOR_PATH,
@@ -59,6 +63,24 @@ class Uris:
         return f"{self.base_url}{path}"
 
     # Paths (no host), for links between our own pages.
+
+    @staticmethod
+    def group_threads_path(slug: str, before: str | None = None) -> str:
+        path = GROUP_THREADS_PATH.format(slug=slug)
+        return f"{path}?{urlencode({'before': before})}" if before else path
+
+    @staticmethod
+    def group_thread_path(slug: str, thread_id: int, reply_to: int | None = None) -> str:
+        path = GROUP_THREAD_PATH.format(slug=slug, thread_id=thread_id)
+        return f"{path}?reply_to={reply_to}#reply-form" if reply_to is not None else path
+
+    @staticmethod
+    def group_thread_reply_path(slug: str, thread_id: int) -> str:
+        return GROUP_THREAD_REPLY_PATH.format(slug=slug, thread_id=thread_id)
+
+    @staticmethod
+    def group_thread_moderate_path(slug: str, thread_id: int) -> str:
+        return GROUP_THREAD_MODERATE_PATH.format(slug=slug, thread_id=thread_id)
 
     @staticmethod
     def actor_path(slug: str) -> str:

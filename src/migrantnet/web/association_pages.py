@@ -19,6 +19,7 @@ from migrantnet.content.agenda_filters import AgendaFilter
 from migrantnet.content.associations import get_association
 from migrantnet.content.details import ObjectDetails, load_details, load_kind_rows
 from migrantnet.content.errors import Gone, NotFound
+from migrantnet.content.group_thread_listing import list_threads
 from migrantnet.content.groups import is_group, member_count
 from migrantnet.content.listing import Cursor, public_counts, section
 from migrantnet.content.replies import thread
@@ -38,6 +39,7 @@ from migrantnet.web.errors import status_for
 from migrantnet.web.i18n import accepted_languages, wanted_languages
 from migrantnet.web.sessions import Visitor, VisitorDep
 from migrantnet.web.views.agenda import days_view
+from migrantnet.web.views.group_threads import thread_items
 from migrantnet.web.views.items import item_view, section_view
 from migrantnet.web.views.kinds import KIND_VIEWS, kind_order, kind_plural
 from migrantnet.web.views.object_page import object_page_view
@@ -108,13 +110,15 @@ async def association_page(
 
 
 GROUP_AGENDA_SIZE = 20
+GROUP_THREADS = 5  # the newest discussions; all of them on the group's threads page
 
 
 async def _group_view(
     request: Request, session: AsyncSession, actor: Actor, wanted: list[str]
 ) -> dict[str, Any] | None:
     """A group's page says it is one, how many members it has, and shows its shared
-    agenda: the events its members posted to it (not those its moderators hid)."""
+    agenda: the events its members posted to it (not those its moderators hid), and its
+    newest discussions."""
     if not is_group(actor):
         return None
     zone, _chosen = reader_zone(request)
@@ -127,6 +131,10 @@ async def _group_view(
         "under_way": days_view(page.under_way, zone, wanted, language),
         "days": days_view(page.entries, zone, wanted, language),
         "agenda_url": Uris.agenda_path("?" + urlencode({"group": actor.ap_id})),
+        "threads": thread_items(
+            actor.slug or "", await list_threads(session, actor, limit=GROUP_THREADS), wanted
+        ),
+        "threads_url": Uris.group_threads_path(actor.slug or ""),
     }
 
 

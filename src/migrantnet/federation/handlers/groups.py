@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from migrantnet.content.group_threads import record_group_share
 from migrantnet.content.remote import delete_remote_object, find_object
 from migrantnet.federation.actors import node_signer
 from migrantnet.federation.fetch import FetchError, HTTPStatusError
@@ -91,4 +92,6 @@ async def handle_group_announce(
     ):
         return InboxState.IGNORED
     await _record_share(inbound, object_id)
+    # a thread of the group, or a reply in one, as the group's page shows it
+    await record_group_share(inbound.session, inbound.sender, object_id, inbound.fed.now())
     return InboxState.DONE

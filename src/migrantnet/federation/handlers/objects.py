@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
+from migrantnet.content.group_threads import local_groups_answered
 from migrantnet.content.groups import local_group_by_id
 from migrantnet.content.remote import (
     RemoteObjectData,
@@ -64,12 +65,15 @@ def to_remote_data(
 
 async def _is_relevant(inbound: Inbound, parsed: ParsedObject) -> bool:
     """Keep what concerns us (Mastodon's rule): from an actor one of ours follows, a reply to
-    one of our objects or to a reply under one (threads nest), or addressed to one of ours."""
+    one of our objects or to a reply under one (threads nest), a reply in a thread of one of
+    our groups, or addressed to one of ours."""
     if await sender_is_followed(inbound):
         return True
     if parsed.in_reply_to and await in_our_thread(
         inbound.session, parsed.in_reply_to, inbound.fed.uris.is_local
     ):
+        return True
+    if parsed.in_reply_to and await local_groups_answered(inbound.session, parsed.in_reply_to):
         return True
     return any(
         inbound.fed.uris.is_local(item) for item in (*parsed.to, *parsed.cc, *parsed.audience)
@@ -90,6 +94,10 @@ async def _relay_to_groups(inbound: Inbound, parsed: ParsedObject) -> None:
     ]
     local = [item for item in dict.fromkeys(named) if inbound.fed.uris.is_local(item)]
     groups = await local_group_by_id(inbound.session, local)
+    if parsed.in_reply_to:
+        # a reply in a group's thread goes to the group, named or not
+        answered = await local_groups_answered(inbound.session, parsed.in_reply_to)
+        groups += [group for group in answered if group.id not in {g.id for g in groups}]
     if groups:
         await relay_member_activity(
             inbound.session, inbound.fed, groups, inbound.sender, inbound.payload, parsed.ap_id

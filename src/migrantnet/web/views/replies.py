@@ -61,6 +61,13 @@ def single_reply(obj: ContentObject, actor: Actor, wanted: list[str]) -> ReplyVi
     return _reply(obj, actor, wanted, ())
 
 
+def nested_reply(
+    obj: ContentObject, actor: Actor, wanted: list[str], replies: tuple[ReplyView, ...]
+) -> ReplyView:
+    """One reply with the replies under it (a group's thread, nested by its service)."""
+    return _reply(obj, actor, wanted, replies)
+
+
 def _reply(
     obj: ContentObject, actor: Actor, wanted: list[str], replies: tuple[ReplyView, ...]
 ) -> ReplyView:
