@@ -134,11 +134,11 @@ async def look_up(
     fed: Federation = request.app.state.federation
     try:
         target = await find_reply_target(session, fed, address)
-    except InvalidInput as exc:
-        await session.rollback()
+    except InvalidInput as exc:  # nothing was stored: the request's session is not committed
         return _page(request, visitor, actor, address=address, errors={"url": exc.shown()})
-    await session.commit()
     answered = answered_view(target.obj, target.author, _wanted(request))
-    return _page(
+    page = _page(
         request, visitor, actor, address=address, answered=answered, ap_id=target.obj.ap_id
     )
+    await session.commit()
+    return page
