@@ -160,7 +160,7 @@ def test_first_hour(
     expect(other.locator(".quoted")).to_contain_text("For the right to stay")
     expect(other.locator(".quoted")).to_contain_text(f"@alpha_assoc@{alpha.domain}")
     other.get_by_role("button", name="Reply as Beta Assoc").click()
-    expect(other.get_by_label("In reply to")).to_have_value(declaration_url)
+    expect(other.get_by_role("textbox", name="In reply to")).to_have_value(declaration_url)
     other.locator("#f-body\\.en").fill("Beta Assoc signs it too.")
     other.get_by_role("button", name="Publish").click()
     expect(other.get_by_role("status")).to_have_text("Published.")
