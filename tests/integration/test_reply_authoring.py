@@ -261,6 +261,24 @@ async def test_the_reply_button_leads_to_the_note_form_with_the_post_filled_in(
         )
         assert reply is not None and reply.local
     assert "We sign it too." in (await app_client.get(parent, headers=HTML)).text
+    # Its edit form shows the post it answers, and saving keeps it.
+    edit = f"/admin/tunis_migrants/content/{Uris.public_id_of(reply.ap_id)}/edit"
+    edit_form = await editor.get(edit, headers=HTML)
+    assert f'name="in_reply_to" type="text" value="{parent}"' in edit_form.text
+    saved = await editor.post(
+        edit,
+        data={
+            "csrf_token": csrf_of(edit_form.text),
+            "languages": "en",
+            "body.en": "We sign it too, all of us.",
+            "in_reply_to": parent,
+            "visibility": "public",
+            "action": "publish",
+        },
+        files={"file": ("", b"")},
+        headers=HTML,
+    )
+    assert saved.status_code == 303, saved.text
 
 
 async def test_a_wrong_address_comes_back_beside_the_field_with_the_text_kept(
