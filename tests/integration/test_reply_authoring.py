@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from migrantnet.cli import app as cli_app
 from migrantnet.config import Settings
+from migrantnet.content.associations import create_association
 from migrantnet.content.declarations import DECLARATION, DeclarationInput
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.notes import edit_note, publish_note
@@ -30,7 +31,7 @@ from migrantnet.db import Database
 from migrantnet.federation.publisher import ActivityPubFederator
 from migrantnet.federation.reply_lookup import find_reply_target
 from migrantnet.federation.service import Federation
-from migrantnet.models import Actor, ContentObject, Delivery, Visibility
+from migrantnet.models import Actor, ContentObject, Delivery, ReplyState, Visibility
 from migrantnet.uris import Uris
 
 AP = {"Accept": "application/activity+json"}
@@ -183,6 +184,30 @@ async def test_a_reply_to_another_servers_post_is_fetched_addressed_and_delivere
         }
     # no follower here: the only inbox is the answered author's server's
     assert await deliveries_to(db, remote_actor.server.url("/inbox")) == 1
+
+
+async def test_another_local_associations_reply_is_in_the_threads_owners_hands(
+    db: Database, fed: Federation, uris: Uris, association: Actor
+) -> None:
+    """The association whose declaration it is decides, as for a peer's reply: it holds
+    replies, so its neighbour's waits; its own reply under its own post does not."""
+    parent = await declaration(db, fed, uris)
+    async with db.session() as session:
+        owner = await session.get(Actor, association.id)
+        assert owner is not None
+        owner.hold_replies = True
+        neighbour = await create_association(session, uris, slug="roma", name="Roma Solidale")
+        federator = ActivityPubFederator(fed)
+        theirs = await publish_note(
+            session, uris, federator, neighbour, text={"en": "Us too"}, in_reply_to=parent
+        )
+        own = await publish_note(
+            session, uris, federator, owner, text={"en": "Thanks"}, in_reply_to=parent
+        )
+        await session.commit()
+        assert (theirs.thread_owner_id, theirs.reply_state) == (owner.id, ReplyState.HELD)
+        assert (own.thread_owner_id, own.reply_state) == (None, ReplyState.SHOWN)
+        assert [obj.ap_id for obj, _ in await thread(session, parent)] == [own.ap_id]
 
 
 @pytest.mark.parametrize(
