@@ -356,6 +356,22 @@ async def test_a_post_of_another_server_is_looked_up_previewed_then_answered(
     assert "Who comes on Sunday?" in form.text
 
 
+async def test_another_servers_interact_button_leads_to_the_reply_lookup(
+    association: Actor, editor: httpx.AsyncClient, remote_actor: RemoteActor
+) -> None:
+    parent = peer_post(remote_actor)
+    page = await editor.get(f"/authorize_interaction?uri={quote(parent, safe='')}", headers=HTML)
+    assert page.status_code == 200
+    form = page.text.split('action="/admin/tunis_migrants/reply"', 1)[1].split("</form>", 1)[0]
+    assert f'name="url" value="{parent}"' in form and "See it and reply" in form
+    found = await editor.post(
+        "/admin/tunis_migrants/reply",
+        data={"csrf_token": csrf_of(page.text), "url": parent},
+        headers=HTML,
+    )
+    assert found.status_code == 200 and "Who comes on Sunday?" in found.text
+
+
 # -- the JSON API -----------------------------------------------------------------------------
 
 
