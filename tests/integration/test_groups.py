@@ -259,6 +259,11 @@ async def test_moderators_remove_a_member_and_hide_an_item_from_the_groups_page(
     assert hidden.status_code == 303
     removed = await submit(admin, page, f"{page}/remove", {"actor": carol.actor_id})
     assert removed.status_code == 303
+    # a second click (or another moderator) finds her gone: told so, not an error page
+    again = await submit(admin, page, f"{page}/remove", {"actor": carol.actor_id})
+    assert again.headers["location"] == f"{page}?done=gone"
+    told = await admin.get(again.headers["location"], headers=HTML)
+    assert "already decided, or it is gone" in told.text
     after = await admin.get(f"{page}?done=removed", headers=HTML)
     assert "Hidden" in after.text and "@carol@" not in after.text.split('id="items"')[0]
     trail = await rows(db, ModerationAction)

@@ -102,6 +102,15 @@ async def test_follow_requests_are_approved_rejected_and_followers_removed(
     removed = await submit(admin, NETWORK, f"{NETWORK}/followers/remove", {"actor": bob.actor_id})
     assert removed.headers["location"].endswith("done=removed")
     assert {row.state for row in await _follows_to(db, association)} == {FollowState.REJECTED}
+    # a second click, or another admin: nothing left to decide, said so, nothing sent twice
+    for path, fields in (
+        ("followers/remove", {"actor": bob.actor_id}),
+        ("requests", {"actor": carol.actor_id, "decision": "approve"}),
+    ):
+        again = await submit(admin, NETWORK, f"{NETWORK}/{path}", fields)
+        assert again.headers["location"] == f"{NETWORK}?done=gone"
+    told = await admin.get(f"{NETWORK}?done=gone", headers=HTML)
+    assert "already decided, or it is gone" in told.text
     async with db.session() as session:
         answers = list(await session.scalars(select(OutboxActivity.type)))
     assert answers.count("Reject") == 2 and "Accept" in answers

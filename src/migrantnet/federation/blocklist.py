@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from migrantnet.db import Database
 from migrantnet.federation.fetch import HostBlocked
-from migrantnet.models import Actor, Block, BlockKind
+from migrantnet.models import Actor, Block, BlockKind, DomainHealth
 
 
 def host_of_url(url: str) -> str:
@@ -50,13 +50,20 @@ class BlockList:
             return
         async with self.db.session() as session:
             rows = list(await session.execute(select(Block.kind, Block.target)))
+            # A domain block also marks its health row; either is enough to refuse it.
+            marked = await session.scalars(
+                select(DomainHealth.domain).where(DomainHealth.blocked.is_(True))
+            )
+            marked_domains = frozenset(marked)
             keys = await session.scalars(
                 select(Actor.public_key_id)
                 .join(Block, Block.target == Actor.ap_id)
                 .where(Block.kind == BlockKind.ACCOUNT, Actor.public_key_id.is_not(None))
             )
             account_keys = frozenset(key for key in keys if key)
-        self.domains = frozenset(target for kind, target in rows if kind == BlockKind.DOMAIN)
+        self.domains = marked_domains | {
+            target for kind, target in rows if kind == BlockKind.DOMAIN
+        }
         self.accounts = frozenset(target for kind, target in rows if kind == BlockKind.ACCOUNT)
         self.account_keys = account_keys
         self._loaded_at = self.clock()
@@ -66,6 +73,15 @@ class BlockList:
         if host_of_url(url) in self.domains:
             return True
         return without_fragment(url) in self.accounts
+
+    async def covering(self, actor_ap_id: str, host: str) -> BlockKind | None:
+        """What block covers an actor: of its host, of the account itself, or none."""
+        await self.refresh()
+        if host in self.domains:
+            return BlockKind.DOMAIN
+        if without_fragment(actor_ap_id) in self.accounts:
+            return BlockKind.ACCOUNT
+        return None
 
     def blocks_key(self, key_id: str) -> bool:
         """Whether a signature's key belongs to a blocked host or a known blocked account."""

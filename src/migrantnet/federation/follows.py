@@ -153,6 +153,18 @@ async def find_follow(
     return await session.scalar(query)
 
 
+async def remove_follower(
+    session: AsyncSession, fed: Federation, association: Actor, follower: str
+) -> Follow:
+    """Mastodon's "remove follower": a Reject of their accepted Follow (an actor id or a
+    handle); they may ask again later. The caller commits."""
+    follow = await find_follow(session, association, follower, FollowState.ACCEPTED)
+    if follow is None:
+        raise NotFound(f"{follower} does not follow {association.slug}")
+    await reject_follow(session, fed, follow)
+    return follow
+
+
 async def pending_followers(session: AsyncSession, association: Actor) -> list[Actor]:
     """Who asked to follow an association that approves its followers by hand."""
     rows = await session.scalars(

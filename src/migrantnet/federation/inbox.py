@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.federation.actors import ActorUnavailable, host_of, store_actor
-from migrantnet.federation.blocks import is_blocked
 from migrantnet.federation.context import is_activity_json
 from migrantnet.federation.errors import (
     BadActivity,
@@ -32,6 +31,7 @@ from migrantnet.federation.normalize import first_id
 from migrantnet.federation.parse import ParsedActor, ParseError, parse_activity
 from migrantnet.federation.payload import decode_json
 from migrantnet.federation.service import Federation
+from migrantnet.federation.signatures.key_lookup import PublicKey
 from migrantnet.federation.signatures.primitives import SignatureError
 from migrantnet.federation.signatures.verify import verify_request
 from migrantnet.logs import log_event
@@ -88,10 +88,10 @@ async def receive(
 ) -> tuple[int | None, bool]:
     """Verify and store one delivered activity. Returns (stored row id or None, duplicate).
 
-    Three steps, and a database connection only in the first and the last, each short: read
-    what we know (blocked domain, known actor), verify the signature (which may fetch the key
-    over the network: no connection is held then), store. A slow or silent key host thus
-    costs a waiting task, never a pooled connection.
+    Three steps: refuse what is blocked (from memory, `fed.blocklist`), verify the signature
+    (the key from memory or one short read, or fetched over the network with no connection
+    held), store (one INSERT for a known signer). A slow or silent key host thus costs a
+    waiting task, never a pooled connection.
     """
     doc = decode_activity(headers.get("content-type"), body)
     try:
@@ -105,21 +105,17 @@ async def receive(
         raise NotAllowed("activities of this node's own actors are not accepted from outside")
     actor_host = host_of(parsed.actor)
 
-    async with fed.db.session() as session:
-        health = await session.get(DomainHealth, actor_host)
-        if health is not None and health.blocked:
-            log_event(logger, "inbox_refused", reason="blocked", domain=actor_host)
-            raise NotAllowed(f"{actor_host} is blocked on this node: nothing of it is accepted")
-        blocked = await is_blocked(session, parsed.actor, actor_host)
-        if blocked is not None:
-            log_event(logger, "inbox_refused", reason="blocked", domain=actor_host)
-            what = actor_host if blocked.kind == BlockKind.DOMAIN else "this account"
-            raise NotAllowed(f"{what} is blocked on this node: nothing of it is accepted")
-        if parsed.type == "Delete" and parsed.object_id == parsed.actor:
+    blocked = await fed.blocklist.covering(parsed.actor, actor_host)
+    if blocked is not None:
+        log_event(logger, "inbox_refused", reason="blocked", domain=actor_host)
+        what = actor_host if blocked == BlockKind.DOMAIN else "this account"
+        raise NotAllowed(f"{what} is blocked on this node: nothing of it is accepted")
+    if parsed.type == "Delete" and parsed.object_id == parsed.actor:
+        async with fed.db.session() as session:
             known = await session.scalar(select(Actor.id).where(Actor.ap_id == parsed.actor))
-            if known is None:
-                # An account deletion from an actor we never knew: nothing to undo, key gone.
-                return None, True
+        if known is None:
+            # An account deletion from an actor we never knew: nothing to undo, key gone.
+            return None, True
 
     resolver = await _authenticate(fed, method, url, headers, body, parsed.actor)
     _check_origin(doc, parsed.type, parsed.actor)
@@ -143,7 +139,8 @@ async def receive(
             await session.rollback()
             log_event(logger, "inbox_duplicate", type=parsed.type, domain=actor_host)
             return None, True
-        await _mark_alive(session, fed, actor_host)
+        if await fed.unavailable_hosts.includes(actor_host):
+            await _mark_alive(session, fed, actor_host)
         await session.commit()
     log_event(logger, "inbox_received", type=parsed.type, domain=actor_host)
     return row.id, False
@@ -178,6 +175,10 @@ async def _store_signer(session: AsyncSession, fed: Federation, parsed: ParsedAc
     try:
         await store_actor(session, parsed, fed.now())
         await session.commit()
+        if parsed.public_key_id and parsed.public_key_pem:
+            fed.known_keys.keep(
+                PublicKey(parsed.public_key_id, parsed.ap_id, parsed.public_key_pem)
+            )
     except IntegrityError:
         await session.rollback()
     except ActorUnavailable as exc:  # unusable for storage (an id too long): apply it anyway
@@ -209,4 +210,5 @@ async def _mark_alive(session: AsyncSession, fed: Federation, domain: str) -> No
         .values(next_attempt_at=fed.now())
     )
     log_event(logger, "domain_available_again", domain=domain)
+    fed.unavailable_hosts.invalidate()
     fed.wakeup.set()

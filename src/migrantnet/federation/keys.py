@@ -55,13 +55,21 @@ class KeyResolver:
         self.rate_limited: RateLimited | None = None
 
     async def __call__(self, key_id: str, refresh: bool) -> PublicKey | None:
+        kept = self.fed.known_keys
         if not refresh:
+            key = kept.get(key_id)
+            if key is not None:
+                return key
             async with self.fed.db.session() as session:
                 known = await find_actor_by_key(session, key_id)
             if known is not None and known.public_key_id == key_id:
-                return _as_public_key(known)
+                key = _as_public_key(known)
+                if key is not None and not known.local:
+                    kept.keep(key)
+                return key
             if known is not None and known.local:
                 return None
+        kept.forget(key_id)
         guard = self.fed.inbox_guard
         if guard.failed_keys.recently_failed(key_id):
             raise KeyUnavailable("fetching it failed recently; not yet again")

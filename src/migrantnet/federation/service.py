@@ -16,9 +16,11 @@ from migrantnet.federation.blocklist import BlockList
 from migrantnet.federation.fetch import SafeClient, Signer
 from migrantnet.federation.fetch_policy import FetchPolicy
 from migrantnet.federation.inbox_guard import InboxGuard
+from migrantnet.federation.known_keys import KnownKeys
 from migrantnet.federation.rendered import RenderedCache
 from migrantnet.federation.signatures.cavage import sign_request
 from migrantnet.federation.signatures.primitives import load_private_key
+from migrantnet.federation.unavailable_hosts import UnavailableHosts
 from migrantnet.models import Actor
 from migrantnet.uris import Uris
 
@@ -35,6 +37,11 @@ class Federation:
         # What moderators blocked is neither fetched nor delivered to (every hop is asked).
         self.blocklist = BlockList(db, check_seconds=settings.render_cache_check_seconds)
         self.client = SafeClient(self.policy, guard=self.blocklist.guard)
+        # Signers' keys and the hosts we gave up on, so the inbox reads them from memory.
+        self.known_keys = KnownKeys(check_seconds=settings.render_cache_check_seconds)
+        self.unavailable_hosts = UnavailableHosts(
+            db, check_seconds=settings.render_cache_check_seconds
+        )
         self.rendered = RenderedCache(
             db,
             entries=settings.render_cache_entries,

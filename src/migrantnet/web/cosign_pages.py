@@ -25,13 +25,14 @@ from migrantnet.federation.cosign import (
     reject_cosignature,
     withdraw_cosignature,
 )
+from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.fetch import FetchError
-from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, ContentObject, Cosignature, Role
 from migrantnet.translations import N_, gettext
 from migrantnet.uris import AUTHORIZE_INTERACTION_PATH
 from migrantnet.web.admin_pages import my_associations
 from migrantnet.web.auth import PUBLISH_ROLES, require_role
+from migrantnet.web.decisions import GONE, decided
 from migrantnet.web.deps import SessionDep
 from migrantnet.web.drafts import headline
 from migrantnet.web.errors import form_status
@@ -44,7 +45,7 @@ DONE = {"signed": N_("Signed. The authors' node is told."), "withdrawn": N_("Sig
 DECIDED = {
     "approved": N_("Accepted: it is among the signatories, and the signer's server is told."),
     "rejected": N_("Refused: the signer's server is told, and the signatories do not change."),
-    "gone": N_("This signature is no longer waiting: it was already decided."),
+    GONE: N_("This signature is no longer waiting: it was already decided."),
 }
 
 
@@ -102,12 +103,11 @@ async def cosign_form(
 
 @router.post("/admin/{slug}/cosign")
 async def cosign(
-    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
 ) -> Response:
     form = await read_form(request, visitor)
     actor = await _editor_of(session, visitor, slug)
     url = text_field(form, "url").strip()
-    fed: Federation = request.app.state.federation
     try:
         if not url.startswith(("http://", "https://")):
             raise ContentError(
@@ -127,11 +127,10 @@ async def cosign(
 
 @router.post("/admin/{slug}/cosign/withdraw")
 async def withdraw(
-    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
 ) -> Response:
     form = await read_form(request, visitor)
     actor = await _editor_of(session, visitor, slug)
-    fed: Federation = request.app.state.federation
     await withdraw_cosignature(session, fed, actor, text_field(form, "url"))
     await session.commit()
     fed.wakeup.set()
@@ -162,23 +161,26 @@ async def signatures_page(
 
 @router.post("/admin/{slug}/signatures/{decision}")
 async def decide_signature(
-    slug: str, decision: str, request: Request, visitor: SignedInDep, session: SessionDep
+    slug: str,
+    decision: str,
+    request: Request,
+    visitor: SignedInDep,
+    session: SessionDep,
+    fed: FederationDep,
 ) -> Response:
     form = await read_form(request, visitor)
     actor = await _owner_of(session, visitor, slug)
-    fed: Federation = request.app.state.federation
     declaration, signer = text_field(form, "declaration"), text_field(form, "signer")
     decide = {"approve": approve_cosignature, "reject": reject_cosignature}.get(decision)
     if decide is None:
         raise NotFound(f"no decision {decision!r}: approve or reject")
-    try:
-        await decide(session, fed, actor, declaration, signer)
-    except NotFound:  # decided meanwhile (another admin, the command line, a second click)
-        return see_other(f"/admin/{slug}/signatures?done=gone")
-    done = "approved" if decision == "approve" else "rejected"
-    await session.commit()
-    fed.wakeup.set()
-    return see_other(f"/admin/{slug}/signatures?done={done}")
+    return await decided(
+        session,
+        f"/admin/{slug}/signatures",
+        "approved" if decision == "approve" else "rejected",
+        decide(session, fed, actor, declaration, signer),
+        fed=fed,
+    )
 
 
 @router.get(AUTHORIZE_INTERACTION_PATH)

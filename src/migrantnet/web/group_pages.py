@@ -19,15 +19,16 @@ from migrantnet.content.associations import get_association
 from migrantnet.content.errors import NotFound
 from migrantnet.content.groups import group_moderator, is_group, list_members
 from migrantnet.content.html import html_to_text
+from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.follows import decide_follow_request, pending_followers
 from migrantnet.federation.groups import hide_group_item, remove_member
-from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, ContentObject, GroupItem
 from migrantnet.translations import N_
+from migrantnet.web.decisions import GONE, decided
 from migrantnet.web.deps import SessionDep
 from migrantnet.web.forms import read_form, text_field
 from migrantnet.web.hrefs import safe_href
-from migrantnet.web.rendering import render, see_other
+from migrantnet.web.rendering import render
 from migrantnet.web.sessions import SignedIn, SignedInDep
 
 router = APIRouter(include_in_schema=False)
@@ -37,6 +38,7 @@ DONE = {
     "hidden": N_("Item hidden from the group."),
     "approved": N_("Membership approved."),
     "rejected": N_("Membership request rejected."),
+    GONE: N_("This was already decided, or it is gone."),
 }
 
 
@@ -49,9 +51,8 @@ class ItemView:
     hidden: bool
 
 
-def _federation(request: Request) -> Federation:
-    fed: Federation = request.app.state.federation
-    return fed
+def _page(slug: str) -> str:
+    return f"/admin/{slug}/group"
 
 
 async def _group_for(session: AsyncSession, visitor: SignedIn, slug: str) -> Actor:
@@ -106,37 +107,48 @@ async def group_page(
 
 @router.post("/admin/{slug}/group/remove")
 async def remove(
-    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
 ) -> Response:
     form = await read_form(request, visitor)
     group = await _group_for(session, visitor, slug)
-    fed = _federation(request)
-    await remove_member(session, fed, group, visitor.user, text_field(form, "actor"))
-    await session.commit()
-    fed.wakeup.set()
-    return see_other(f"/admin/{slug}/group?done=removed")
+    member = text_field(form, "actor")
+    return await decided(
+        session,
+        _page(slug),
+        "removed",
+        remove_member(session, fed, group, visitor.user, member),
+        fed=fed,
+    )
 
 
 @router.post("/admin/{slug}/group/hide")
-async def hide(slug: str, request: Request, visitor: SignedInDep, session: SessionDep) -> Response:
+async def hide(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
+) -> Response:
     form = await read_form(request, visitor)
     group = await _group_for(session, visitor, slug)
-    fed = _federation(request)
-    await hide_group_item(session, fed, group, visitor.user, text_field(form, "object"))
-    await session.commit()
-    fed.wakeup.set()
-    return see_other(f"/admin/{slug}/group?done=hidden")
+    item = text_field(form, "object")
+    return await decided(
+        session,
+        _page(slug),
+        "hidden",
+        hide_group_item(session, fed, group, visitor.user, item),
+        fed=fed,
+    )
 
 
 @router.post("/admin/{slug}/group/requests")
 async def decide(
-    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
 ) -> Response:
     form = await read_form(request, visitor)
     group = await _group_for(session, visitor, slug)
-    fed = _federation(request)
     accept = text_field(form, "decision") == "approve"
-    await decide_follow_request(session, fed, group, text_field(form, "actor"), accept=accept)
-    await session.commit()
-    fed.wakeup.set()
-    return see_other(f"/admin/{slug}/group?done={'approved' if accept else 'rejected'}")
+    requester = text_field(form, "actor")
+    return await decided(
+        session,
+        _page(slug),
+        "approved" if accept else "rejected",
+        decide_follow_request(session, fed, group, requester, accept=accept),
+        fed=fed,
+    )

@@ -16,16 +16,18 @@ from migrantnet.content.errors import ContentError, shown
 from migrantnet.content.html import html_to_text
 from migrantnet.content.network import outgoing_follows
 from migrantnet.federation.actors import ActorUnavailable, resolve_handle
+from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.follows import (
     decide_follow_request,
     follow_remote,
-    reject_follow,
+    remove_follower,
     unfollow_remote,
 )
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, ActorType, Follow, FollowState, Role
 from migrantnet.translations import N_, gettext
 from migrantnet.web.auth import require_role
+from migrantnet.web.decisions import GONE, decided
 from migrantnet.web.deps import SessionDep
 from migrantnet.web.errors import INVALID_FORM_STATUS
 from migrantnet.web.forms import read_form, text_field
@@ -48,12 +50,17 @@ DONE = {
     "approved": N_("Follow request approved."),
     "rejected": N_("Follow request rejected."),
     "removed": N_("Follower removed."),
+    GONE: N_("This was already decided, or it is gone."),
 }
 
 
 def _federation(request: Request) -> Federation:
     fed: Federation = request.app.state.federation
     return fed
+
+
+def _path(slug: str) -> str:
+    return f"/admin/{slug}/network"
 
 
 async def _followers(session: AsyncSession, actor: Actor, state: str) -> list[tuple[Follow, Actor]]:
@@ -182,49 +189,41 @@ async def follow(
 
 @router.post("/admin/{slug}/network/unfollow")
 async def unfollow(
-    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
 ) -> Response:
     form = await read_form(request, visitor)
     actor = await _admin_of(session, visitor, slug)
-    await unfollow_remote(session, _federation(request), actor, text_field(form, "actor"))
-    await session.commit()
-    _federation(request).wakeup.set()
-    return see_other(f"/admin/{slug}/network?done=unfollowed")
+    followed = text_field(form, "actor")
+    return await decided(
+        session, _path(slug), "unfollowed", unfollow_remote(session, fed, actor, followed), fed=fed
+    )
 
 
 @router.post("/admin/{slug}/network/requests")
 async def decide(
-    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
 ) -> Response:
     form = await read_form(request, visitor)
     actor = await _admin_of(session, visitor, slug)
     accept = text_field(form, "decision") == "approve"
-    await decide_follow_request(
-        session, _federation(request), actor, text_field(form, "actor"), accept=accept
+    requester = text_field(form, "actor")
+    return await decided(
+        session,
+        _path(slug),
+        "approved" if accept else "rejected",
+        decide_follow_request(session, fed, actor, requester, accept=accept),
+        fed=fed,
     )
-    await session.commit()
-    _federation(request).wakeup.set()
-    return see_other(f"/admin/{slug}/network?done={'approved' if accept else 'rejected'}")
 
 
 @router.post("/admin/{slug}/network/followers/remove")
-async def remove_follower(
-    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+async def remove(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
 ) -> Response:
     """Mastodon's "remove follower": a Reject of their Follow; they may ask again later."""
     form = await read_form(request, visitor)
     actor = await _admin_of(session, visitor, slug)
-    row = await session.scalar(
-        select(Follow)
-        .join(Actor, Actor.id == Follow.follower_id)
-        .where(
-            Follow.followed_id == actor.id,
-            Follow.state == FollowState.ACCEPTED,
-            Actor.ap_id == text_field(form, "actor"),
-        )
+    follower = text_field(form, "actor")
+    return await decided(
+        session, _path(slug), "removed", remove_follower(session, fed, actor, follower), fed=fed
     )
-    if row is not None:
-        await reject_follow(session, _federation(request), row)
-        await session.commit()
-        _federation(request).wakeup.set()
-    return see_other(f"/admin/{slug}/network?done=removed")

@@ -13,10 +13,11 @@ from migrantnet.content.reply_moderation import decide_reply, replies_of
 from migrantnet.models import ReplyState
 from migrantnet.translations import N_
 from migrantnet.web.auth import require_role
+from migrantnet.web.decisions import GONE, decided
 from migrantnet.web.deps import SessionDep
 from migrantnet.web.forms import read_form, text_field
 from migrantnet.web.i18n import accepted_languages
-from migrantnet.web.rendering import render, see_other
+from migrantnet.web.rendering import render
 from migrantnet.web.sessions import SignedInDep
 from migrantnet.web.views.replies import single_reply
 
@@ -26,7 +27,7 @@ DONE = {
     "approve": N_("Approved: the reply is shown under the object it answers."),
     "hide": N_("Hidden: no page, collection or search shows it any more."),
     "show": N_("Shown again under the object it answers."),
-    "gone": N_("This reply was already decided, or it is gone."),
+    GONE: N_("This reply was already decided, or it is gone."),
 }
 SHOWN_LISTED = 30
 
@@ -65,11 +66,10 @@ async def decide(
     state = DECISIONS.get(decision)
     if state is None:
         raise NotFound(f"no decision {decision!r}: approve, hide or show")
-    try:
-        await decide_reply(
-            session, Moderator(visitor.user), owner, text_field(form, "reply"), state
-        )
-    except (NotFound, InvalidInput):  # decided meanwhile (another moderator, a second click)
-        return see_other(f"/admin/{slug}/replies?done=gone")
-    await session.commit()
-    return see_other(f"/admin/{slug}/replies?done={decision}")
+    return await decided(
+        session,
+        f"/admin/{slug}/replies",
+        decision,
+        decide_reply(session, Moderator(visitor.user), owner, text_field(form, "reply"), state),
+        gone=(NotFound, InvalidInput),  # decided meanwhile (another moderator, a second click)
+    )

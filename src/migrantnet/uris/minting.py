@@ -1,138 +1,45 @@
-"""Every URI of the node is minted and recognised here, for routes and serialisers alike.
-
-It sits at the top of the package, below `content`, because publishing needs ids as much as
-federation does; it knows nothing but the node's base URL.
-
-The `*_PATH` constants are route templates: routers declare them, `Uris` fills them in, so a
-path is spelled once. `tests/unit/test_uris_only_here.py` fails when a node path is written
-anywhere else in `src/`.
-"""
+"""`Uris`: the ids, links and sub-resources of one node, filled in from the route templates."""
 
 from __future__ import annotations
 
-import ipaddress
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import SplitResult, quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
-# An association (actor) and what hangs below it.
-ACTOR_PREFIX = "/@"
-ACTOR_PATH = ACTOR_PREFIX + "{slug}"
-ACTOR_INBOX_PATH = ACTOR_PATH + "/inbox"
-OUTBOX_PATH = ACTOR_PATH + "/outbox"
-FOLLOWERS_PATH = ACTOR_PATH + "/followers"
-FOLLOWING_PATH = ACTOR_PATH + "/following"
-FEATURED_PATH = ACTOR_PATH + "/featured"
-REMOTE_FOLLOW_PATH = ACTOR_PATH + "/follow"
-ATOM_FEED_PATH = ACTOR_PATH + "/feed.atom"
-RSS_FEED_PATH = ACTOR_PATH + "/feed.rss"
-ACTOR_CALENDAR_PATH = ACTOR_PATH + "/agenda.ics"
-OBJECT_PATH = ACTOR_PATH + "/objects/{public_id}"
-OBJECT_ACTIVITY_PATH = OBJECT_PATH + "/activity"
-SIGNATORIES_PATH = OBJECT_PATH + "/signatories"
-REPLIES_PATH = OBJECT_PATH + "/replies"
-# The node itself.
-NODE_ACTOR_PATH = "/actor"
-NODE_INBOX_PATH = NODE_ACTOR_PATH + "/inbox"
-NODE_OUTBOX_PATH = NODE_ACTOR_PATH + "/outbox"
-NODE_FOLLOWERS_PATH = NODE_ACTOR_PATH + "/followers"
-SHARED_INBOX_PATH = "/inbox"
-ACTIVITY_PATH = "/activities/{public_id}"
-AUTHORIZE_INTERACTION_PATH = "/authorize_interaction"
-# Pages and files.
-TAG_PATH = "/tags/{tag}"
-AGENDA_PATH = "/agenda"
-AGENDA_MONTH_PATH = AGENDA_PATH + "/month/{month}"
-AGENDA_CALENDAR_PATH = "/agenda.ics"
-EVENT_CALENDAR_PATH = AGENDA_PATH + "/event.ics"
-MEDIA_PREFIX = "/media/"
-# Links mailed to people: a password reset, an invitation.
-RESET_PATH = "/reset/{token}"
-INVITE_PATH = "/invite/{token}"
-MEDIA_PATH = MEDIA_PREFIX + "{key:path}"
-# Discovery (here and, for WebFinger, on other servers).
-WELL_KNOWN_PREFIX = "/.well-known/"
-WEBFINGER_PATH = WELL_KNOWN_PREFIX + "webfinger"
-HOST_META_PATH = WELL_KNOWN_PREFIX + "host-meta"
-NODEINFO_LINKS_PATH = WELL_KNOWN_PREFIX + "nodeinfo"
-NODEINFO_PREFIX = "/nodeinfo/"
-NODEINFO_21_PATH = NODEINFO_PREFIX + "2.1"
-NODEINFO_20_PATH = NODEINFO_PREFIX + "2.0"
-# Paths that are never ActivityPub documents, whatever a request's Accept says.
-NOT_ACTIVITYPUB_PREFIXES = (
-    WELL_KNOWN_PREFIX,
-    NODEINFO_PREFIX,
-    "/api/",
-    "/static/",
-    MEDIA_PREFIX,
-    "/healthz",
-)
-# Paths that only ever answer ActivityStreams.
-ACTIVITYPUB_ONLY_PATHS = (
-    NODE_ACTOR_PATH,
-    NODE_OUTBOX_PATH,
-    NODE_FOLLOWERS_PATH,
-    OUTBOX_PATH,
+from migrantnet.uris.origins import same_origin
+from migrantnet.uris.paths import (
+    ACTIVITY_PATH,
+    ACTOR_CALENDAR_PATH,
+    ACTOR_INBOX_PATH,
+    ACTOR_PATH,
+    AGENDA_CALENDAR_PATH,
+    AGENDA_MONTH_PATH,
+    AGENDA_PATH,
+    ATOM_FEED_PATH,
+    AUTHORIZE_INTERACTION_PATH,
+    EVENT_CALENDAR_PATH,
+    FEATURED_PATH,
     FOLLOWERS_PATH,
     FOLLOWING_PATH,
-    FEATURED_PATH,
-    ACTIVITY_PATH,
+    INVITE_PATH,
+    MEDIA_PREFIX,
+    NODE_ACTOR_PATH,
+    NODE_FOLLOWERS_PATH,
+    NODE_INBOX_PATH,
+    NODE_OUTBOX_PATH,
+    NODEINFO_20_PATH,
+    NODEINFO_21_PATH,
     OBJECT_ACTIVITY_PATH,
-    SIGNATORIES_PATH,
+    OBJECT_PATH,
+    OUTBOX_PATH,
+    REMOTE_FOLLOW_PATH,
+    RESET_PATH,
+    RSS_FEED_PATH,
+    SHARED_INBOX_PATH,
+    TAG_PATH,
+    WEBFINGER_PATH,
 )
-ACTOR_DOCUMENT_PATHS = (NODE_ACTOR_PATH, ACTOR_PATH)
-
-
-def _matcher(*templates: str) -> re.Pattern[str]:
-    """One pattern for route templates: each `{name}` is one non-empty path segment."""
-    parts = (re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(template)) for template in templates)
-    return re.compile("^(" + "|".join(parts) + ")$")
-
-
-_ACTIVITYPUB_ONLY = _matcher(*ACTIVITYPUB_ONLY_PATHS)
-_ACTOR_DOCUMENTS = _matcher(*ACTOR_DOCUMENT_PATHS)
-
-
-def _capturing(template: str) -> re.Pattern[str]:
-    """A route template's pattern, each `{name}` captured as one path segment."""
-    return re.compile(
-        "^" + re.sub(r"\\\{([a-z_]+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
-    )
-
-
-_ACTOR_PATH = _capturing(ACTOR_PATH)
-_OBJECT_PATH = _capturing(OBJECT_PATH)
-
-
-def parse_actor_path(path: str) -> str | None:
-    """The slug of an actor's path (`/@slug`), or None."""
-    match = _ACTOR_PATH.match(path)
-    return match["slug"] if match else None
-
-
-def parse_object_path(path: str) -> tuple[str, str] | None:
-    """(slug, public id) of an object's path (`/@slug/objects/id`), or None."""
-    match = _OBJECT_PATH.match(path)
-    return (match["slug"], match["public_id"]) if match else None
-
-
-def is_activitypub_only_path(path: str) -> bool:
-    return bool(_ACTIVITYPUB_ONLY.match(path))
-
-
-def is_actor_document_path(path: str) -> bool:
-    return bool(_ACTOR_DOCUMENTS.match(path))
-
-
-def is_never_activitypub_path(path: str) -> bool:
-    return path.startswith(NOT_ACTIVITYPUB_PREFIXES)
-
-
-def webfinger_url(scheme: str, host: str) -> str:
-    """The WebFinger endpoint of any server (ours or a peer's), without its query."""
-    return f"{scheme}://{host}{WEBFINGER_PATH}"
 
 
 def _with_kind(path: str, kind: str | None) -> str:
@@ -351,52 +258,8 @@ class Uris:
 
     def is_local(self, url: str) -> bool:
         """True for a URL on this node, however it is spelled: any case, a trailing dot, the
-        default port written out or left out, http for https, `localhost` for `127.0.0.1`.
-
-        A literal comparison once let a follower whose inbox was `https://NODE.EXAMPLE/inbox`
-        make the node deliver to itself and overwrite its own objects.
-        """
-        theirs = _origin(url)
-        return theirs is not None and theirs == _origin(self.base_url)
-
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def _origin(url: str) -> tuple[str, int] | None:
-    """(host, port) in one spelling; the scheme only decides the default port, and 80/443 of
-    the same host count as one (a reverse proxy answers both)."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except (ValueError, AttributeError):
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS:
-        return None
-    host = _canonical_host(parts)
-    if host is None:
-        return None
-    port = port or DEFAULT_PORTS[scheme]
-    return host, 443 if port == 80 else port
-
-
-def _canonical_host(parts: SplitResult) -> str | None:
-    host = (parts.hostname or "").rstrip(".")
-    if not host:
-        return None
-    try:
-        host = host.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        return None
-    if host == "localhost" or host.endswith(".localhost"):
-        return "loopback"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host
-    address = getattr(address, "ipv4_mapped", None) or address
-    return "loopback" if address.is_loopback else str(address)
+        default port written out or left out, http for https, `localhost` for `127.0.0.1`."""
+        return same_origin(url, self.base_url)
 
 
 def new_public_id() -> str:

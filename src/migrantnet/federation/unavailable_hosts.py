@@ -1,0 +1,42 @@
+"""The hosts our deliveries gave up on, known in memory so the inbox need not ask each time.
+
+A signed request from such a host means it is back: its waiting deliveries are due again
+(`inbox._mark_alive`). Asking the database on every delivery whether the sender's host was
+marked unavailable cost a read per activity for a case that almost never holds. The set is
+small and reloaded every `check_seconds`, so a host marked unavailable by the worker (another
+process) is revived by the next request at most that long after.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from migrantnet.db import Database
+from migrantnet.models import DomainHealth
+
+
+class UnavailableHosts:
+    def __init__(
+        self, db: Database, *, check_seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.db = db
+        self.check_seconds = check_seconds
+        self.clock = clock
+        self.hosts: frozenset[str] = frozenset()
+        self._loaded_at = float("-inf")
+
+    def invalidate(self) -> None:
+        self._loaded_at = float("-inf")
+
+    async def includes(self, host: str) -> bool:
+        if self.clock() - self._loaded_at >= self.check_seconds:
+            async with self.db.session() as session:
+                rows = await session.scalars(
+                    select(DomainHealth.domain).where(DomainHealth.unavailable.is_(True))
+                )
+                self.hosts = frozenset(rows)
+            self._loaded_at = self.clock()
+        return host in self.hosts

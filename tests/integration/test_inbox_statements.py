@@ -1,0 +1,107 @@
+"""What one accepted delivery costs the database: for a signer we know, one INSERT.
+
+A boosted post brings thousands of deliveries from the same servers in minutes; each once
+cost three sessions and five statements (the sender's domain health, its blocks, its key, the
+row, the health again). Blocks, keys and unavailable hosts are now read from memory, within
+`render_cache_check_seconds` of a change made elsewhere. Real keys, a real peer, a real database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from federation_peer import RemoteActor, count
+from sqlalchemy import event
+
+from migrantnet.config import Settings
+from migrantnet.db import Database
+from migrantnet.federation.errors import NotAllowed
+from migrantnet.federation.inbox import receive
+from migrantnet.federation.service import Federation
+from migrantnet.federation.signatures.cavage import sign_request
+from migrantnet.federation.signatures.primitives import load_private_key
+from migrantnet.models import Actor, Block, BlockKind, InboxActivity
+
+ACTIVITY_JSON = "application/activity+json"
+
+
+async def deliver(fed: Federation, peer: RemoteActor, activity: dict[str, Any]) -> int | None:
+    body = json.dumps(activity).encode()
+    url = fed.uris.shared_inbox()
+    headers = sign_request(
+        "POST",
+        url,
+        {"Content-Type": ACTIVITY_JSON},
+        body,
+        key_id=peer.key_id,
+        private_key=load_private_key(peer.private_pem),
+        now=datetime.now(UTC),
+    )
+    lowered = {name.lower(): value for name, value in headers.items()}  # as Starlette gives them
+    row_id, _duplicate = await receive(fed, method="POST", url=url, headers=lowered, body=body)
+    return row_id
+
+
+def writes_and_reads(db: Database) -> tuple[list[str], Any]:
+    seen: list[str] = []
+
+    def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        verb = statement.lstrip().split(None, 1)[0].upper()
+        if verb in {"SELECT", "INSERT", "UPDATE", "DELETE"}:
+            seen.append(verb)
+
+    engines = {db.engine.sync_engine, db.write_engine.sync_engine}  # one on PostgreSQL
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+
+    def stop() -> None:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return seen, stop
+
+
+@pytest.fixture
+async def fed(settings: Settings, db: Database) -> AsyncIterator[Federation]:
+    """The node's federation, whose copies of blocks and keys stay fresh for a minute."""
+    federation = Federation(settings.model_copy(update={"render_cache_check_seconds": 60}), db)
+    yield federation
+    await federation.aclose()
+
+
+async def test_a_known_signers_delivery_is_one_insert(
+    fed: Federation, db: Database, association: Actor, remote_actor: RemoteActor
+) -> None:
+    first = await deliver(fed, remote_actor, remote_actor.activity("Like", association.ap_id))
+    assert first is not None  # the key fetched, the signer stored
+
+    seen, stop = writes_and_reads(db)
+    try:
+        for _ in range(3):
+            await deliver(fed, remote_actor, remote_actor.activity("Like", association.ap_id))
+    finally:
+        stop()
+
+    assert seen == ["INSERT"] * 3
+    assert await count(db, InboxActivity) == 4
+    assert remote_actor.server.gets(remote_actor.actor_id) == 1  # its key fetched once
+
+
+async def test_a_block_made_by_another_process_is_obeyed_within_the_check_interval(
+    fed: Federation, db: Database, association: Actor, remote_actor: RemoteActor
+) -> None:
+    await deliver(fed, remote_actor, remote_actor.activity("Like", association.ap_id))
+    async with db.session() as session:  # as the command line would, in its own process
+        session.add(
+            Block(kind=BlockKind.ACCOUNT, target=remote_actor.actor_id, domain=remote_actor.domain)
+        )
+        await session.commit()
+    fed.blocklist.invalidate()  # the check interval has passed
+
+    with pytest.raises(NotAllowed, match="this account is blocked"):
+        await deliver(fed, remote_actor, remote_actor.activity("Like", association.ap_id))
+    assert await count(db, InboxActivity) == 1
