@@ -50,6 +50,7 @@ from migrantnet.web import (
     pages,
     remote_follow_pages,
     reply_moderation_pages,
+    reply_pages,
     robots,
     search_pages,
     settings_pages,
@@ -195,6 +196,7 @@ def node_routes() -> list[BaseRoute]:
         router.include_router(settings_pages.router)
         router.include_router(cosign_pages.router)
         router.include_router(reply_moderation_pages.router)
+        router.include_router(reply_pages.router)
         router.include_router(agenda_import_pages.router)
         router.include_router(export_pages.router)
         built = _BUILT_ROUTES[key] = (list(KIND_API.values()), list(router.routes))

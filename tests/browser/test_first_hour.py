@@ -1,6 +1,7 @@
 """A new association's first hour, in a real browser against real node processes: sign in,
 write in two languages, an event in Buenos Aires, invite an editor, follow another node and
-approve a follow request, sign out; and what the pages do with bad input."""
+approve a follow request, a reply from the other node under the declaration, sign out; and
+what the pages do with bad input."""
 
 from __future__ import annotations
 
@@ -145,6 +146,30 @@ def test_first_hour(
     page.get_by_role("button", name="Approve").click()
     expect(page.get_by_role("status")).to_have_text("Follow request approved.")
     expect(page.locator("#followers")).to_have_text("Followers (1)")
+
+    # A reply from the second node shows under the declaration: Beta's admin pastes its
+    # address, sees what it is, and answers it.
+    other = browser.new_context(viewport=PHONE, locale="en-GB").new_page()
+    other.set_default_timeout(15_000)
+    sign_in(other, beta, "admin@beta.example")
+    expect(other).to_have_url(f"{beta.base_url}/admin")
+    other.goto(f"{beta.base_url}/admin/beta_assoc")
+    other.get_by_role("link", name="Reply to a post").click()
+    other.get_by_label("Address of the post").fill(declaration_url)
+    other.get_by_role("button", name="Look it up").click()
+    expect(other.locator(".quoted")).to_contain_text("For the right to stay")
+    expect(other.locator(".quoted")).to_contain_text(f"@alpha_assoc@{alpha.domain}")
+    other.get_by_role("button", name="Reply as Beta Assoc").click()
+    expect(other.get_by_role("textbox", name="In reply to")).to_have_value(declaration_url)
+    other.locator("#f-body\\.en").fill("Beta Assoc signs it too.")
+    other.get_by_role("button", name="Publish").click()
+    expect(other.get_by_role("status")).to_have_text("Published.")
+    other.context.close()
+    page.goto(declaration_url)
+    reload_until(page, "Beta Assoc signs it too.")
+    thread = page.locator("#replies")
+    expect(thread).to_contain_text(f"@beta_assoc@{beta.domain}")
+    expect(thread.get_by_role("heading")).to_have_text("Replies (1)")
 
     # Sign out: the account pages need signing in again.
     page.goto(f"{alpha.base_url}/account")

@@ -25,16 +25,27 @@ def post(
             " (anyone who asks then reads it)."
         ),
     ] = False,
+    in_reply_to: Annotated[
+        str | None,
+        typer.Option(
+            help="Address of the post this answers, on this node or another server (fetched):"
+            " its author is sent the reply, which shows under the post."
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Publish a short note to the association's followers."""
+    """Publish a short note to the association's followers, or a reply to a post."""
     from migrantnet.content.notes import publish_note
     from migrantnet.federation.publisher import ActivityPubFederator
+    from migrantnet.federation.reply_lookup import find_reply_target
 
     settings = settings_from(data_dir)
 
     async def work(session: Any, fed: Any) -> str:
         actor = await get_association(session, association)
+        answered = None
+        if in_reply_to is not None:
+            answered = (await find_reply_target(session, fed, in_reply_to)).obj.ap_id
         note = await publish_note(
             session,
             fed.uris,
@@ -42,6 +53,7 @@ def post(
             actor,
             text={language: text},
             visibility=visibility,
+            in_reply_to=answered,
             followers_confirmed=confirm_followers_only,
         )
         return note.ap_id

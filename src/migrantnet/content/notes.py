@@ -19,12 +19,14 @@ MAX_NOTE_LENGTH = 5000
 
 @dataclass(frozen=True, slots=True)
 class NoteInput:
-    """A note's text is its body alone, in one or more languages (language -> Markdown)."""
+    """A note's text is its body alone, in one or more languages (language -> Markdown);
+    `in_reply_to`: the id of the post it answers, ours or one this node keeps."""
 
     texts: TextsInput
     visibility: str = Visibility.PUBLIC
     struggle_ap_id: str | None = None
     media_ids: list[str] = field(default_factory=list)  # uploads to attach
+    in_reply_to: str | None = None
 
 
 def note_input(
@@ -34,13 +36,19 @@ def note_input(
     visibility: str = Visibility.PUBLIC,
     struggle_ap_id: str | None = None,
     media_ids: list[str] | None = None,
+    in_reply_to: str | None = None,
 ) -> NoteInput:
     return NoteInput(
         texts=TextsInput(body=text, primary_language=primary_language),
         visibility=visibility,
         struggle_ap_id=struggle_ap_id,
         media_ids=list(media_ids or []),
+        in_reply_to=in_reply_to or None,
     )
+
+
+def _answered(data: NoteInput) -> str | None:
+    return data.in_reply_to
 
 
 NOTE: KindSpec[NoteInput, Any] = KindSpec(
@@ -50,6 +58,7 @@ NOTE: KindSpec[NoteInput, Any] = KindSpec(
     title_required=False,
     body_required=True,
     body_limit=MAX_NOTE_LENGTH,
+    in_reply_to=_answered,
 )
 
 
@@ -64,16 +73,19 @@ async def publish_note(
     primary_language: str | None = None,
     struggle_ap_id: str | None = None,
     media_ids: list[str] | None = None,
+    in_reply_to: str | None = None,
     now: datetime | None = None,
     followers_confirmed: bool = False,
 ) -> ContentObject:
-    """Publish a note with its text in one or more languages (language -> Markdown)."""
+    """Publish a note with its text in one or more languages (language -> Markdown),
+    answering `in_reply_to` when given (a post this node keeps: `content.reply_targets`)."""
     data = note_input(
         text,
         primary_language=primary_language,
         visibility=visibility,
         struggle_ap_id=struggle_ap_id,
         media_ids=media_ids,
+        in_reply_to=in_reply_to,
     )
     return await publish_kind(
         NOTE,
@@ -97,12 +109,14 @@ async def edit_note(
     primary_language: str | None = None,
     media_ids: list[str] | None = None,
 ) -> ContentObject:
-    """Replace a note's text; it stays in the struggle it was part of."""
+    """Replace a note's text; it stays in the struggle it was part of, and a reply stays
+    an answer to the same post."""
     data = note_input(
         text,
         primary_language=primary_language,
         visibility=obj.visibility,
         struggle_ap_id=obj.struggle_ap_id,
         media_ids=media_ids,
+        in_reply_to=obj.in_reply_to,
     )
     return await edit_kind(NOTE, session, federator, actor, obj, data)

@@ -16,6 +16,7 @@ from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.content.groups import group_to_address
 from migrantnet.content.media import attach_media
 from migrantnet.content.publishing import Federator
+from migrantnet.content.reply_targets import check_same_target, make_reply, reply_target
 from migrantnet.content.texts import (
     MAX_BODY,
     Texts,
@@ -158,6 +159,8 @@ class KindSpec(Generic[In, Row]):
     check: Callable[[In], object] | None = None
     finish: Callable[[ContentObject, Row, Texts, Actor], None] | None = None
     store_remote: Callable[[Row, Any], None] | None = None
+    # The post its input answers, for kinds that can be replies (notes): `reply_targets`.
+    in_reply_to: Callable[[In], str | None] | None = None
     cosigned: bool = False  # other associations co-sign it (declarations)
     # A long text with a title: sent as a Note, title and summary first, when its
     # association chooses so (`federate_as_note`), for servers that show Notes in full.
@@ -230,6 +233,8 @@ async def publish_kind(
     group = await group_to_address(session, actor, group_ap_id) if group_ap_id else None
     if spec.check is not None:
         spec.check(data)
+    answered = spec.in_reply_to(data) if spec.in_reply_to is not None else None
+    target = await reply_target(session, answered) if answered else None
     texts = _texts_of(spec, data)
     row = None
     if spec.model is not None:
@@ -251,7 +256,10 @@ async def publish_kind(
     )
     if group is not None:
         obj.extra = {**(obj.extra or {}), "audience": group.ap_id}
-    obj.in_reply_to = in_reply_to
+    if target is not None:
+        await make_reply(session, obj, target)
+    elif in_reply_to is not None:  # a reply in a group's thread (`content/group_threads.py`)
+        obj.in_reply_to = in_reply_to
     if row is not None:
         row.object_id = obj.id
         session.add(row)
@@ -270,9 +278,12 @@ async def edit_kind(
     obj: ContentObject,
     data: In,
 ) -> ContentObject:
-    """Replace an object's texts and fields (its visibility stays), then send the Update."""
+    """Replace an object's texts and fields (its visibility and the post it answers stay),
+    then send the Update."""
     if spec.check is not None:
         spec.check(data)
+    if spec.in_reply_to is not None:
+        check_same_target(obj, spec.in_reply_to(data))
     texts = _texts_of(spec, data)
     row = None
     if spec.model is not None:

@@ -58,11 +58,12 @@ async def _follows(session: AsyncSession, follower: Actor, followed_id: int) -> 
 
 
 async def place_new_reply(session: AsyncSession, reply: ContentObject) -> None:
-    """Set the thread a newly stored peer's reply is in, and hold it if its owner says so."""
-    if reply.local or not reply.in_reply_to:
+    """Set the thread a newly stored reply is in, and hold it if its owner says so: a peer's,
+    or one of another association of this node (an association's own replies are its own)."""
+    if not reply.in_reply_to:
         return
     owner = await thread_owner(session, reply.in_reply_to)
-    if owner is None:
+    if owner is None or owner.id == reply.actor_id:
         return
     reply.thread_owner_id = owner.id
     if owner.hold_replies and not await _follows(session, owner, reply.actor_id):

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content.associations import get_node_actor
 from migrantnet.content.details import load_details
 from migrantnet.content.formatting import iso
+from migrantnet.content.reply_targets import answered_author
 from migrantnet.federation.actors import ActorUnavailable, resolve_handle
 from migrantnet.federation.context import AS_CONTEXT, PUBLIC
 from migrantnet.federation.delivery import cancel_pending, follower_inboxes, queue_activity
@@ -44,7 +45,10 @@ class ActivityPubFederator:
     async def _recipients(
         self, session: AsyncSession, obj: ContentObject, actor: Actor
     ) -> list[str]:
-        mentioned = await self._resolve_mentions(session, obj)
+        mentioned = [
+            *await self._resolve_mentions(session, obj),
+            *await self._answered_inbox(session, obj),
+        ]
         if obj.visibility == Visibility.DIRECT:
             return mentioned
         group = await self._group(session, obj)
@@ -65,6 +69,17 @@ class ActivityPubFederator:
         group = await self._group(session, obj)
         if group is not None and group.local:
             await relay_member_activity(session, self.fed, [group], actor, payload, obj.ap_id)
+
+    async def _answered_inbox(self, session: AsyncSession, obj: ContentObject) -> list[str]:
+        """A reply goes to the inbox of the author it answers too (their server shows it in
+        the thread); none when they are on this node."""
+        answered = answered_author(obj)
+        if answered is None:
+            return []
+        author = await session.scalar(select(Actor).where(Actor.ap_id == answered[0]))
+        if author is None or author.local or author.deleted_at is not None:
+            return []
+        return [author.preferred_inbox]
 
     async def _resolve_mentions(self, session: AsyncSession, obj: ContentObject) -> list[str]:
         """Turn `@user@host` into actor ids (WebFinger, once per object) and return the

@@ -1,4 +1,5 @@
-"""The signed-in part of an association: its dashboard and its members (invitations).
+"""The signed-in part of an association: its dashboard, its members (invitations) and the
+list of everything it published.
 
 Roles: the association's admins (the `owner` role) invite and manage; editors write;
 moderators moderate. A node admin may do everything for every association.
@@ -28,11 +29,12 @@ from migrantnet.content.mail import MailFailed, invitation_mail, mail_configured
 from migrantnet.content.moderation import can_moderate
 from migrantnet.content.reply_moderation import count_held
 from migrantnet.logs import log_event
-from migrantnet.models import Actor, ActorType, Membership, Role, User
+from migrantnet.models import Actor, ActorType, ContentObject, Membership, Role, User
 from migrantnet.uris import Uris
 from migrantnet.web.api.kinds import KIND_API
-from migrantnet.web.auth import READ_ROLES, require_role
+from migrantnet.web.auth import DELETE_ROLES, READ_ROLES, require_role
 from migrantnet.web.deps import SessionDep, SettingsDep
+from migrantnet.web.drafts import headline
 from migrantnet.web.errors import INVALID_FORM_STATUS
 from migrantnet.web.forms import read_form, text_field
 from migrantnet.web.labels import value_label
@@ -42,6 +44,7 @@ from migrantnet.web.sessions import SignedInDep, node_secret
 router = APIRouter(include_in_schema=False)
 logger = logging.getLogger("migrantnet.web.admin")
 ADMIN_ROLES = (Role.OWNER,)
+LIST_SIZE = 50
 
 
 async def my_associations(session: AsyncSession, user: User) -> list[tuple[Actor, str]]:
@@ -211,4 +214,35 @@ async def invite(
         invited=link.row.email,
         mailed=mailed,
         mail_error=mail_error,
+    )
+
+
+@router.get("/admin/{slug}/content")
+async def content_list(
+    slug: str,
+    request: Request,
+    visitor: SignedInDep,
+    session: SessionDep,
+    done: str | None = None,
+    before: int | None = None,
+) -> Response:
+    actor = await require_role(session, visitor.user, slug, DELETE_ROLES)
+    query = select(ContentObject).where(
+        ContentObject.actor_id == actor.id,
+        ContentObject.local.is_(True),
+        ContentObject.deleted_at.is_(None),
+    )
+    if before is not None:
+        query = query.where(ContentObject.id < before)
+    rows = list(await session.scalars(query.order_by(ContentObject.id.desc()).limit(LIST_SIZE)))
+    return render(
+        request,
+        visitor,
+        "admin/content.html",
+        {
+            "association": actor,
+            "items": [(obj, headline(obj), Uris.public_id_of(obj.ap_id)) for obj in rows],
+            "done": done,
+            "older": rows[-1].id if len(rows) == LIST_SIZE else None,
+        },
     )

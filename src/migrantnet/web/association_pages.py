@@ -37,6 +37,7 @@ from migrantnet.web.agenda_query import reader_zone
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep, UrisDep
 from migrantnet.web.errors import status_for
 from migrantnet.web.i18n import accepted_languages, wanted_languages
+from migrantnet.web.reply_pages import reply_buttons
 from migrantnet.web.sessions import Visitor, VisitorDep
 from migrantnet.web.views.agenda import days_view
 from migrantnet.web.views.group_threads import thread_items
@@ -165,6 +166,7 @@ async def object_page(
     )
     related = await _related(session, details)
     related.exact_address = await is_member(session, visitor, actor)
+    buttons = await reply_buttons(session, visitor, obj)
     response = templates.TemplateResponse(
         request,
         "object.html",
@@ -172,12 +174,13 @@ async def object_page(
             "actor": actor_view(actor, settings.domain),
             "object": object_page_view(details, wanted, related),
             "thread": thread_view(await thread(session, obj.ap_id), obj.ap_id, wanted),
+            "reply_buttons": buttons,
             "domain": settings.domain,
             "noindex": not actor.discoverable or obj.noindex,
         },
     )
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
-    if related.exact_address:
+    if related.exact_address or buttons:
         response.headers["Cache-Control"] = "private, no-store"
     return _robots(response, actor, noindex=obj.noindex)
 
@@ -240,6 +243,15 @@ async def _related(session: AsyncSession, details: ObjectDetails) -> Related:
                 ContentObject.visibility.in_((Visibility.PUBLIC, Visibility.UNLISTED)),
             )
         )
+    if obj.in_reply_to:
+        answered = (
+            await session.execute(
+                select(ContentObject, Actor)
+                .join(Actor, Actor.id == ContentObject.actor_id)
+                .where(ContentObject.ap_id == obj.in_reply_to, ContentObject.deleted_at.is_(None))
+            )
+        ).first()
+        related.answered = (answered[0], answered[1]) if answered is not None else None
     if obj.kind == Kind.STRUGGLE:
         related.timeline = [
             item

@@ -29,6 +29,7 @@ from migrantnet.content.storage import LocalStorage
 from migrantnet.models import Actor, ContentObject, Kind, Media, Visibility
 from migrantnet.translations import interface_language
 from migrantnet.uris import Uris
+from migrantnet.web.api.kinds import with_reply_target
 from migrantnet.web.auth import DELETE_ROLES, PUBLISH_ROLES, require_role
 from migrantnet.web.deps import SessionDep, SettingsDep, UrisDep
 from migrantnet.web.drafts import (
@@ -57,10 +58,11 @@ from migrantnet.web.form_fields import (
 )
 from migrantnet.web.forms import read_form
 from migrantnet.web.rendering import render, see_other
+from migrantnet.web.reply_pages import answered_post
 from migrantnet.web.sessions import SignedIn, SignedInDep, Visitor
+from migrantnet.web.views.replies import AnsweredView
 
 router = APIRouter(include_in_schema=False)
-LIST_SIZE = 50
 
 
 def _kind(kind: str) -> Kind:
@@ -98,6 +100,7 @@ def _compose(
     errors: dict[str, str] | None = None,
     preview: bool = False,
     media: list[Media] | None = None,
+    parent: AnsweredView | None = None,
 ) -> Response:
     language = _language(request)
     when = None
@@ -117,6 +120,7 @@ def _compose(
             "values": draft.values,
             "previews": draft.previews() if preview else {},
             "when": when,
+            "parent": parent,
             "media": media or [],
             "zones": zone_names() if draft.kind == Kind.EVENT else (),
             "language_names": {code: language_name(code, language) for code in draft.languages},
@@ -208,6 +212,7 @@ async def _submit(
     try:
         async with session.begin_nested():
             if obj is None:
+                body = await with_reply_target(session, request.app.state.federation, body)
                 done = await spec.publish(
                     session,
                     uris,
@@ -227,14 +232,30 @@ async def _submit(
 
 @router.get("/admin/{slug}/new/{kind}")
 async def compose(
-    slug: str, kind: str, request: Request, visitor: SignedInDep, session: SessionDep
+    slug: str,
+    kind: str,
+    request: Request,
+    visitor: SignedInDep,
+    session: SessionDep,
+    in_reply_to: str | None = None,
 ) -> Response:
+    """The empty form of a kind; `?in_reply_to=` fills in the post a note answers (the
+    Reply button of an object page, a looked-up post of another server)."""
     actor = await require_role(session, visitor.user, slug, PUBLISH_ROLES)
     await load_zone_names()
     draft = new_draft(_kind(kind), _language(request))
     if draft.kind == Kind.EVENT:
         draft.values.setdefault("timezone", actor.timezone or "UTC")
-    return _compose(request, visitor, actor, draft, action=f"/admin/{slug}/new/{kind}")
+    if in_reply_to and any(f.name == "in_reply_to" for f in draft.fields):
+        draft.values["in_reply_to"] = in_reply_to[:2048]
+    return _compose(
+        request,
+        visitor,
+        actor,
+        draft,
+        action=f"/admin/{slug}/new/{kind}",
+        parent=await answered_post(request, session, draft.values.get("in_reply_to")),
+    )
 
 
 @router.post("/admin/{slug}/new/{kind}")
@@ -264,6 +285,7 @@ async def publish(
         errors=errors,
         preview=preview,
         media=media,
+        parent=await answered_post(request, session, draft.values.get("in_reply_to")),
     )
 
 
@@ -295,6 +317,7 @@ async def edit_form(
         action=f"/admin/{slug}/content/{public_id}/edit",
         obj=obj,
         media=details.media,
+        parent=await answered_post(request, session, obj.in_reply_to),
     )
 
 
@@ -326,6 +349,7 @@ async def edit(
         errors=errors,
         preview=preview,
         media=await _attached(session, actor, draft.media_ids),
+        parent=await answered_post(request, session, obj.in_reply_to),
     )
 
 
@@ -361,34 +385,3 @@ async def delete(
     await delete_object(session, request.app.state.federator, actor, obj)
     await session.commit()
     return see_other(f"/admin/{slug}/content?done=deleted")
-
-
-@router.get("/admin/{slug}/content")
-async def content_list(
-    slug: str,
-    request: Request,
-    visitor: SignedInDep,
-    session: SessionDep,
-    done: str | None = None,
-    before: int | None = None,
-) -> Response:
-    actor = await require_role(session, visitor.user, slug, DELETE_ROLES)
-    query = select(ContentObject).where(
-        ContentObject.actor_id == actor.id,
-        ContentObject.local.is_(True),
-        ContentObject.deleted_at.is_(None),
-    )
-    if before is not None:
-        query = query.where(ContentObject.id < before)
-    rows = list(await session.scalars(query.order_by(ContentObject.id.desc()).limit(LIST_SIZE)))
-    return render(
-        request,
-        visitor,
-        "admin/content.html",
-        {
-            "association": actor,
-            "items": [(obj, headline(obj), Uris.public_id_of(obj.ap_id)) for obj in rows],
-            "done": done,
-            "older": rows[-1].id if len(rows) == LIST_SIZE else None,
-        },
-    )

@@ -182,7 +182,7 @@ def draft_of(details: ObjectDetails, uris: Uris) -> Draft:
     draft.languages = list(out.languages) or draft.languages
     draft.primary = out.primary_language or draft.languages[0]
     block = getattr(out, str(kind), None)
-    data: dict[str, Any] = {"struggle_id": out.struggle_id}
+    data: dict[str, Any] = {"struggle_id": out.struggle_id, "in_reply_to": out.in_reply_to}
     if block is not None:
         data.update(dict(block))
         if kind == Kind.RESOURCE:

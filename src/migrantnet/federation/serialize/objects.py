@@ -16,6 +16,7 @@ from migrantnet.content.details import ObjectDetails
 from migrantnet.content.formatting import iso
 from migrantnet.content.html import html_to_text
 from migrantnet.content.kinds import kind_spec
+from migrantnet.content.reply_targets import answered_author
 from migrantnet.federation.context import OBJECT_CONTEXT, PUBLIC
 from migrantnet.federation.serialize import kind_fields
 from migrantnet.models import ContentObject, Kind, Media, Visibility
@@ -88,6 +89,10 @@ def object_to_ap(details: ObjectDetails, uris: Uris) -> dict[str, Any]:
     as_note = actor.federate_as_note and _long_form(kind)
     to, cc = addressing(obj.visibility, actor.followers_url)
     mentioned = [t["href"] for t in obj.tags or [] if t.get("type") == "Mention" and t.get("href")]
+    answered = answered_author(obj)
+    if answered is not None and answered[0] not in mentioned:
+        # a reply is addressed to the author it answers, as Mastodon does (thread, notice)
+        mentioned.append(answered[0])
     if obj.visibility == Visibility.DIRECT:
         to = [*to, *mentioned]
     else:
@@ -205,6 +210,9 @@ def _tags(details: ObjectDetails, uris: Uris) -> list[dict[str, Any]]:
             seen.add(key)
             tags.append(tag)
 
+    answered = answered_author(details.obj)
+    if answered is not None:
+        add({"type": "Mention", "href": answered[0], "name": answered[1]})
     for stored in details.obj.tags or []:
         kind, name = stored.get("type"), stored.get("name")
         if kind == "Hashtag" and name:

@@ -27,6 +27,8 @@ from migrantnet.content.publishing import Federator
 from migrantnet.content.recurrence import parse_instants, parse_moved
 from migrantnet.content.resources import RESOURCE, LinkInput, ResourceInput
 from migrantnet.content.struggles import STRUGGLE, StruggleInput
+from migrantnet.federation.reply_lookup import find_reply_target
+from migrantnet.federation.service import Federation
 from migrantnet.models import (
     Actor,
     ContentObject,
@@ -116,6 +118,17 @@ class KindApi(Generic[Body, Data]):
         return await edit_kind(self.content, session, federator, actor, obj, data)
 
 
+async def with_reply_target(session: AsyncSession, fed: Federation, body: Body) -> Body:
+    """A body that answers a post (`in_reply_to`) with that post's id, once this node keeps
+    it: another server's is fetched and stored first (`federation.reply_lookup`). The form
+    and the API both call this before `publish`, so they refuse the same addresses."""
+    address = getattr(body, "in_reply_to", None)
+    if not address:
+        return body
+    target = await find_reply_target(session, fed, address)
+    return body.model_copy(update={"in_reply_to": target.obj.ap_id})
+
+
 # -- request bodies -> the content services' inputs ---------------------------------------------
 
 
@@ -126,6 +139,7 @@ def _note_input(body: NoteIn, visibility: str) -> NoteInput:
         visibility=visibility,
         struggle_ap_id=body.struggle_id,
         media_ids=list(body.media_ids),
+        in_reply_to=body.in_reply_to,
     )
 
 

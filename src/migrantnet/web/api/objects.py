@@ -17,10 +17,11 @@ from migrantnet.content.details import load_details
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.objects import delete_object, get_local_object
 from migrantnet.content.publishing import Federator
+from migrantnet.federation.deps import FederationDep
 from migrantnet.models import Actor, ContentObject, Kind, User, Visibility
 from migrantnet.translations import N_
 from migrantnet.uris import Uris
-from migrantnet.web.api.kinds import KIND_API, KindApi
+from migrantnet.web.api.kinds import KIND_API, KindApi, with_reply_target
 from migrantnet.web.api.render import object_out
 from migrantnet.web.api.responses import errors
 from migrantnet.web.api.schemas import ObjectOut
@@ -109,12 +110,14 @@ def add_kind(router: APIRouter, spec: KindApi[Any, Any]) -> None:
         session: SessionDep,
         uris: UrisDep,
         federator: FederatorDep,
+        fed: FederationDep,
         user: CurrentUser,
         confirm_followers_only: ConfirmFollowersOnly = False,
     ) -> ObjectOut:
         async with session.begin():
             actor = await require_role(session, user, slug, PUBLISH_ROLES)
             visibility = body.visibility or Visibility.PUBLIC
+            body = await with_reply_target(session, fed, body)
             obj = await spec.publish(
                 session,
                 uris,

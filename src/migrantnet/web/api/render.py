@@ -63,6 +63,7 @@ def object_out(details: ObjectDetails, uris: Uris) -> ObjectOut:
         languages=languages,
         texts=texts,
         struggle_id=obj.struggle_ap_id,
+        in_reply_to=obj.in_reply_to,
         media=[media_out(media, uris) for media in details.media],
     )
     api = KIND_API.get(obj.kind)

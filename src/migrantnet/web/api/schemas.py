@@ -39,6 +39,15 @@ GroupLink = Annotated[
         "posted to it (its `audience`), and the group shares it with all its members.",
     ),
 ]
+ReplyLink = Annotated[
+    str | None,
+    Field(
+        max_length=2048,
+        description="The id or address (URL) of the post this answers: ours, or another "
+        "server's, fetched first. The reply is addressed to that post's author and shown in "
+        "its thread. Fixed once published: on replace, leave it out or repeat it.",
+    ),
+]
 MediaIds = Annotated[
     list[str],
     Field(
@@ -80,6 +89,7 @@ class NoteIn(Strict):
     visibility: VisibilityField = None
     struggle_id: StruggleLink = None
     group: GroupLink = None
+    in_reply_to: ReplyLink = None
 
 
 class DeclarationIn(Strict):
@@ -316,6 +326,7 @@ class ObjectOut(BaseModel):
     languages: list[str] = Field(description="The primary language first.")
     texts: dict[str, TextOut] = Field(description="Language code -> the texts in it.")
     struggle_id: str | None = Field(description="The struggle it belongs to, if any.")
+    in_reply_to: str | None = Field(None, description="The id of the post it answers, if any.")
     event: EventOut | None = None
     struggle: StruggleOut | None = None
     declaration: DeclarationOut | None = None

@@ -54,6 +54,7 @@ class ObjectPageView:
     shown_direction: str
     other_languages: tuple[LanguageLink, ...]
     part_of: LinkView | None
+    in_reply_to: LinkView | None  # the post it answers: its author's name, else its address
     template: str  # the kind's template, which shows `detail`
     detail: object | None  # the kind's block (`web/views/kind_pages.py`)
     shows_part_of: bool
@@ -69,6 +70,15 @@ def _part_of(obj: ContentObject, wanted: list[str], related: Related) -> LinkVie
     if obj.struggle_ap_id:
         return LinkView(obj.struggle_ap_id, host_and_path(obj.struggle_ap_id))
     return None
+
+
+def _in_reply_to(obj: ContentObject, related: Related) -> LinkView | None:
+    if not obj.in_reply_to:
+        return None
+    if related.answered is not None:
+        answered, author = related.answered
+        return LinkView(answered.url or answered.ap_id, actor_link(author).name)
+    return LinkView(obj.in_reply_to, host_and_path(obj.in_reply_to))
 
 
 def _text_languages(obj: ContentObject) -> list[str]:
@@ -144,6 +154,7 @@ def object_page_view(details: ObjectDetails, wanted: list[str], related: Related
         shown_direction=text_direction(shown),
         other_languages=others,
         part_of=_part_of(obj, wanted, related),
+        in_reply_to=_in_reply_to(obj, related),
         template=view.template if detail is not None else NOTE_TEMPLATE,
         detail=detail,
         shows_part_of=view.shows_part_of or detail is None,

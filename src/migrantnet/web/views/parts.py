@@ -166,3 +166,5 @@ class Related:
     timeline_rows: dict[int, Any] = field(default_factory=dict)  # their kinds' rows
     # The reader is a member of the author's association: an event's hidden address is shown.
     exact_address: bool = False
+    # The post a reply of ours answers, with its author, when this node keeps it.
+    answered: tuple[ContentObject, Actor] | None = None

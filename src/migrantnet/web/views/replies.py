@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from migrantnet.models import Actor, ContentObject
 from migrantnet.web.hrefs import safe_href
 from migrantnet.web.i18n import pick_language, text_direction
-from migrantnet.web.views.parts import ActorLink, Moment, actor_link, demote_headings, instant
+from migrantnet.web.views.parts import (
+    ActorLink,
+    Moment,
+    actor_link,
+    demote_headings,
+    instant,
+    text_excerpt,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,4 +91,34 @@ def _reply(
         direction=text_direction(language) if language else "auto",
         published=instant(obj.published_at),
         replies=replies,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AnsweredView:
+    """The post a reply of ours answers, in short: above the compose form, on a preview."""
+
+    url: str
+    author: ActorLink
+    title: str | None
+    excerpt: str
+    language: str
+    direction: str
+    published: Moment
+
+
+def answered_view(obj: ContentObject, actor: Actor, wanted: list[str]) -> AnsweredView:
+    language = pick_language(obj.content_map, wanted, obj.primary_language)
+    title_language = pick_language(obj.name_map, wanted, obj.primary_language)
+    text = obj.content_map.get(language, "") if language else ""
+    return AnsweredView(
+        url=safe_href(obj.url or obj.ap_id),
+        author=actor_link(actor),
+        title=obj.name_map.get(title_language) if title_language else None,
+        excerpt=text_excerpt(text) or (obj.summary_map.get(language or "") or ""),
+        language=language or title_language or "",
+        direction=text_direction(language or title_language)
+        if (language or title_language)
+        else "auto",
+        published=instant(obj.published_at),
     )
