@@ -31,7 +31,7 @@ from migrantnet.db import Database
 from migrantnet.federation.archive import ArchiveRefused, read_export
 from migrantnet.federation.association_import import import_association
 from migrantnet.federation.export import export_members, manifest, write_zip
-from migrantnet.models import Actor, ContentObject, Event, Media
+from migrantnet.models import Actor, ContentObject, Delivery, Event, Media, OutboxActivity
 from migrantnet.uris import Uris
 
 NEW_NODE = Uris("https://new-node.example")
@@ -148,6 +148,17 @@ async def test_an_export_is_recreated_on_another_node_with_new_ids_and_fresh_key
         assert row.hide_address  # and is still kept from the public
         (media,) = await session.scalars(select(Media).where(Media.actor_id == new.id))
         assert media.object_id == event.id and media.alt_text == "The poster"
+        # its outbox holds the Creates (the event with its new photo), sent to no one
+        creates = {
+            row.object_ap_id: row
+            for row in await session.scalars(
+                select(OutboxActivity).where(OutboxActivity.actor_id == new.id)
+            )
+        }
+        assert set(creates) == {event.ap_id, note.ap_id}
+        (photo,) = creates[event.ap_id].payload["object"]["attachment"]
+        assert photo["url"].startswith(NEW_NODE.absolute("/"))
+        assert await session.scalar(select(func.count()).select_from(Delivery)) == 0
         assert (Path(settings.media_dir) / media.storage_key).is_file()
 
 

@@ -26,15 +26,19 @@ from migrantnet.content.arrival import (
     store_arriving_object,
 )
 from migrantnet.content.associations import create_association
+from migrantnet.content.details import load_details
 from migrantnet.content.media_cleaning import MediaLimits
 from migrantnet.content.storage import Storage
 from migrantnet.federation.archive import ArchiveRefused, ExportArchive, Follower
+from migrantnet.federation.delivery import is_public
 from migrantnet.federation.export import HIDE_ADDRESS
 from migrantnet.federation.parse import ParseError
 from migrantnet.federation.parse.actor import parse_actor
 from migrantnet.federation.parse.content import ap_to_content, content_to_remote
+from migrantnet.federation.serialize.activities import create_activity
+from migrantnet.federation.serialize.objects import object_to_ap
 from migrantnet.logs import log_event
-from migrantnet.models import Actor, ContentObject, FollowState
+from migrantnet.models import Actor, ContentObject, FollowState, OutboxActivity
 from migrantnet.uris import Uris
 
 logger = logging.getLogger("migrantnet.federation.association_import")
@@ -47,6 +51,27 @@ class ImportSummary:
     objects: int
     media: int
     followers: list[Follower]
+
+
+async def _record_creates(
+    session: AsyncSession, uris: Uris, actor: Actor, objects: list[ContentObject], now: datetime
+) -> None:
+    """Each object's `Create` in the outbox, oldest first, as if published here; delivered to
+    no one (the association has no follower yet: they come with the `Move`)."""
+    for obj in sorted(objects, key=lambda item: (item.published_at, item.id)):
+        payload = create_activity(object_to_ap(await load_details(session, obj, actor), uris))
+        session.add(
+            OutboxActivity(
+                ap_id=payload["id"],
+                type=payload["type"],
+                actor_id=actor.id,
+                object_ap_id=obj.ap_id,
+                payload=payload,
+                public=is_public(payload),
+                created_at=now,
+            )
+        )
+    await session.flush()
 
 
 async def import_association(
@@ -100,7 +125,7 @@ async def import_association(
         for item in archive.media
     ]
     media = await store_arriving_files(session, storage, actor, files, by_old_id, limits)
-    await session.flush()
+    await _record_creates(session, uris, actor, stored, now)
     followers = [item for item in archive.followers if item.state == FollowState.ACCEPTED]
     log_event(logger, "association_imported", slug=actor.slug, objects=len(stored), media=media)
     return ImportSummary(
