@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from cli_node import run
+from cli_node import INIT, run
 from graph_builders import remote_follower
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
-from migrantnet.config import Settings
+from migrantnet.config import Settings, sync_database_url
 from migrantnet.content.events import EventInput, PlaceInput, publish_event
 from migrantnet.content.media import store_upload
 from migrantnet.content.media_cleaning import MediaLimits
@@ -266,3 +266,22 @@ def test_the_import_command_refuses_a_broken_archive_with_one_line(
     assert done.exit_code == 2, done.output
     assert "broken.zip is not a zip archive" in done.output
     assert "Traceback" not in done.output
+
+
+def test_alias_and_move_refuse_an_account_of_this_node(tmp_path: Path, database_url: str) -> None:
+    """An alias names an account elsewhere, and a move goes to another node: naming one of
+    this node's own actors is refused with one line, and nothing is changed."""
+    assert run(tmp_path, database_url, *INIT).exit_code == 0
+    own = "https://node.example/@tunis_migrants"
+    alias = run(tmp_path, database_url, "associations", "alias", "tunis_migrants", own)
+    assert alias.exit_code == 2 and "is on this node" in alias.output, alias.output
+    move = run(tmp_path, database_url, "associations", "move", "tunis_migrants", own)
+    assert move.exit_code == 2 and "is on this node" in move.output, move.output
+    engine = create_engine(sync_database_url(database_url))
+    try:
+        with engine.connect() as conn:
+            query = "SELECT moved_to, also_known_as FROM actors WHERE slug = 'tunis_migrants'"
+            moved_to, also_known_as = conn.execute(text(query)).one()
+    finally:
+        engine.dispose()
+    assert moved_to is None and also_known_as in ([], "[]", None)
