@@ -97,6 +97,27 @@ async def test_follow_of_a_manually_approving_association_stays_pending(
     assert await count(db, Delivery) == 0
 
 
+async def test_follow_of_an_association_that_moved_away_is_rejected(
+    app_client: httpx.AsyncClient, db: Database, association: Actor, remote_actor: RemoteActor
+) -> None:
+    async with db.session() as session:
+        await session.execute(
+            update(Actor)
+            .where(Actor.id == association.id)
+            .values(moved_to="https://new-node.example/@tunis_migrants")
+        )
+        await session.commit()
+
+    follow_activity = remote_actor.activity("Follow", association.ap_id)
+    row = await deliver(db, app_client, remote_actor, follow_activity)
+
+    assert row.state == InboxState.DONE
+    follow = await one(db, Follow)
+    assert follow.state == FollowState.REJECTED
+    answer = await one(db, OutboxActivity)
+    assert (answer.type, answer.payload["object"]["id"]) == ("Reject", follow_activity["id"])
+
+
 async def test_undo_follow_with_the_embedded_follow(
     app_client: httpx.AsyncClient, db: Database, association: Actor, remote_actor: RemoteActor
 ) -> None:
@@ -394,6 +415,13 @@ async def test_confirmed_move_follows_the_new_account(
     sent = await one(db, OutboxActivity, OutboxActivity.id == queued.activity_id)
     assert sent.type == "Follow"
     assert (sent.payload["id"], sent.payload["object"]) == (new_follow.ap_id, target.ap_id)
+    # and the old account is no longer followed, told with an Undo (as Mastodon does)
+    old = await peer_row(db, remote_actor)
+    old_follow = await one(db, Follow, Follow.followed_id == old.id)
+    assert old_follow.state == FollowState.UNDONE
+    undo = await one(db, OutboxActivity, OutboxActivity.type == "Undo")
+    assert undo.payload["object"]["object"] == old.ap_id
+    await one(db, Delivery, Delivery.activity_id == undo.id, Delivery.inbox_url == old.inbox_url)
 
 
 async def test_unconfirmed_move_is_ignored(

@@ -234,3 +234,104 @@ def associations_export(
         + (", with its keys (keep the file safe)" if summary.keys else ", without keys")
         + "."
     )
+
+
+@app.command("import")
+@operator_errors
+def associations_import(
+    file: Annotated[Path, typer.Argument(help="An export made by `associations export`.")],
+    slug: Annotated[
+        str | None, typer.Option(help="Slug here (default: the exported association's).")
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option(help="E-mail of a user of this node who will own it.")
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Recreate an association exported from another node: its profile, its objects in every
+    language, its files; with new keys. Then `alias`, and `move` on the old node."""
+    from datetime import UTC, datetime
+
+    from migrantnet.content.media_cleaning import MediaLimits
+    from migrantnet.content.storage import LocalStorage
+    from migrantnet.content.users import get_user_by_email, grant_role
+    from migrantnet.federation.archive import read_export
+    from migrantnet.federation.association_import import import_association
+    from migrantnet.models import Role
+
+    settings = settings_from(data_dir)
+    if not file.is_file():
+        raise CommandError(f"{file} is not a file")
+    archive = read_export(file)  # checked whole before the database is opened
+
+    async def work(db: Database) -> Any:
+        async with db.session(write=True) as session, session.begin():
+            user = await get_user_by_email(session, owner) if owner else None
+            summary = await import_association(
+                session,
+                Uris(settings.base_url),
+                LocalStorage(settings.media_dir),
+                archive,
+                limits=MediaLimits.from_settings(settings),
+                now=datetime.now(UTC),
+                slug=slug,
+            )
+            if user is not None:
+                await grant_role(session, user, summary.actor, Role.OWNER)
+            return summary
+
+    summary = run_with_db(settings, work)
+    new = summary.actor
+    typer.echo(
+        f"@{new.slug}@{settings.domain} imported from {summary.old_actor}: "
+        f"{summary.objects} objects, {summary.media} files, new keys."
+    )
+    typer.echo(f"{len(summary.followers)} followers of the old association:")
+    for follower in summary.followers:
+        typer.echo(f"  {follower.handle or follower.actor}")
+    typer.echo(
+        f"Next: `migrantnet associations alias {new.slug} {summary.old_actor}` here, then "
+        f"`migrantnet associations move SLUG {new.ap_id}` on the old node."
+    )
+
+
+@app.command("alias")
+@operator_errors
+def associations_alias(
+    slug: Annotated[str, typer.Argument(help="Slug of the association here.")],
+    old_actor: Annotated[str, typer.Argument(help="Its old actor URL (or @handle) elsewhere.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Name an association's old account elsewhere (alsoKnownAs), so it can move here."""
+    from migrantnet.federation.moves import add_alias
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> str:
+        actor = await get_association(session, slug)
+        return (await add_alias(session, fed, actor, old_actor)).ap_id
+
+    previous = run_federated(settings, work)
+    typer.echo(f"{slug} is also known as {previous}; its old node can now move to it.")
+
+
+@app.command("move")
+@operator_errors
+def associations_move(
+    slug: Annotated[str, typer.Argument(help="Slug of the association here.")],
+    new_actor: Annotated[str, typer.Argument(help="Its new actor URL (or @handle) elsewhere.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Move an association to its new account on another node: followers are sent a Move,
+    new follows are refused, its page sends readers there."""
+    from migrantnet.federation.moves import move_association
+
+    settings = settings_from(data_dir)
+
+    async def work(session: Any, fed: Any) -> tuple[str, int]:
+        actor = await get_association(session, slug)
+        target, told = await move_association(session, fed, actor, new_actor)
+        return target.ap_id, told
+
+    target, told = run_federated(settings, work)
+    typer.echo(f"{slug} moved to {target}; {told} inboxes are sent the Move by the worker.")

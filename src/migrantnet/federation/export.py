@@ -7,7 +7,8 @@ What an association takes with it when it leaves the node, or keeps as its own r
   SHA-256;
 - `actor.json`: the actor document, as peers read it;
 - `objects/<public id>.json`: each of its objects not deleted, every visibility, as ActivityPub
-  JSON (FEDERATION.md), with the exact place of events whose address is hidden from the public;
+  JSON (FEDERATION.md), with the exact place of events whose address is hidden from the public
+  (and `hideAddress: true` on them, so an import hides it again);
 - `media.json` and `media/<storage key>`: its uploaded files (already without their metadata)
   and what names them;
 - `followers.csv` and `following.csv`: actor id, handle, state, since;
@@ -43,12 +44,13 @@ from migrantnet.content.formatting import iso
 from migrantnet.content.storage import Storage
 from migrantnet.federation.serialize.actor import actor_to_ap
 from migrantnet.federation.serialize.objects import object_to_ap
-from migrantnet.models import Actor, ContentObject, Follow, Media
+from migrantnet.models import Actor, ContentObject, Event, Follow, Media
 from migrantnet.uris import Uris
 
 FORMAT = "migrantnet-association-export"
 VERSION = 1
 FOLLOW_COLUMNS = ("actor", "handle", "state", "since")
+HIDE_ADDRESS = "hideAddress"  # an event's own export only: its address is not for the public
 CHUNK = 1024 * 1024
 Member = bytes | Path  # the bytes, or a file on disk to stream
 
@@ -111,7 +113,11 @@ async def export_members(
     for obj in objects:
         details = await load_details(session, obj, actor)
         details.exact_place = True
-        members[f"objects/{_public_id(obj)}.json"] = _json(object_to_ap(details, uris))
+        doc = object_to_ap(details, uris)
+        event = details.row_as(Event)
+        if event is not None and event.hide_address:
+            doc[HIDE_ADDRESS] = True  # so an import keeps the address from the public
+        members[f"objects/{_public_id(obj)}.json"] = _json(doc)
     media_rows = list(
         await session.scalars(select(Media).where(Media.actor_id == actor.id).order_by(Media.id))
     )

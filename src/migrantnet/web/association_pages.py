@@ -37,6 +37,7 @@ from migrantnet.web.agenda_query import reader_zone
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep, UrisDep
 from migrantnet.web.errors import status_for
 from migrantnet.web.i18n import accepted_languages, wanted_languages
+from migrantnet.web.rendering import see_other
 from migrantnet.web.reply_pages import reply_buttons
 from migrantnet.web.sessions import Visitor, VisitorDep
 from migrantnet.web.views.agenda import days_view
@@ -70,6 +71,8 @@ async def association_page(
 
         return await cached(fed.rendered, f"actor:{slug}", build)
     actor = await get_association(session, slug)
+    if actor.moved_to:
+        return see_other(actor.moved_to)  # it moved to another node: its page is there now
     if kind is not None and kind not in KIND_VIEWS:
         raise NotFound(f"no kind of content named {kind!r}")
     cursor = Cursor.parse(before) if kind is not None and before is not None else None

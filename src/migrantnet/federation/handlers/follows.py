@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from migrantnet.federation.follows import accept_follow, set_state
+from migrantnet.federation.follows import accept_follow, reject_follow, set_state
 from migrantnet.federation.handlers.base import Inbound
 from migrantnet.models import Actor, ActorType, Follow, FollowState, InboxState
 
@@ -34,6 +34,10 @@ async def handle_follow(inbound: Inbound) -> InboxState:
         if follow.state in (FollowState.REJECTED, FollowState.UNDONE):
             set_state(follow, FollowState.PENDING)
     await session.flush()
+    if target.moved_to and follow.state != FollowState.ACCEPTED:
+        # it moved to another node (`federation/moves.py`): new followers go there, as Mastodon
+        await reject_follow(session, inbound.fed, follow)
+        return InboxState.DONE
     if follow.state == FollowState.ACCEPTED or not (target.manually_approves_followers or removed):
         # Also when already accepted: answer again, as Mastodon fast-forwards a repeat Follow.
         await accept_follow(session, inbound.fed, follow)

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from migrantnet.federation.actors import ActorUnavailable, get_or_fetch_actor
-from migrantnet.federation.follows import follow_remote
+from migrantnet.federation.follows import follow_remote, unfollow_actor
 from migrantnet.federation.handlers.base import Inbound
 from migrantnet.federation.handlers.groups import handle_group_announce, wrapped_activity
 from migrantnet.federation.handlers.objects import sender_is_followed, store_announced
@@ -118,8 +118,9 @@ async def handle_flag(inbound: Inbound) -> InboxState:
 
 
 async def handle_move(inbound: Inbound) -> InboxState:
-    """An account moved: follow the new one for each of ours that followed the old one, once
-    the new account confirms the move (its alsoKnownAs names the old)."""
+    """An account moved: each of ours that followed the old one follows the new one and
+    stops following the old, once the new account confirms the move (its alsoKnownAs, fetched
+    afresh, names the old), as Mastodon does."""
     sender = inbound.sender
     target_id = inbound.activity.target
     if inbound.activity.object_id != sender.ap_id or not target_id:
@@ -128,7 +129,7 @@ async def handle_move(inbound: Inbound) -> InboxState:
         target = await get_or_fetch_actor(inbound.session, inbound.fed, target_id, refresh=True)
     except ActorUnavailable:
         return InboxState.IGNORED
-    if sender.ap_id not in (target.also_known_as or []):
+    if target.id == sender.id or sender.ap_id not in (target.also_known_as or []):
         log_event(logger, "move_unconfirmed", domain=sender.domain)
         return InboxState.IGNORED
     sender.moved_to = target.ap_id
@@ -142,5 +143,9 @@ async def handle_move(inbound: Inbound) -> InboxState:
         )
     )
     for local in list(followers):
+        if target.local:
+            continue  # an account moving to one of ours: its followers here stay as they are
         await follow_remote(inbound.session, inbound.fed, local, target.ap_id)
+        await unfollow_actor(inbound.session, inbound.fed, local, sender)
+    log_event(logger, "move_followed", domain=sender.domain, target_domain=target.domain)
     return InboxState.DONE

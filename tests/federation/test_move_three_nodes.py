@@ -1,0 +1,85 @@
+"""An association changes node (issue 12), across three real nodes: `alpha` on A is followed
+by `gamma` on C; A exports it, B imports it, B names the old actor as an alias, A moves it.
+C checks the alias, follows the new `alpha` on B and stops following the old one; A's actor
+says `movedTo`, its page sends readers to B, and it accepts no new follower."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+from bovine_peer import AP_JSON
+from test_two_nodes import follow, following, network, total, wait_for
+
+from nodes import Node
+
+
+def states(node: Node, slug: str) -> dict[str, str]:
+    """Handle -> state of what `slug` on `node` follows."""
+    return {entry["handle"]: entry["state"] for entry in following(node, slug)}
+
+
+def test_an_association_moves_and_its_follower_follows_it_to_the_new_node(
+    make_node: Callable[..., Node], tmp_path: Path
+) -> None:
+    a = make_node("a", "alpha")
+    b = make_node("b", "beta")
+    c = make_node("c", "gamma")
+    for node in (a, b, c):
+        node.auth()  # the API tokens, made once, before the processes start
+    with ThreadPoolExecutor(3) as pool:
+        for done in [pool.submit(node.start) for node in (a, b, c)]:
+            done.result()
+    old, new = f"{a.base_url}/@alpha", f"{b.base_url}/@alpha"
+
+    follow(c, "gamma", a, "alpha")
+    a.cli("post", "alpha", "Permanence juridique **mardi**", "--language", "fr")
+    wait_for("the note on C", lambda: network(c, "gamma"))
+
+    archive = tmp_path / "alpha.zip"
+    a.cli("associations", "export", "alpha", str(archive))
+    imported = b.cli("associations", "import", str(archive), "--owner", b.admin_email).stdout
+    assert "1 objects" in imported and "new keys" in imported
+    assert f"@gamma@{c.domain}" in imported  # the follower to tell, listed
+    copy = httpx.get(new, headers={"Accept": AP_JSON}, timeout=5).json()
+    mine = httpx.get(old, headers={"Accept": AP_JSON}, timeout=5).json()
+    assert copy["publicKey"]["publicKeyPem"] != mine["publicKey"]["publicKeyPem"]
+    assert "mardi" in httpx.get(new, timeout=5).text  # its note is on its new page
+    assert total(b, "/@alpha/outbox") == 1
+    # B's admin owns it: the routes that need a role on it answer
+    assert httpx.get(
+        f"{b.base_url}/api/v1/associations/alpha/following", headers=b.auth()
+    ).is_success
+
+    # Without the alias the old node refuses to move: anyone could claim the followers.
+    refused = a.cli("associations", "move", "alpha", new, check=False)
+    assert refused.returncode == 2
+    assert "does not name" in refused.stderr + refused.stdout
+    b.cli("associations", "alias", "alpha", old)
+    assert httpx.get(new, headers={"Accept": AP_JSON}, timeout=5).json()["alsoKnownAs"] == [old]
+    moved = a.cli("associations", "move", "alpha", new).stdout
+    assert "1 inboxes are sent the Move" in moved
+
+    wait_for(
+        "C following the new alpha",
+        lambda: states(c, "gamma").get(f"@alpha@{b.domain}") == "accepted",
+    )
+    assert states(c, "gamma")[f"@alpha@{a.domain}"] == "undone"
+    wait_for("C gone from the old alpha's followers", lambda: total(a, "/@alpha/followers") == 0)
+    assert total(b, "/@alpha/followers") == 1
+    assert "type=Move" in c.log()
+
+    actor = httpx.get(old, headers={"Accept": AP_JSON}, timeout=5).json()
+    assert actor["movedTo"] == new
+    page = httpx.get(old, timeout=5)
+    assert page.status_code == 303 and page.headers["location"] == new
+
+    # The old alpha takes no new follower: C asking again is rejected.
+    c.cli("follow", "gamma", f"@alpha@{a.domain}")
+    wait_for(
+        "the old alpha's Reject",
+        lambda: states(c, "gamma").get(f"@alpha@{a.domain}") == "rejected",
+    )
+    assert total(a, "/@alpha/followers") == 0
