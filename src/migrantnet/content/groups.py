@@ -122,6 +122,24 @@ async def is_member(session: AsyncSession, group: Actor, actor: Actor) -> bool:
     return found is not None
 
 
+async def joined_groups(session: AsyncSession, actor: Actor, limit: int = 200) -> list[Actor]:
+    """The groups, of this node or another, an association is an accepted member of: those it
+    may address an item to (`group_to_address`), by name."""
+    rows = await session.scalars(
+        select(Actor)
+        .join(Follow, Follow.followed_id == Actor.id)
+        .where(
+            Follow.follower_id == actor.id,
+            Follow.state == FollowState.ACCEPTED,
+            Actor.type == ActorType.GROUP,
+            Actor.deleted_at.is_(None),
+        )
+        .order_by(func.lower(func.coalesce(Actor.name, Actor.ap_id)), Actor.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
 async def group_to_address(session: AsyncSession, actor: Actor, group_ap_id: str) -> Actor:
     """The group an association of ours posts to: a `Group` it is an accepted member of."""
     group = await session.scalar(

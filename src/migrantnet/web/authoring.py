@@ -22,7 +22,8 @@ from migrantnet.config import Settings
 from migrantnet.content.details import load_details
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.content.events import EventInput, describe_event_input
-from migrantnet.content.media import store_upload
+from migrantnet.content.groups import joined_groups
+from migrantnet.content.media import store_upload, uploads_of
 from migrantnet.content.media_cleaning import MediaLimits
 from migrantnet.content.objects import delete_object, get_local_object
 from migrantnet.content.storage import LocalStorage
@@ -98,7 +99,9 @@ def _compose(
     errors: dict[str, str] | None = None,
     preview: bool = False,
     media: list[Media] | None = None,
+    groups: list[Actor] | None = None,
 ) -> Response:
+    """`groups`: those the association joined, to post a new item to (never on an edit)."""
     language = _language(request)
     when = None
     if draft.kind == Kind.EVENT:
@@ -118,6 +121,7 @@ def _compose(
             "previews": draft.previews() if preview else {},
             "when": when,
             "media": media or [],
+            "groups": groups or [],
             "zones": zone_names() if draft.kind == Kind.EVENT else (),
             "language_names": {code: language_name(code, language) for code in draft.languages},
             "directions": {code: text_direction(code) for code in draft.languages},
@@ -133,16 +137,6 @@ def _compose(
         },
         status_code=form_status(errors),
     )
-
-
-async def _attached(session: AsyncSession, actor: Actor, ids: list[str]) -> list[Media]:
-    if not ids:
-        return []
-    rows = await session.scalars(
-        select(Media).where(Media.public_id.in_(ids), Media.actor_id == actor.id)
-    )
-    found = {media.public_id: media for media in rows}
-    return [found[i] for i in ids if i in found]
 
 
 async def _take_upload(
@@ -234,7 +228,10 @@ async def compose(
     draft = new_draft(_kind(kind), _language(request))
     if draft.kind == Kind.EVENT:
         draft.values.setdefault("timezone", actor.timezone or "UTC")
-    return _compose(request, visitor, actor, draft, action=f"/admin/{slug}/new/{kind}")
+    groups = await joined_groups(session, actor)
+    return _compose(
+        request, visitor, actor, draft, action=f"/admin/{slug}/new/{kind}", groups=groups
+    )
 
 
 @router.post("/admin/{slug}/new/{kind}")
@@ -254,7 +251,7 @@ async def publish(
     )
     if done is not None:
         return see_other(f"/admin/{slug}/content?done=published&id={Uris.public_id_of(done.ap_id)}")
-    media = await _attached(session, actor, draft.media_ids)
+    media = await uploads_of(session, actor, draft.media_ids)
     return _compose(
         request,
         visitor,
@@ -264,6 +261,7 @@ async def publish(
         errors=errors,
         preview=preview,
         media=media,
+        groups=await joined_groups(session, actor),
     )
 
 
@@ -325,7 +323,7 @@ async def edit(
         obj=obj,
         errors=errors,
         preview=preview,
-        media=await _attached(session, actor, draft.media_ids),
+        media=await uploads_of(session, actor, draft.media_ids),
     )
 
 

@@ -243,6 +243,7 @@ LABELS = {
     "online_url": N_("Online link"),
     "organizers": N_("Co-organisers"),
     "struggle_id": N_("Part of a struggle"),
+    "group": N_("Post to a group"),
     "kind": N_("Type"),
     "languages": N_("Languages it exists in"),
     "audience": N_("Audience"),
@@ -258,6 +259,10 @@ HINTS = {
     "organizers": N_("Addresses of other associations' actors, separated by commas."),
     "struggle_id": N_("The address of one of our struggles, or of a followed one."),
     "links": N_("One per line: the address, then a name."),
+    "group": N_(
+        "The group shares it with all its members, on every node. The groups listed are "
+        "those this association joined."
+    ),
     "place.country": N_("Two-letter code, e.g. AR."),
     "timezone": N_("Start typing a city: America/Argentina/Buenos_Aires, Africa/Tunis…"),
     "starts": N_("The time where the event happens."),
