@@ -66,6 +66,7 @@ async def local_event(
     status: str = "confirmed",
     online: bool = False,
     body: str | None = None,
+    organizers: tuple[str, ...] = (),
 ) -> ContentObject:
     """`starts` is the wall-clock time in `zone` (naive)."""
     return await publish_event(
@@ -81,6 +82,7 @@ async def local_event(
             place=None if online else PlaceInput(name="Casa del Popolo", locality="Roma"),
             online_url="https://meet.example/room" if online else None,
             status=status,
+            organizers=list(organizers),
         ),
     )
 
@@ -98,8 +100,9 @@ async def remote_event(
     language: str = "es",
     tags: tuple[str, ...] = (),
     visibility: Visibility = Visibility.PUBLIC,
+    organizers: tuple[str, ...] = (),
 ) -> ContentObject:
-    """`starts` is aware (a peer sends instants)."""
+    """`starts` is aware (a peer sends instants); `organizers` besides its author."""
     obj = await store_remote_object(
         session,
         actor,
@@ -126,7 +129,7 @@ async def remote_event(
                 place_name="Plaza de Mayo",
                 locality="Buenos Aires",
                 country="AR",
-                organizers=[actor.ap_id],
+                organizers=[actor.ap_id, *organizers],
             ),
         ),
     )

@@ -33,6 +33,9 @@ class AgendaFilter:
     language: str | None = None  # BCP 47; "fr" also matches "fr-CA"
     organiser: str | None = None  # an actor's id: its events and those it co-organises
     group: str | None = None  # a group's id: the events it shared (its agenda)
+    # An association of ours (its id): the events it organises, its own and those naming it a
+    # co-organiser that reached it by a way it chose (`agenda_queries.co_organised`).
+    organised_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,6 +86,33 @@ def _shared_by_group(group: str) -> ColumnElement[bool]:
     return or_(ContentObject.ap_id.in_(_group_items(group)), ContentObject.ap_id.in_(announced))
 
 
+def co_organised(association: str, dialect: str) -> ColumnElement[bool]:
+    """Events naming this association of ours among their `organizers` that reached it by a
+    way it chose: published on this node, by an actor it follows, or shared with it by one
+    (a group it is a member of, ours or another node's: its `GroupItem`s, its Announces).
+    Anyone can name anyone an organiser; so a stranger's claim is not enough to put an event
+    in an association's agenda, calendar and feeds."""
+    follows = select(Follow.followed_id).where(
+        Follow.follower_id.in_(select(Actor.id).where(Actor.ap_id == association)),
+        Follow.state == FollowState.ACCEPTED,
+    )
+    shared = select(GroupItem.object_ap_id).where(
+        GroupItem.group_id.in_(follows), GroupItem.hidden.is_(False)
+    )
+    announced = select(Interaction.object_ap_id).where(
+        Interaction.type == "Announce", Interaction.actor_id.in_(follows)
+    )
+    return and_(
+        _json_text_like(Event.organizers, association, dialect),
+        or_(
+            ContentObject.local.is_(True),
+            ContentObject.actor_id.in_(follows),
+            ContentObject.ap_id.in_(shared),
+            ContentObject.ap_id.in_(announced),
+        ),
+    )
+
+
 def _json_text_like(column: Any, needle: str, dialect: str) -> ColumnElement[bool]:
     """`needle` (a JSON string value) inside a JSON column, on both databases: SQLite keeps
     the JSON text as Python wrote it (non-ASCII escaped), PostgreSQL writes it out from JSONB."""
@@ -146,6 +173,13 @@ def base_query(filters: AgendaFilter, dialect: str) -> Select:
         )
     if filters.group is not None:
         query = query.where(_shared_by_group(filters.group))
+    if filters.organised_by is not None:
+        query = query.where(
+            or_(
+                and_(Actor.ap_id == filters.organised_by, ContentObject.local.is_(True)),
+                co_organised(filters.organised_by, dialect),
+            )
+        )
     return query
 
 

@@ -21,11 +21,14 @@ from migrantnet.content.users import grant_role
 from migrantnet.models import (
     Actor,
     ActorType,
+    ContentObject,
     Follow,
     FollowState,
     GroupItem,
+    Membership,
     Role,
     User,
+    Visibility,
 )
 from migrantnet.translations import N_
 from migrantnet.uris import Uris
@@ -75,6 +78,21 @@ async def get_group(session: AsyncSession, slug: str) -> Actor:
     return group
 
 
+async def hosted_groups(session: AsyncSession, limit: int = 500) -> list[Actor]:
+    """The groups this node hosts, by slug."""
+    rows = await session.scalars(
+        select(Actor)
+        .where(
+            Actor.local.is_(True),
+            Actor.type == ActorType.GROUP,
+            Actor.deleted_at.is_(None),
+        )
+        .order_by(Actor.slug)
+        .limit(limit)
+    )
+    return list(rows)
+
+
 async def local_group_by_id(session: AsyncSession, ap_ids: list[str]) -> list[Actor]:
     """The groups of ours among these ids (the recipients of an activity)."""
     if not ap_ids:
@@ -122,6 +140,24 @@ async def is_member(session: AsyncSession, group: Actor, actor: Actor) -> bool:
     return found is not None
 
 
+async def joined_groups(session: AsyncSession, actor: Actor, limit: int = 200) -> list[Actor]:
+    """The groups, of this node or another, an association is an accepted member of: those it
+    may address an item to (`group_to_address`), by name."""
+    rows = await session.scalars(
+        select(Actor)
+        .join(Follow, Follow.followed_id == Actor.id)
+        .where(
+            Follow.follower_id == actor.id,
+            Follow.state == FollowState.ACCEPTED,
+            Actor.type == ActorType.GROUP,
+            Actor.deleted_at.is_(None),
+        )
+        .order_by(func.lower(func.coalesce(Actor.name, Actor.ap_id)), Actor.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
 async def group_to_address(session: AsyncSession, actor: Actor, group_ap_id: str) -> Actor:
     """The group an association of ours posts to: a `Group` it is an accepted member of."""
     group = await session.scalar(
@@ -162,3 +198,36 @@ async def hide_item(
         record_action(session, moderator, "group_hide_item", object_ap_id, group.ap_id)
         await session.flush()
     return item
+
+
+async def group_moderators(session: AsyncSession, group: Actor) -> list[tuple[User, str]]:
+    """The people who moderate the group (role owner or moderator on it), with their role."""
+    rows = await session.execute(
+        select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.actor_id == group.id, Membership.role.in_(GROUP_MODERATION_ROLES))
+        .order_by(Membership.created_at, User.id)
+    )
+    return [(user, str(role)) for user, role in rows]
+
+
+async def shared_items(
+    session: AsyncSession, group: Actor, *, before: int | None = None, limit: int = 30
+) -> list[tuple[GroupItem, ContentObject, Actor]]:
+    """What the group shared and did not hide, newest first, paged by `before` (an item's
+    id): public objects still there, with their authors (an item not yet fetched is left out)."""
+    query = (
+        select(GroupItem, ContentObject, Actor)
+        .join(ContentObject, ContentObject.ap_id == GroupItem.object_ap_id)
+        .join(Actor, Actor.id == ContentObject.actor_id)
+        .where(
+            GroupItem.group_id == group.id,
+            GroupItem.hidden.is_(False),
+            ContentObject.visibility == Visibility.PUBLIC,
+            ContentObject.deleted_at.is_(None),
+        )
+    )
+    if before is not None:
+        query = query.where(GroupItem.id < before)
+    rows = await session.execute(query.order_by(GroupItem.id.desc()).limit(limit))
+    return [(item, obj, author) for item, obj, author in rows]

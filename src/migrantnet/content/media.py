@@ -210,3 +210,15 @@ async def delete_media(session: AsyncSession, storage: Storage, media: Media) ->
     await session.delete(media)
     await session.flush()
     file_tracker(session).doomed.extend((storage, key) for key in keys)
+
+
+async def uploads_of(session: AsyncSession, actor: Actor, public_ids: list[str]) -> list[Media]:
+    """The association's uploads by public id, in the order given (unknown ids left out): the
+    files a form being written again has attached."""
+    if not public_ids:
+        return []
+    rows = await session.scalars(
+        select(Media).where(Media.public_id.in_(public_ids), Media.actor_id == actor.id)
+    )
+    found = {media.public_id: media for media in rows}
+    return [found[i] for i in public_ids if i in found]

@@ -121,22 +121,19 @@ async def unfollow_remote(
     session: AsyncSession, fed: Federation, follower: Actor, handle: str
 ) -> Follow:
     target = await resolve_handle(session, fed, handle)
-    follow = await unfollow_actor(session, fed, follower, target)
-    if follow is None:
-        raise NotFound(f"{follower.slug} does not follow {handle}")
-    return follow
+    return await unfollow(session, fed, follower, target)
 
 
-async def unfollow_actor(
+async def unfollow(
     session: AsyncSession, fed: Federation, follower: Actor, target: Actor
-) -> Follow | None:
-    """Stop following `target` (a remote actor) and send the `Undo`; None when `follower`
-    did not follow it."""
+) -> Follow:
+    """Undo a follow, pending or accepted (leaving a group is this too): an `Undo{Follow}` to
+    the followed actor, none when it lives on this node (the same row is its follower)."""
     follow = await session.scalar(
         select(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == target.id)
     )
     if follow is None or follow.state not in (FollowState.PENDING, FollowState.ACCEPTED):
-        return None
+        raise NotFound(f"{follower.slug} does not follow {target.ap_id}")
     set_state(follow, FollowState.UNDONE)
     payload = undo_activity(
         Uris.undo_of(follow.ap_id), follower.ap_id, follow_document(follow, follower, target)

@@ -61,6 +61,20 @@ async def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+async def optional_user(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> User | None:
+    """For public reads that say more to whom may know it: the token's user, None without a
+    token (a wrong one is still a 401, never read as no token)."""
+    if credentials is None or not credentials.credentials:
+        return None
+    return await current_user(session, credentials)
+
+
+MaybeUser = Annotated[User | None, Depends(optional_user)]
+
+
 async def require_role(
     session: AsyncSession, user: User, association_slug: str, roles: Iterable[str]
 ) -> Actor:

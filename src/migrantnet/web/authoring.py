@@ -14,7 +14,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData, UploadFile
 
@@ -22,7 +21,8 @@ from migrantnet.config import Settings
 from migrantnet.content.details import load_details
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.content.events import EventInput, describe_event_input
-from migrantnet.content.media import store_upload
+from migrantnet.content.groups import joined_groups
+from migrantnet.content.media import store_upload, uploads_of
 from migrantnet.content.media_cleaning import MediaLimits
 from migrantnet.content.objects import delete_object, get_local_object
 from migrantnet.content.storage import LocalStorage
@@ -101,7 +101,9 @@ def _compose(
     preview: bool = False,
     media: list[Media] | None = None,
     parent: AnsweredView | None = None,
+    groups: list[Actor] | None = None,
 ) -> Response:
+    """`groups`: those the association joined, to post a new item to (never on an edit)."""
     language = _language(request)
     when = None
     if draft.kind == Kind.EVENT:
@@ -122,6 +124,7 @@ def _compose(
             "when": when,
             "parent": parent,
             "media": media or [],
+            "groups": groups or [],
             "zones": zone_names() if draft.kind == Kind.EVENT else (),
             "language_names": {code: language_name(code, language) for code in draft.languages},
             "directions": {code: text_direction(code) for code in draft.languages},
@@ -137,16 +140,6 @@ def _compose(
         },
         status_code=form_status(errors),
     )
-
-
-async def _attached(session: AsyncSession, actor: Actor, ids: list[str]) -> list[Media]:
-    if not ids:
-        return []
-    rows = await session.scalars(
-        select(Media).where(Media.public_id.in_(ids), Media.actor_id == actor.id)
-    )
-    found = {media.public_id: media for media in rows}
-    return [found[i] for i in ids if i in found]
 
 
 async def _take_upload(
@@ -255,6 +248,7 @@ async def compose(
         draft,
         action=f"/admin/{slug}/new/{kind}",
         parent=await answered_post(request, session, draft.values.get("in_reply_to")),
+        groups=await joined_groups(session, actor),
     )
 
 
@@ -275,7 +269,7 @@ async def publish(
     )
     if done is not None:
         return see_other(f"/admin/{slug}/content?done=published&id={Uris.public_id_of(done.ap_id)}")
-    media = await _attached(session, actor, draft.media_ids)
+    media = await uploads_of(session, actor, draft.media_ids)
     return _compose(
         request,
         visitor,
@@ -286,6 +280,7 @@ async def publish(
         preview=preview,
         media=media,
         parent=await answered_post(request, session, draft.values.get("in_reply_to")),
+        groups=await joined_groups(session, actor),
     )
 
 
@@ -348,7 +343,7 @@ async def edit(
         obj=obj,
         errors=errors,
         preview=preview,
-        media=await _attached(session, actor, draft.media_ids),
+        media=await uploads_of(session, actor, draft.media_ids),
         parent=await answered_post(request, session, obj.in_reply_to),
     )
 

@@ -98,7 +98,8 @@ async def event_calendar(
 async def association_calendar(
     slug: str, request: Request, session: SessionDep, settings: SettingsDep, visitor: VisitorDep
 ) -> Response:
-    """The events an association organises (its own, and those naming it an organiser), or
+    """The events an association organises (its own, and those naming it an organiser that
+    reached it by a way it chose: `agenda_queries.co_organised`), or
     for a group its agenda: what members addressed to it and it shared (a group organises
     nothing itself); sensitive ones (`noindex`) only for signed-in readers."""
     actor = await get_association(session, slug)
@@ -110,7 +111,7 @@ async def association_calendar(
         tag=asked.filters.tag,
         mode=asked.filters.mode,
         language=asked.filters.language,
-        organiser=None if actor.type == ActorType.GROUP else actor.ap_id,
+        organised_by=None if actor.type == ActorType.GROUP else actor.ap_id,
         group=actor.ap_id if actor.type == ActorType.GROUP else None,
     )
     entries = await calendar_events(session, filters, now, indexable_only=not visitor.signed_in)

@@ -244,6 +244,7 @@ LABELS = {
     "organizers": N_("Co-organisers"),
     "struggle_id": N_("Part of a struggle"),
     "in_reply_to": N_("In reply to"),
+    "group": N_("Post to a group"),
     "kind": N_("Type"),
     "languages": N_("Languages it exists in"),
     "audience": N_("Audience"),
@@ -262,6 +263,10 @@ HINTS = {
     "in_reply_to": N_(
         "The address of the post this answers, here or on another server: its author is "
         "sent the reply, which shows under the post."
+    ),
+    "group": N_(
+        "The group shares it with all its members, on every node. The groups listed are "
+        "those this association joined."
     ),
     "place.country": N_("Two-letter code, e.g. AR."),
     "timezone": N_("Start typing a city: America/Argentina/Buenos_Aires, Africa/Tunis…"),

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from migrantnet.federation.actors import ActorUnavailable, get_or_fetch_actor
-from migrantnet.federation.follows import follow_remote, unfollow_actor
+from migrantnet.federation.follows import follow_remote, unfollow
 from migrantnet.federation.handlers.base import Inbound
 from migrantnet.federation.handlers.groups import handle_group_announce, wrapped_activity
 from migrantnet.federation.handlers.objects import sender_is_followed, store_announced
@@ -146,6 +146,6 @@ async def handle_move(inbound: Inbound) -> InboxState:
         if target.local:
             continue  # an account moving to one of ours: its followers here stay as they are
         await follow_remote(inbound.session, inbound.fed, local, target.ap_id)
-        await unfollow_actor(inbound.session, inbound.fed, local, sender)
+        await unfollow(inbound.session, inbound.fed, local, sender)
     log_event(logger, "move_followed", domain=sender.domain, target_domain=target.domain)
     return InboxState.DONE

@@ -6,11 +6,13 @@ associations follows it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.agenda import AgendaEntry, agenda_page
 from migrantnet.content.agenda_filters import RANGE_CAPPED, AgendaCursor
@@ -68,6 +70,49 @@ def agenda_event(entry: AgendaEntry) -> AgendaEvent:
     )
 
 
+def agenda_params(
+    from_: Annotated[str | None, Query(alias="from", description="First day, YYYY-MM-DD.")] = None,
+    to: Annotated[str | None, Query(description="Last day, included; at most 366 days.")] = None,
+    tag: Annotated[str | None, Query(description="A hashtag, with or without #.")] = None,
+    mode: Annotated[str | None, Query(description="online or in_person.")] = None,
+    language: Annotated[str | None, Query(description="fr also matches fr-CA.")] = None,
+    organiser: Annotated[str | None, Query(description="An organiser's id.")] = None,
+    tz: Annotated[str | None, Query(description="Zone the days are read in; UTC.")] = None,
+) -> None:
+    """The agenda's filters, declared for the OpenAPI document; `read_agenda_request` reads
+    and checks them (the same for pages, feeds and API)."""
+
+
+AgendaParams = Annotated[None, Depends(agenda_params)]
+
+
+async def agenda_answer(
+    request: Request,
+    session: AsyncSession,
+    *,
+    after: str | None,
+    limit: int,
+    group: str | None = None,
+) -> AgendaOut:
+    """One page of the agenda as the request's filters ask; `group` narrows it to a group's
+    agenda whatever the query string says."""
+    now = datetime.now(UTC)
+    asked = read_agenda_request(request, now)
+    filters = asked.filters if group is None else replace(asked.filters, group=group)
+    cursor = AgendaCursor.parse(after) if after else None
+    page = await agenda_page(session, filters, now, after=cursor, limit=limit)
+    return AgendaOut(
+        under_way=[agenda_event(entry) for entry in page.under_way],
+        events=[agenda_event(entry) for entry in page.entries],
+        next=page.next_cursor.encode() if page.next_cursor else None,
+        notice=RANGE_CAPPED if asked.capped else None,
+    )
+
+
+AfterParam = Annotated[str | None, Query(description="`next` of the previous page.")]
+LimitParam = Annotated[int, Query(ge=1, le=100)]
+
+
 @router.get(
     "/agenda",
     response_model=AgendaOut,
@@ -77,27 +122,12 @@ def agenda_event(entry: AgendaEntry) -> AgendaEvent:
 async def agenda(
     request: Request,
     session: SessionDep,
-    from_: Annotated[str | None, Query(alias="from", description="First day, YYYY-MM-DD.")] = None,
-    to: Annotated[str | None, Query(description="Last day, included; at most 366 days.")] = None,
-    tag: Annotated[str | None, Query(description="A hashtag, with or without #.")] = None,
-    mode: Annotated[str | None, Query(description="online or in_person.")] = None,
-    language: Annotated[str | None, Query(description="fr also matches fr-CA.")] = None,
-    organiser: Annotated[str | None, Query(description="An organiser's id.")] = None,
+    _filters: AgendaParams,
     group: Annotated[str | None, Query(description="A group's id: the events it shared.")] = None,
-    tz: Annotated[str | None, Query(description="Zone the days are read in; UTC.")] = None,
-    after: Annotated[str | None, Query(description="`next` of the previous page.")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 30,
+    after: AfterParam = None,
+    limit: LimitParam = 30,
 ) -> AgendaOut:
     """Upcoming public events of this node's associations and of the actors they follow,
     in start order; past events are left out, cancelled ones kept with their status. A
     range longer than 366 days is shortened, and `notice` says so."""
-    now = datetime.now(UTC)
-    asked = read_agenda_request(request, now)
-    cursor = AgendaCursor.parse(after) if after else None
-    page = await agenda_page(session, asked.filters, now, after=cursor, limit=limit)
-    return AgendaOut(
-        under_way=[agenda_event(entry) for entry in page.under_way],
-        events=[agenda_event(entry) for entry in page.entries],
-        next=page.next_cursor.encode() if page.next_cursor else None,
-        notice=RANGE_CAPPED if asked.capped else None,
-    )
+    return await agenda_answer(request, session, after=after, limit=limit)
