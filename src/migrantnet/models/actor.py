@@ -61,6 +61,9 @@ class Actor(Base):
     cosign_trusted: Mapped[list[str]] = mapped_column(
         JSONType, default=list, server_default=text("'[]'")
     )
+    # Where an association works (ISO 3166 code) and its topics (`ActorTopic`), shown and
+    # filtered on in the directory: set by ours, read from a peer's actor document.
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
     also_known_as: Mapped[list[str]] = mapped_column(JSONType, default=list)
     moved_to: Mapped[str | None] = mapped_column(String(2048))
     published_at: Mapped[datetime | None]
@@ -91,3 +94,15 @@ class ActorBlock(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_actor_blocks_pair", "actor_id", "target_id", unique=True),)
+
+
+class ActorTopic(Base):
+    """One topic of an actor (`content/topics.py`'s shape), a row each so the directory's
+    topic filter is an indexed lookup on both databases rather than a search in JSON."""
+
+    __tablename__ = "actor_topics"
+
+    actor_id: Mapped[int] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
