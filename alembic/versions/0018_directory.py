@@ -4,25 +4,30 @@ Revision ID: 0018_directory
 Revises: 0017_reply_moderation
 Create Date: 2026-12-02 16:00:00
 
-`actors.country` (ISO 3166 code, indexed) and `actor_topics` (one row per topic of an actor,
-indexed on the topic): what the directory shows of each association and group and filters
-on. Ours set them; a peer's are read from its actor document. Existing actors have neither.
+`actors.country` (ISO 3166 code, indexed), `actors.topics` (shown) and `actor_topics` (one
+row per topic of an actor, indexed on the topic): what the directory shows of each
+association and group and filters on. Ours set them; a peer's are read from its actor
+document. Existing actors have neither.
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0018_directory"
 down_revision: str | None = "0017_reply_moderation"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
+
 
 def upgrade() -> None:
     with op.batch_alter_table("actors") as batch:
         batch.add_column(sa.Column("country", sa.String(length=2), nullable=True))
+        batch.add_column(sa.Column("topics", JSON, server_default=sa.text("'[]'"), nullable=False))
         batch.create_index(op.f("ix_actors_country"), ["country"])
     op.create_table(
         "actor_topics",
@@ -44,4 +49,5 @@ def downgrade() -> None:
     op.drop_table("actor_topics")
     with op.batch_alter_table("actors") as batch:
         batch.drop_index(op.f("ix_actors_country"))
+        batch.drop_column("topics")
         batch.drop_column("country")

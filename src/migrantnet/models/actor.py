@@ -61,9 +61,11 @@ class Actor(Base):
     cosign_trusted: Mapped[list[str]] = mapped_column(
         JSONType, default=list, server_default=text("'[]'")
     )
-    # Where an association works (ISO 3166 code) and its topics (`ActorTopic`), shown and
-    # filtered on in the directory: set by ours, read from a peer's actor document.
+    # Where an association works (ISO 3166 code) and its topics, shown and filtered on in the
+    # directory: set by ours, read from a peer's actor document. `topics` is what is shown and
+    # serialised; `ActorTopic` repeats it a row each, for the filter (`content/topics.py`).
     country: Mapped[str | None] = mapped_column(String(2), index=True)
+    topics: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
     also_known_as: Mapped[list[str]] = mapped_column(JSONType, default=list)
     moved_to: Mapped[str | None] = mapped_column(String(2048))
     published_at: Mapped[datetime | None]
@@ -97,8 +99,8 @@ class ActorBlock(Base):
 
 
 class ActorTopic(Base):
-    """One topic of an actor (`content/topics.py`'s shape), a row each so the directory's
-    topic filter is an indexed lookup on both databases rather than a search in JSON."""
+    """One of `Actor.topics`, a row each so the directory's topic filter is an indexed lookup
+    on both databases rather than a search in JSON; written with it (`set_actor_topics`)."""
 
     __tablename__ = "actor_topics"
 
