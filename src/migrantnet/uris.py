@@ -47,6 +47,7 @@ AGENDA_PATH = "/agenda"
 AGENDA_MONTH_PATH = AGENDA_PATH + "/month/{month}"
 AGENDA_CALENDAR_PATH = "/agenda.ics"
 EVENT_CALENDAR_PATH = AGENDA_PATH + "/event.ics"
+DIRECTORY_PATH = "/directory"
 MEDIA_PREFIX = "/media/"
 # Links mailed to people: a password reset, an invitation.
 RESET_PATH = "/reset/{token}"
@@ -193,6 +194,10 @@ class Uris:
     def agenda_path(query: str = "") -> str:
         """`query` is the agenda's filters, `?...` or empty."""
         return AGENDA_PATH + query
+
+    @staticmethod
+    def directory_path(query: str = "") -> str:
+        return DIRECTORY_PATH + query
 
     @staticmethod
     def agenda_month_path(month: str, query: str = "") -> str:

@@ -8,13 +8,18 @@ and its JSON API: who is listed and where met, the filters, the pages, and who i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
 from graph_builders import PEER, followed_remote, org_document, peer_actor
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from migrantnet.app import create_app
+from migrantnet.config import Settings
 from migrantnet.content.associations import create_association, update_association
 from migrantnet.content.directory import (
     MAX_PAGE_SIZE,
@@ -217,3 +222,136 @@ async def test_blocked_accounts_and_domains_are_left_out(session: AsyncSession, 
     session.add(Block(kind=BlockKind.DOMAIN, target="peer.example", domain="peer.example"))
     await session.commit()
     assert set(await everyone(session)) == {"red", "blue", "coordination"}
+
+
+async def test_the_page_lists_entries_with_a_way_to_follow_each(
+    session: AsyncSession, uris: Uris, app_client: httpx.AsyncClient
+) -> None:
+    await build_network(session, uris)
+    home = await app_client.get("/")
+    assert f'href="{Uris.directory_path()}"' in home.text  # in the site's navigation
+    page = await app_client.get("/directory")
+    assert page.status_code == 200
+    html = page.text
+    assert "<title>Directory of the network" in html
+    for shown in ("Red Solidaria", "@sol@peer.example", "@red@", "Argentina", "#asylum"):
+        assert shown in html
+    for hidden in ("secretfriend", "waiting", "refused", "somebody"):
+        assert hidden not in html
+    # Ours: the remote-follow page; elsewhere: its profile, or as one of our associations.
+    assert f'href="{Uris.remote_follow_path("red")}"' in html
+    assert f'<a class="button" href="{PEER}/actors/sol" rel="nofollow noopener">' in html
+    assert Uris.authorize_interaction_path(f"{PEER}/actors/sol") in html
+    assert "Met through Coordination" in html
+
+    filtered = await app_client.get("/directory", params={"country": "AR", "kind": "remote_org"})
+    assert "Sol" in filtered.text and "Red Solidaria" not in filtered.text
+    assert '<option value="remote_org" selected>' in filtered.text
+
+    wrong = await app_client.get("/directory", params={"country": "Narnia"})
+    assert wrong.status_code == 422
+    assert "is not an ISO 3166 country code" in wrong.text
+    assert (await app_client.get("/directory", params={"after": "x1"})).status_code == 422
+
+    arabic = await app_client.get("/directory", params={"lang": "ar"})
+    assert "<title>دليل الشبكة" in arabic.text and 'dir="rtl"' in arabic.text
+    assert "الأرجنتين" in arabic.text  # the country named in the reader's language
+
+
+async def test_pages_neither_skip_nor_repeat_and_cost_the_same_statements(
+    session: AsyncSession, uris: Uris, settings: Settings, db: Database
+) -> None:
+    network = await build_network(session, uris)
+    for n in range(35):
+        await followed_remote(session, network.red, org_document(f"org{n:02}"))
+    await session.commit()
+    app = create_app(
+        settings.model_copy(update={"render_cache_check_seconds": 0}), run_worker=False
+    )
+    async with app.router.lifespan_context(app):
+        engine = app.state.db.engine.sync_engine
+        statements: list[str] = []
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            statements.append(statement)
+
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=settings.base_url) as client:
+            await client.get("/directory")  # warmed: the app's first request reads its state
+            seen: list[str] = []
+            cost: list[int] = []
+            url: str | None = "/directory"
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                while url:
+                    statements.clear()
+                    html = (await client.get(url)).text
+                    cost.append(len(statements))
+                    seen += re.findall(
+                        r'class="u-url p-name" href="[^"]*" dir="auto">([^<]+)<', html
+                    )
+                    found = re.search(r'href="([^"]+)" rel="next"', html)
+                    url = found.group(1).replace("&amp;", "&") if found else None
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
+    assert len(seen) == len(set(seen)) == 7 + 35
+    # 30 entries or 12: the same statements (the page, where met, the groups named)
+    assert len(cost) == 2 and cost[0] == cost[1], cost
+
+
+async def test_the_api_answers_the_same_entries(
+    session: AsyncSession, uris: Uris, app_client: httpx.AsyncClient
+) -> None:
+    await build_network(session, uris)
+    answer = await app_client.get("/api/v1/directory", params={"topic": "asylum", "limit": 2})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert [entry["handle"] for entry in body["entries"]] == [
+        "coordination@" + uris.host,
+        "red@" + uris.host,
+    ]
+    red = body["entries"][1]
+    assert red == {
+        "id": uris.actor("red"),
+        "url": uris.actor("red"),
+        "name": "Red Solidaria",
+        "handle": f"red@{uris.host}",
+        "kind": "association",
+        "local": True,
+        "country": "IT",
+        "topics": ["asylum", "housing"],
+        "met": [{"how": "own", "group": None, "group_name": None}],
+        "follow_url": uris.absolute(Uris.remote_follow_path("red")),
+    }
+    rest = await app_client.get(
+        "/api/v1/directory", params={"topic": "asylum", "after": body["next"]}
+    )
+    assert [(e["handle"], e["kind"], e["met"][0]["how"]) for e in rest.json()["entries"]] == [
+        ("sol@peer.example", "remote_org", "followed")
+    ]
+    assert rest.json()["next"] is None
+    member = await app_client.get("/api/v1/directory", params={"q": "frontera"})
+    assert member.json()["entries"][0]["met"] == [
+        {"how": "group", "group": uris.actor("coordination"), "group_name": "Coordination"}
+    ]
+    assert (await app_client.get("/api/v1/directory", params={"kind": "person"})).status_code == 422
+    assert (await app_client.get("/api/v1/directory", params={"limit": 101})).status_code == 422
+    spec = (await app_client.get("/api/openapi.json")).json()
+    documented = spec["paths"]["/api/v1/directory"]["get"]
+    assert documented["summary"] == "The directory of the network"
+    assert {p["name"] for p in documented["parameters"]} >= {"q", "country", "topic", "kind"}
+
+
+async def test_hidden_follows_stay_hidden_on_the_page_and_in_the_api(
+    session: AsyncSession, uris: Uris, app_client: httpx.AsyncClient
+) -> None:
+    network = await build_network(session, uris)
+    await update_association(session, network.red, show_follows=False)
+    await update_association(session, network.group, show_follows=False)
+    await session.commit()
+    for path in ("/directory", "/api/v1/directory", "/directory?q=sol", "/directory?topic=asylum"):
+        text = (await app_client.get(path)).text
+        assert "peer.example" not in text.replace(f"{PEER}/tags", ""), path
+    await update_association(session, network.red, show_follows=True)
+    await session.commit()
+    assert "sol@peer.example" in (await app_client.get("/api/v1/directory")).text

@@ -90,7 +90,9 @@ def check_filter(
         try:
             code = check_countries([country])[0]
         except InvalidInput as exc:
-            raise InvalidInput("country", exc.template, **exc.values) from exc
+            raise InvalidInput(
+                "country", N_("%(code)s is not an ISO 3166 country code"), code=repr(country)
+            ) from exc
     checked_topic = check_topics([topic])[:1] if topic else []
     if kind and kind not in KINDS:
         raise InvalidInput("kind", N_("choose association, group or remote_org"))
