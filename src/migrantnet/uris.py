@@ -48,6 +48,7 @@ AGENDA_MONTH_PATH = AGENDA_PATH + "/month/{month}"
 AGENDA_CALENDAR_PATH = "/agenda.ics"
 EVENT_CALENDAR_PATH = AGENDA_PATH + "/event.ics"
 DIRECTORY_PATH = "/directory"
+DIRECTORY_FOLLOW_PATH = DIRECTORY_PATH + "/follow"
 MEDIA_PREFIX = "/media/"
 # Links mailed to people: a password reset, an invitation.
 RESET_PATH = "/reset/{token}"
@@ -198,6 +199,11 @@ class Uris:
     @staticmethod
     def directory_path(query: str = "") -> str:
         return DIRECTORY_PATH + query
+
+    @staticmethod
+    def directory_follow_path(ap_id: str) -> str:
+        """The Follow page of an actor elsewhere that the directory lists."""
+        return f"{DIRECTORY_FOLLOW_PATH}?{urlencode({'id': ap_id})}"
 
     @staticmethod
     def agenda_month_path(month: str, query: str = "") -> str:

@@ -238,9 +238,10 @@ async def test_the_page_lists_entries_with_a_way_to_follow_each(
         assert shown in html
     for hidden in ("secretfriend", "waiting", "refused", "somebody"):
         assert hidden not in html
-    # Ours: the remote-follow page; elsewhere: its profile, or as one of our associations.
+    # Ours: the remote-follow page; elsewhere: the directory's, or as one of our associations.
     assert f'href="{Uris.remote_follow_path("red")}"' in html
-    assert f'<a class="button" href="{PEER}/actors/sol" rel="nofollow noopener">' in html
+    sol_follow = Uris.directory_follow_path(f"{PEER}/actors/sol").replace("&", "&amp;")
+    assert f'<a class="button" href="{sol_follow}" rel="nofollow">' in html
     assert Uris.authorize_interaction_path(f"{PEER}/actors/sol") in html
     assert "Met through Coordination" in html
 
@@ -256,6 +257,31 @@ async def test_the_page_lists_entries_with_a_way_to_follow_each(
     arabic = await app_client.get("/directory", params={"lang": "ar"})
     assert "<title>دليل الشبكة" in arabic.text and 'dir="rtl"' in arabic.text
     assert "الأرجنتين" in arabic.text  # the country named in the reader's language
+
+
+async def test_an_entry_elsewhere_is_followed_from_the_visitors_server(
+    session: AsyncSession, uris: Uris, app_client: httpx.AsyncClient
+) -> None:
+    await build_network(session, uris)
+    sol = f"{PEER}/actors/sol"
+    form = await app_client.get(Uris.directory_follow_path(sol))
+    assert form.status_code == 200
+    assert "<title>Follow Sol" in form.text and f'name="id" value="{sol}"' in form.text
+    assert "@sol@peer.example" in form.text
+    # Someone of this node is sent to our own page to follow it as one of their associations
+    # (a handle elsewhere would be asked for its server's subscribe template, the same way).
+    sent = await app_client.get(
+        Uris.directory_follow_path(sol), params={"id": sol, "handle": f"@ana@{uris.host}"}
+    )
+    assert sent.status_code == 303
+    assert sent.headers["location"] == uris.authorize_interaction(sol)
+    bad = await app_client.get(
+        Uris.directory_follow_path(sol), params={"id": sol, "handle": "not a handle"}
+    )
+    assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
+    # Only what the directory lists: not a hidden follow, nor any address at all.
+    for unlisted in (f"{PEER}/actors/secretfriend", f"{PEER}/actors/waiting", "https://x.example/"):
+        assert (await app_client.get(Uris.directory_follow_path(unlisted))).status_code == 404
 
 
 async def test_pages_neither_skip_nor_repeat_and_cost_the_same_statements(

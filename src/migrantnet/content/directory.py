@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from migrantnet.content.errors import InvalidInput
+from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.content.languages import check_countries
 from migrantnet.content.topics import check_topics
 from migrantnet.models import (
@@ -261,6 +261,25 @@ def _filtered(query: Select[Actor], wanted: DirectoryFilter) -> Select[Actor]:
     return query
 
 
+def _listed() -> Select[Actor]:
+    """Every actor the directory lists."""
+    met_ids = union(*_sources()).subquery("met")
+    return select(Actor).where(
+        Actor.id.in_(select(met_ids.c.actor_id)),
+        Actor.type.in_(LISTED_TYPES),
+        Actor.deleted_at.is_(None),
+        _not_blocked(),
+    )
+
+
+async def listed_actor(session: AsyncSession, ap_id: str) -> Actor:
+    """The actor of this id if the directory lists it (its Follow page), else `NotFound`."""
+    actor = await session.scalar(_listed().where(Actor.ap_id == ap_id[:2048]).limit(1))
+    if actor is None:
+        raise NotFound(f"{ap_id!r} is not in the directory")
+    return actor
+
+
 async def directory_page(
     session: AsyncSession,
     wanted: DirectoryFilter,
@@ -270,14 +289,7 @@ async def directory_page(
 ) -> DirectoryPage:
     """One page of the directory, by name; `after` is the previous page's `next_after`."""
     size = max(1, min(size, MAX_PAGE_SIZE))
-    met_ids = union(*_sources()).subquery("met")
-    query = select(Actor).where(
-        Actor.id.in_(select(met_ids.c.actor_id)),
-        Actor.type.in_(LISTED_TYPES),
-        Actor.deleted_at.is_(None),
-        _not_blocked(),
-    )
-    query = _filtered(query, wanted)
+    query = _filtered(_listed(), wanted)
     if after is not None:
         last = aliased(Actor)
         last_key = select(_sort_key(last)).where(last.id == after).scalar_subquery()

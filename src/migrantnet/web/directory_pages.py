@@ -1,9 +1,9 @@
 """`/directory`: the associations and groups this node knows (`content/directory.py`).
 
 No JavaScript: the filters are a GET form, pages are links (`?after=` the last id). Each
-entry has its way to be followed: ours by the remote-follow page (`/@slug/follow`, the
-visitor's own server asks them to confirm), one elsewhere by its own profile (followed from
-the visitor's server) or, for people of this node, as one of their associations
+entry has its way to be followed: the remote-follow page (`/@slug/follow` for ours,
+`/directory/follow?id=` for one elsewhere: the visitor's own server asks them to confirm)
+and, for an actor elsewhere, for people of this node, as one of their associations
 (`/authorize_interaction`). A wrong filter is said beside the form.
 """
 
@@ -52,7 +52,7 @@ class EntryView:
     country: str | None  # its name in the interface's language
     topics: list[str]
     met: list[str]  # where the node met it, worded
-    follow_url: str  # ours: the remote-follow page; elsewhere: its profile
+    follow_url: str  # the remote-follow page (ours, or the directory's for one elsewhere)
     follow_here_url: str | None  # elsewhere: follow it as one of our associations
     local: bool
 
@@ -81,7 +81,7 @@ def entry_view(entry: DirectoryEntry, language: str) -> EntryView:
         follow_url=(
             Uris.remote_follow_path(actor.slug)
             if actor.local and actor.slug
-            else safe_href(actor.url or actor.ap_id)
+            else Uris.directory_follow_path(actor.ap_id)
         ),
         follow_here_url=None if actor.local else Uris.authorize_interaction_path(actor.ap_id),
         local=actor.local,
