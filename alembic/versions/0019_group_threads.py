@@ -1,7 +1,7 @@
 """group threads: a group's discussions, their replies, locked and hidden ones
 
 Revision ID: 0019_group_threads
-Revises: 0017_reply_moderation
+Revises: 0018_directory
 Create Date: 2026-12-02 16:00:00
 
 `group_threads`: a thread of a group (ours, or one our associations are members of), named
@@ -18,7 +18,7 @@ from alembic import op
 from migrantnet.models.base import UTCDateTime
 
 revision: str = "0019_group_threads"
-down_revision: str | None = "0017_reply_moderation"
+down_revision: str | None = "0018_directory"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -40,6 +40,7 @@ from migrantnet.web import (
     authoring,
     calendar_pages,
     cosign_pages,
+    directory_pages,
     export_pages,
     feed_pages,
     group_pages,
@@ -185,6 +186,7 @@ def node_routes() -> list[BaseRoute]:
         router.include_router(feed_pages.router)
         router.include_router(search_pages.router)
         router.include_router(agenda_pages.router)
+        router.include_router(directory_pages.router)
         router.include_router(language_router)
         router.include_router(account_pages.router)
         router.include_router(moderation_pages.router)  # before `/admin/{slug}`

@@ -141,6 +141,13 @@ async def test_settings_change_the_actor_document_and_give_it_an_icon(
         headers=HTML,
     )
     assert wrong.status_code == 422 and 'id="e-timezone"' in wrong.text
+    no_country = await admin.post(
+        page,
+        data={"csrf_token": token, "name": "Migrants", "country": "XX"},
+        files={"avatar": ("", b"")},
+        headers=HTML,
+    )
+    assert no_country.status_code == 422 and 'id="e-country"' in no_country.text
     saved = await admin.post(
         page,
         data={
@@ -149,6 +156,8 @@ async def test_settings_change_the_actor_document_and_give_it_an_icon(
             "summary": "We *defend* rights.",
             "timezone": "Africa/Tunis",
             "federate_as_note": "1",
+            "country": "tn",
+            "topics": "Asylum, labour rights",
         },
         files={"avatar": ("logo.png", _png(), "image/png")},
         headers=HTML,
@@ -158,6 +167,8 @@ async def test_settings_change_the_actor_document_and_give_it_an_icon(
         await admin.get("/@tunis_migrants", headers={"Accept": "application/activity+json"})
     ).json()
     assert doc["name"] == "Migrants de Tunis" and "<em>defend</em>" in doc["summary"]
+    assert doc["attachment"] == [{"type": "PropertyValue", "name": "Country", "value": "Tunisia"}]
+    assert [tag["name"] for tag in doc["tag"]] == ["#asylum", "#labour_rights"]
     assert doc["icon"]["type"] == "Image" and doc["icon"]["url"].startswith(
         "http://node-a.test/media/"
     )

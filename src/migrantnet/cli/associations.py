@@ -96,6 +96,14 @@ def associations_update(
             help="Hold replies from other servers until a moderator approves them.",
         ),
     ] = None,
+    country: Annotated[
+        str | None,
+        typer.Option(help="ISO 3166 code of the country it works in, shown in the directory."),
+    ] = None,
+    topic: Annotated[
+        list[str] | None,
+        typer.Option(help="A topic shown in the directory (repeatable; replaces the topics)."),
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Change an association's name, presentation or federation choices (followers are told)."""
@@ -123,6 +131,8 @@ def associations_update(
             manually_approves_followers=approve_followers,
             federate_as_note=federate_as_note,
             show_follows=show_follows,
+            country=country,
+            topics=topic,
         )
         if changed:
             await ActivityPubFederator(fed).actor_updated(session, actor)

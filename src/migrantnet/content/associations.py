@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content.errors import AlreadyExists, InvalidInput, NotFound
 from migrantnet.content.html import sanitize_html
 from migrantnet.content.keys import generate_key_pair
+from migrantnet.content.languages import check_countries
+from migrantnet.content.topics import check_topics, set_actor_topics
 from migrantnet.models import Actor, ActorType
 from migrantnet.translations import N_
 from migrantnet.uris import Uris
@@ -155,8 +157,11 @@ async def update_association(
     federate_as_note: bool | None = None,
     show_follows: bool | None = None,
     discoverable: bool | None = None,
+    country: str | None = None,
+    topics: list[str] | None = None,
 ) -> bool:
-    """Change what was given; True when anything changed (followers are then sent an Update)."""
+    """Change what was given; True when anything changed (followers are then sent an Update).
+    `country` is an ISO 3166 code, "" for none; `topics` replaces the topics."""
     changes = {
         "name": check_name(name) if name is not None else None,
         "summary": _clean_summary(summary),
@@ -170,5 +175,11 @@ async def update_association(
         if value is not None and getattr(actor, attribute) != value:
             setattr(actor, attribute, value)
             changed = True
+    if country is not None:
+        code = check_countries([country])[0] if country.strip() else None
+        if actor.country != code:
+            actor.country, changed = code, True
     await session.flush()
+    if topics is not None and await set_actor_topics(session, actor, check_topics(topics)):
+        changed = True
     return changed

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from migrantnet.content.errors import InvalidInput
+from migrantnet.models import Actor, ActorTopic
 from migrantnet.translations import N_
 
 SUGGESTED_TOPICS = (
@@ -37,3 +41,15 @@ def check_topics(values: list[str], field: str = "topics") -> list[str]:
     if len(result) > 20:
         raise InvalidInput(field, N_("at most 20 topics"))
     return result
+
+
+async def set_actor_topics(session: AsyncSession, actor: Actor, topics: list[str]) -> bool:
+    """An actor's topics (already checked), with the rows the directory filters on; True when
+    they changed. The actor must have been flushed (it has an id)."""
+    if list(actor.topics or []) == topics:
+        return False
+    actor.topics = topics
+    await session.execute(delete(ActorTopic).where(ActorTopic.actor_id == actor.id))
+    session.add_all(ActorTopic(actor_id=actor.id, topic=topic) for topic in topics)
+    await session.flush()
+    return True

@@ -11,7 +11,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.associations import get_node_actor
+from migrantnet.content.peer_values import country_code
+from migrantnet.content.peer_values import topics as peer_topics
 from migrantnet.content.remote import fitting
+from migrantnet.content.topics import set_actor_topics
 from migrantnet.federation.fetch import WEBFINGER_JSON_TYPES, FetchError, Signer
 from migrantnet.federation.parse import ParsedActor, ParseError, parse_actor, parse_webfinger
 from migrantnet.federation.service import Federation, signer_for
@@ -108,9 +111,11 @@ async def store_actor(session: AsyncSession, parsed: ParsedActor, now: datetime)
     actor.published_at = parsed.published
     actor.also_known_as = [item for item in parsed.also_known_as if len(item) <= 2048][:256]
     actor.moved_to = fitting(parsed.moved_to, 2048)
+    actor.country = country_code(parsed.country)
     actor.fetched_at = now
     actor.deleted_at = None
     await session.flush()
+    await set_actor_topics(session, actor, peer_topics(list(parsed.topics)))
     return actor
 
 

@@ -3,7 +3,7 @@
 from migrantnet.models import changes  # noqa: F401  (registers the session hooks)
 from migrantnet.models.account import AccountLink, LinkPurpose, SignInFailures, WebSession
 from migrantnet.models.activity import InboxActivity, OutboxActivity
-from migrantnet.models.actor import Actor, ActorBlock, ActorType
+from migrantnet.models.actor import Actor, ActorBlock, ActorTopic, ActorType
 from migrantnet.models.base import Base, utcnow
 from migrantnet.models.content_object import (
     ContentObject,
@@ -48,6 +48,7 @@ __all__ = [
     "Actor",
     "ActorBlock",
     "ActorCount",
+    "ActorTopic",
     "ActorType",
     "AgendaImport",
     "ApiToken",

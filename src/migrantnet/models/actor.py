@@ -64,6 +64,11 @@ class Actor(Base):
     cosign_trusted: Mapped[list[str]] = mapped_column(
         JSONType, default=list, server_default=text("'[]'")
     )
+    # Where an association works (ISO 3166 code) and its topics, shown and filtered on in the
+    # directory: set by ours, read from a peer's actor document. `topics` is what is shown and
+    # serialised; `ActorTopic` repeats it a row each, for the filter (`content/topics.py`).
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    topics: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
     also_known_as: Mapped[list[str]] = mapped_column(JSONType, default=list)
     moved_to: Mapped[str | None] = mapped_column(String(2048))
     published_at: Mapped[datetime | None]
@@ -94,3 +99,15 @@ class ActorBlock(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_actor_blocks_pair", "actor_id", "target_id", unique=True),)
+
+
+class ActorTopic(Base):
+    """One of `Actor.topics`, a row each so the directory's topic filter is an indexed lookup
+    on both databases rather than a search in JSON; written with it (`set_actor_topics`)."""
+
+    __tablename__ = "actor_topics"
+
+    actor_id: Mapped[int] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)

@@ -18,6 +18,8 @@ from migrantnet.uris.paths import (
     AGENDA_PATH,
     ATOM_FEED_PATH,
     AUTHORIZE_INTERACTION_PATH,
+    DIRECTORY_FOLLOW_PATH,
+    DIRECTORY_PATH,
     EVENT_CALENDAR_PATH,
     FEATURED_PATH,
     FOLLOWERS_PATH,
@@ -63,6 +65,15 @@ class Uris:
         return f"{self.base_url}{path}"
 
     # Paths (no host), for links between our own pages.
+
+    @staticmethod
+    def directory_path(query: str = "") -> str:
+        return DIRECTORY_PATH + query
+
+    @staticmethod
+    def directory_follow_path(ap_id: str) -> str:
+        """The Follow page of an actor elsewhere that the directory lists."""
+        return f"{DIRECTORY_FOLLOW_PATH}?{urlencode({'id': ap_id})}"
 
     @staticmethod
     def group_threads_path(slug: str, before: str | None = None) -> str:

@@ -42,6 +42,8 @@ AGENDA_PATH = "/agenda"
 AGENDA_MONTH_PATH = AGENDA_PATH + "/month/{month}"
 AGENDA_CALENDAR_PATH = "/agenda.ics"
 EVENT_CALENDAR_PATH = AGENDA_PATH + "/event.ics"
+DIRECTORY_PATH = "/directory"
+DIRECTORY_FOLLOW_PATH = DIRECTORY_PATH + "/follow"
 MEDIA_PREFIX = "/media/"
 # Links mailed to people: a password reset, an invitation.
 RESET_PATH = "/reset/{token}"

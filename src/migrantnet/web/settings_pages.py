@@ -48,6 +48,8 @@ def _values(actor: Actor) -> dict[str, str]:
         "name": actor.name or "",
         "summary": html_to_text(actor.summary or ""),
         "timezone": actor.timezone or "",
+        "country": actor.country or "",
+        "topics": ", ".join(actor.topics or []),
     }
 
 
@@ -124,6 +126,8 @@ async def save_settings(
         "name": text_field(form, "name"),
         "summary": text_field(form, "summary"),
         "timezone": text_field(form, "timezone").strip(),
+        "country": text_field(form, "country").strip(),
+        "topics": text_field(form, "topics"),
     }
     try:
         if len(values["summary"]) > MAX_SUMMARY:
@@ -144,6 +148,8 @@ async def save_settings(
                 federate_as_note="federate_as_note" in form,
                 show_follows="show_follows" in form,
                 discoverable="discoverable" in form,
+                country=values["country"],
+                topics=values["topics"].split(","),
             )
             if icon is not None:
                 actor.icon_url = icon
@@ -151,7 +157,9 @@ async def save_settings(
             actor.timezone = values["timezone"] or None
             set_reply_policy(actor, hold="hold_replies" in form)
     except InvalidInput as exc:
-        field = "avatar" if exc.field in ("file", "alt_text") else exc.field
+        field = {"file": "avatar", "alt_text": "avatar", "countries": "country"}.get(
+            exc.field, exc.field
+        )
         message = gettext(OPEN_FOLLOWERS) if field == "approve_followers" else exc.shown()
         actor = await require_role(session, visitor.user, slug, (Role.OWNER,))  # reloaded
         return _page(request, visitor, actor, values, {field: message})

@@ -26,6 +26,7 @@ from migrantnet.federation.normalize import (
     type_names,
 )
 from migrantnet.federation.normalize import link_url as _link_url
+from migrantnet.federation.parse.actor_profile import actor_country, actor_topics
 from migrantnet.federation.parse.errors import ParseError
 
 __all__ = ["ACTOR_TYPES", "ParsedActor", "parse_actor"]
@@ -57,6 +58,8 @@ class ParsedActor:
     published: datetime | None
     also_known_as: tuple[str, ...]
     moved_to: str | None
+    country: str | None = None  # as written: a code or a name (`actor_profile`)
+    topics: tuple[str, ...] = ()
 
 
 def parse_actor(doc: Mapping[str, Any]) -> ParsedActor:
@@ -91,6 +94,8 @@ def parse_actor(doc: Mapping[str, Any]) -> ParsedActor:
         published=parse_datetime(doc.get("published")),
         also_known_as=tuple(ids(get_prop(doc, "alsoKnownAs"))),
         moved_to=first_id(get_prop(doc, "movedTo")),
+        country=actor_country(doc),
+        topics=actor_topics(doc),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from migrantnet.content.formatting import iso
+from migrantnet.content.languages import country_name
 from migrantnet.federation.context import ACTOR_CONTEXT, AP_CONTENT_TYPE
 from migrantnet.models import Actor, ActorType
 from migrantnet.uris import Uris
@@ -47,6 +48,16 @@ def actor_to_ap(actor: Actor, uris: Uris) -> dict[str, Any]:
         doc["alsoKnownAs"] = list(actor.also_known_as)
     if actor.moved_to:
         doc["movedTo"] = actor.moved_to
+    if actor.country:
+        # A profile field, as Mastodon shows them, read back by `parse/actor_profile.py`.
+        doc["attachment"] = [
+            {"type": "PropertyValue", "name": "Country", "value": country_name(actor.country, "en")}
+        ]
+    if actor.topics:
+        doc["tag"] = [
+            {"type": "Hashtag", "name": f"#{topic}", "href": uris.tag(topic)}
+            for topic in actor.topics
+        ]
     return doc
 
 

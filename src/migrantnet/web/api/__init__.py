@@ -1,7 +1,8 @@
 """The JSON API under /api/v1 (OpenAPI at /api/openapi.json, browsable at /api/docs).
 
-Public reads: the node's agenda (`agenda`), search (`search`), the groups it hosts (`groups`,
-which also lets an association join or leave one). Members' reads (`network`): what an
+Public reads: the node's agenda (`agenda`), search (`search`), the directory of the network
+(`directory`), the groups it hosts (`groups`, which also lets an association join or leave
+one). Members' reads (`network`): what an
 association's network published, and whom it follows.
 Authoring needs a bearer token (`migrantnet tokens create`, see `web/auth.py`): publish, read,
 replace and delete each kind of content of an association (`objects`, one row of
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from migrantnet.web.api import agenda, groups, media, network, objects, search
+from migrantnet.web.api import agenda, directory, groups, media, network, objects, search
 
 
 def build_router() -> APIRouter:
@@ -22,6 +23,7 @@ def build_router() -> APIRouter:
     router.include_router(agenda.router)
     router.include_router(groups.router)
     router.include_router(search.router)
+    router.include_router(directory.router)
     router.include_router(network.router)
     router.include_router(objects.kind_router())
     router.include_router(media.router)
