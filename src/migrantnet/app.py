@@ -17,11 +17,11 @@ from starlette.routing import BaseRoute
 from migrantnet import __version__
 from migrantnet.config import Settings
 from migrantnet.db import Database
-from migrantnet.federation import cosign_routes, discovery, replies_routes
+from migrantnet.federation import discovery, replies_routes, signatories_routes
 from migrantnet.federation import routes as federation_routes
 from migrantnet.federation.fast_path import ActivityFastPath
 from migrantnet.federation.fetch_gate import FetchGate
-from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.rendered import RenderedCache
 from migrantnet.federation.service import Federation
 from migrantnet.federation.worker import DeliveryWorker
@@ -82,7 +82,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
         fed = Federation(settings, db)
         app.state.db = db
         app.state.federation = fed
-        app.state.federator = ActivityPubFederator(fed)
+        app.state.notifier = ActivityPubNotifier(fed)
         app.state.page_cache = RenderedCache(
             db,
             entries=settings.page_cache_entries,
@@ -175,7 +175,7 @@ def node_routes() -> list[BaseRoute]:
         router.include_router(robots.router)
         router.include_router(api_docs.router)
         router.include_router(federation_routes.router)
-        router.include_router(cosign_routes.router)
+        router.include_router(signatories_routes.router)
         router.include_router(replies_routes.router)
         router.include_router(media.router)
         router.include_router(association_pages.router)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from migrantnet.content.notes import publish_note
 from migrantnet.db import Database
-from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, Follow, FollowState
 
@@ -166,7 +166,7 @@ async def publish(fed: Federation, author: Actor, text: str = "Permanence juridi
         actor = await session.get(Actor, author.id)
         assert actor is not None
         obj = await publish_note(
-            session, fed.uris, ActivityPubFederator(fed), actor, text={"en": text}
+            session, fed.uris, ActivityPubNotifier(fed), actor, text={"en": text}
         )
         await session.commit()
         return obj.ap_id

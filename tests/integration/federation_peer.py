@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from migrantnet.content.keys import generate_key_pair
+from migrantnet.content.key_pairs import generate_key_pair
 from migrantnet.db import Database
 from migrantnet.federation.signatures.cavage import sign_request
 from migrantnet.federation.signatures.primitives import load_private_key

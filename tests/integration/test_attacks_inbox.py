@@ -15,7 +15,7 @@ from federation_peer import INBOX, PUBLIC, RemoteActor, count, deliver, one
 from migrantnet.content.notes import publish_note
 from migrantnet.db import Database
 from migrantnet.federation.parse.objects import MAX_ATTACHMENTS, MAX_TAGS
-from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.service import Federation
 from migrantnet.models import (
     Actor,
@@ -106,7 +106,7 @@ async def test_an_activity_signed_as_one_of_ours_is_refused_and_changes_nothing(
         actor = await session.get(Actor, association.id)
         assert actor is not None
         obj = await publish_note(
-            session, uris, ActivityPubFederator(fed), actor, text={"fr": "**Original**"}
+            session, uris, ActivityPubNotifier(fed), actor, text={"fr": "**Original**"}
         )
         await session.commit()
         ap_id, source = obj.ap_id, dict(obj.extra)

@@ -9,7 +9,7 @@ from migrantnet.config import Settings
 from migrantnet.content.associations import create_association
 from migrantnet.content.notes import publish_note
 from migrantnet.db import Database
-from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, Follow, FollowState
 from migrantnet.uris import Uris
@@ -29,7 +29,7 @@ async def test_outbox_pages_embed_whole_creates_newest_first(
     ids = [
         (
             await publish_note(
-                session, uris, ActivityPubFederator(fed), actor, text={"es": f"Nota {i}"}
+                session, uris, ActivityPubNotifier(fed), actor, text={"es": f"Nota {i}"}
             )
         ).ap_id
         for i in range(25)
@@ -37,7 +37,7 @@ async def test_outbox_pages_embed_whole_creates_newest_first(
     await publish_note(
         session,
         uris,
-        ActivityPubFederator(fed),
+        ActivityPubNotifier(fed),
         actor,
         text={"es": "Solo seguidores"},
         visibility="followers",

@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.associations import create_association
-from migrantnet.content.cosign import add_signature
+from migrantnet.content.cosignatures import add_signature
 from migrantnet.content.declarations import DeclarationInput, publish_declaration
 from migrantnet.content.events import EventInput, PlaceInput, publish_event
 from migrantnet.content.notes import publish_note

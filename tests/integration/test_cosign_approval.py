@@ -12,7 +12,7 @@ from migrantnet.content.declarations import DeclarationInput, publish_declaratio
 from migrantnet.content.publishing import NoFederation
 from migrantnet.content.texts import TextsInput
 from migrantnet.db import Database
-from migrantnet.federation.cosign import approve_cosignature
+from migrantnet.federation.cosigning import approve_cosignature
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, ContentObject, Cosignature, CosignState, OutboxActivity
 from migrantnet.uris import Uris

@@ -30,7 +30,7 @@ from migrantnet.content.users import create_user, get_user_by_email
 from migrantnet.db import Database
 from migrantnet.federation.follows import follow_remote
 from migrantnet.federation.groups import hide_group_thread
-from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.service import Federation
 from migrantnet.models import (
     Actor,
@@ -65,7 +65,7 @@ async def start(db: Database, fed: Federation, association: Actor, group: Actor,
         thread = await start_thread(
             session,
             fed.uris,
-            ActivityPubFederator(fed),
+            ActivityPubNotifier(fed),
             actor,
             local_group,
             title=title,
@@ -151,7 +151,7 @@ async def test_a_thread_with_members_replies_nested_and_a_non_members_refused(
         mine = await reply_in_thread(
             session,
             fed.uris,
-            ActivityPubFederator(fed),
+            ActivityPubNotifier(fed),
             actor,
             local_group,
             here,
@@ -163,7 +163,7 @@ async def test_a_thread_with_members_replies_nested_and_a_non_members_refused(
             await reply_in_thread(
                 session,
                 fed.uris,
-                ActivityPubFederator(fed),
+                ActivityPubNotifier(fed),
                 actor,
                 local_group,
                 here,
@@ -239,7 +239,7 @@ async def test_moderators_lock_and_hide_threads_and_the_trail_says_who(
             await reply_in_thread(
                 session,
                 fed.uris,
-                ActivityPubFederator(fed),
+                ActivityPubNotifier(fed),
                 actor,
                 local_group,
                 thread,

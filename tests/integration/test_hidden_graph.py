@@ -26,7 +26,7 @@ from migrantnet.content.notes import publish_note
 from migrantnet.content.tokens import create_token
 from migrantnet.content.users import create_user, get_user_by_email
 from migrantnet.db import Database
-from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, ContentObject, Follow, FollowState, Visibility
 from migrantnet.uris import Uris
@@ -95,7 +95,7 @@ async def _hidden_graph(session: AsyncSession, uris: Uris, fed: Federation) -> s
                 )
             )
     note = await publish_note(
-        session, uris, ActivityPubFederator(fed), red, text={"en": "A public note"}
+        session, uris, ActivityPubNotifier(fed), red, text={"en": "A public note"}
     )
     await create_user(session, email="outsider@node-a.test", password="x" * 12)
     await create_association(session, uris, slug="blue", name="Blue")

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.config import Settings
 from migrantnet.content.notes import publish_note
 from migrantnet.db import Database
-from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, Block, BlockKind, ContentObject, InboxState
 from migrantnet.uris import Uris
@@ -31,7 +31,7 @@ async def our_note(settings: Settings, db: Database, uris: Uris, association: Ac
         actor = await session.get(Actor, association.id)
         assert actor is not None
         note = await publish_note(
-            session, uris, ActivityPubFederator(fed), actor, text={"en": "We meet on Sunday."}
+            session, uris, ActivityPubNotifier(fed), actor, text={"en": "We meet on Sunday."}
         )
         await session.commit()
     await fed.aclose()

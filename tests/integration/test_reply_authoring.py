@@ -28,7 +28,7 @@ from migrantnet.content.texts import TextsInput
 from migrantnet.content.tokens import create_token
 from migrantnet.content.users import get_user_by_email
 from migrantnet.db import Database
-from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.reply_lookup import find_reply_target
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, ContentObject, Delivery, ReplyState, Visibility
@@ -55,7 +55,7 @@ async def declaration(
             DECLARATION,
             session,
             uris,
-            ActivityPubFederator(fed),
+            ActivityPubNotifier(fed),
             actor,
             data,
             followers_confirmed=True,
@@ -90,7 +90,7 @@ async def test_a_note_answers_our_declaration_and_shows_under_it(
         reply = await publish_note(
             session,
             uris,
-            ActivityPubFederator(fed),
+            ActivityPubNotifier(fed),
             actor,
             text={"en": "We sign it too."},
             in_reply_to=parent,
@@ -132,7 +132,7 @@ async def test_a_note_cannot_answer_what_is_not_an_answerable_post(
             await publish_note(
                 session,
                 uris,
-                ActivityPubFederator(fed),
+                ActivityPubNotifier(fed),
                 actor,
                 text={"en": "Hello"},
                 in_reply_to=parent,
@@ -148,11 +148,11 @@ async def test_an_edit_keeps_the_post_a_reply_answers(
     async with db.session() as session:
         actor = await session.get(Actor, association.id)
         assert actor is not None
-        federator = ActivityPubFederator(fed)
+        notifier = ActivityPubNotifier(fed)
         reply = await publish_note(
-            session, uris, federator, actor, text={"en": "First"}, in_reply_to=parent
+            session, uris, notifier, actor, text={"en": "First"}, in_reply_to=parent
         )
-        await edit_note(session, federator, actor, reply, text={"en": "Second #papers"})
+        await edit_note(session, notifier, actor, reply, text={"en": "Second #papers"})
         await session.commit()
         assert reply.in_reply_to == parent
         assert reply.extra["answered"]["actor"] == association.ap_id
@@ -170,7 +170,7 @@ async def test_a_reply_to_another_servers_post_is_fetched_addressed_and_delivere
         reply = await publish_note(
             session,
             uris,
-            ActivityPubFederator(fed),
+            ActivityPubNotifier(fed),
             actor,
             text={"en": "We come."},
             in_reply_to=target.obj.ap_id,
@@ -197,12 +197,12 @@ async def test_another_local_associations_reply_is_in_the_threads_owners_hands(
         assert owner is not None
         owner.hold_replies = True
         neighbour = await create_association(session, uris, slug="roma", name="Roma Solidale")
-        federator = ActivityPubFederator(fed)
+        notifier = ActivityPubNotifier(fed)
         theirs = await publish_note(
-            session, uris, federator, neighbour, text={"en": "Us too"}, in_reply_to=parent
+            session, uris, notifier, neighbour, text={"en": "Us too"}, in_reply_to=parent
         )
         own = await publish_note(
-            session, uris, federator, owner, text={"en": "Thanks"}, in_reply_to=parent
+            session, uris, notifier, owner, text={"en": "Thanks"}, in_reply_to=parent
         )
         await session.commit()
         assert (theirs.thread_owner_id, theirs.reply_state) == (owner.id, ReplyState.HELD)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from migrantnet.config import Settings
 from migrantnet.content.notes import publish_note
 from migrantnet.db import Database
-from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, ContentObject
 from migrantnet.uris import Uris
@@ -40,7 +40,7 @@ async def publish(
         actor.manually_approves_followers = visibility == "followers"
         for text in texts:
             note = await publish_note(
-                session, uris, ActivityPubFederator(fed), actor, text=text, visibility=visibility
+                session, uris, ActivityPubNotifier(fed), actor, text=text, visibility=visibility
             )
             ids.append(note.ap_id)
         await session.commit()

@@ -32,7 +32,7 @@ from migrantnet.content.objects import delete_object
 from migrantnet.db import Database
 from migrantnet.federation.fetch import SafeClient
 from migrantnet.federation.fetch_policy import FetchPolicy
-from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.service import Federation
 from migrantnet.federation.signatures.digest import digest_header
 from migrantnet.federation.signatures.key_lookup import PublicKey
@@ -210,7 +210,7 @@ async def test_deliveries_are_written_in_the_transaction_of_the_object(
     async with db.session() as session:
         actor = await session.get(Actor, association.id)
         assert actor is not None
-        await publish_note(session, fed.uris, ActivityPubFederator(fed), actor, text={"en": "x"})
+        await publish_note(session, fed.uris, ActivityPubNotifier(fed), actor, text={"en": "x"})
         assert len(list(await session.scalars(select(Delivery)))) == 2  # flushed, in here
         assert await count(db, Delivery) == 0, "nothing is visible before the commit"
         await session.rollback()
@@ -310,7 +310,7 @@ async def test_the_update_of_a_new_key_waits_until_every_process_serves_it(
         actor = await session.get(Actor, association.id)
         assert actor is not None
         await rotate_key(session, actor)
-        await ActivityPubFederator(worker.fed).actor_updated(session, actor, key_changed=True)
+        await ActivityPubNotifier(worker.fed).actor_updated(session, actor, key_changed=True)
     assert await worker.process_batch() == 0  # not yet
     delivery = await one(db, Delivery)
     assert delivery.next_attempt_at >= delivery.created_at + timedelta(seconds=2)
@@ -503,7 +503,7 @@ async def test_deleting_before_the_worker_runs_cancels_the_create(
         actor = await session.get(Actor, association.id)
         obj = await session.scalar(select(ContentObject).where(ContentObject.ap_id == note_id))
         assert actor is not None and obj is not None
-        await delete_object(session, ActivityPubFederator(worker.fed), actor, obj)
+        await delete_object(session, ActivityPubNotifier(worker.fed), actor, obj)
         await session.commit()
 
     create = await one(db, OutboxActivity, OutboxActivity.type == "Create")

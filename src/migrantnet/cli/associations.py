@@ -108,10 +108,10 @@ def associations_update(
 ) -> None:
     """Change an association's name, presentation or federation choices (followers are told)."""
     from migrantnet.content.associations import update_association
-    from migrantnet.content.cosign import set_cosign_policy
+    from migrantnet.content.cosignatures import set_cosign_policy
     from migrantnet.content.html import sanitize_html
     from migrantnet.content.reply_moderation import set_reply_policy
-    from migrantnet.federation.publisher import ActivityPubFederator
+    from migrantnet.federation.publisher import ActivityPubNotifier
 
     settings = settings_from(data_dir)
 
@@ -135,7 +135,7 @@ def associations_update(
             topics=topic,
         )
         if changed:
-            await ActivityPubFederator(fed).actor_updated(session, actor)
+            await ActivityPubNotifier(fed).actor_updated(session, actor)
         return (
             changed or cosign_people is not None or bool(trust_cosigner) or hold_replies is not None
         )
@@ -152,14 +152,14 @@ def associations_rotate_key(
 ) -> None:
     """Replace an association's key pair (after a leak) and tell its followers."""
     from migrantnet.content.associations import rotate_key
-    from migrantnet.federation.publisher import ActivityPubFederator
+    from migrantnet.federation.publisher import ActivityPubNotifier
 
     settings = settings_from(data_dir)
 
     async def work(session: Any, fed: Any) -> None:
         actor = await get_association(session, slug)
         await rotate_key(session, actor)
-        await ActivityPubFederator(fed).actor_updated(session, actor, key_changed=True)
+        await ActivityPubNotifier(fed).actor_updated(session, actor, key_changed=True)
 
     run_federated(settings, work)
     typer.echo(f"New key for {slug}; followers are sent an Update.")

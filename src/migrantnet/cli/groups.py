@@ -128,7 +128,7 @@ def thread_start(
     """Start a thread in a group the association is a member of; prints its first message's id."""
     from migrantnet.content.associations import get_association
     from migrantnet.content.group_threads import known_group, start_thread
-    from migrantnet.federation.publisher import ActivityPubFederator
+    from migrantnet.federation.publisher import ActivityPubNotifier
 
     settings = settings_from(data_dir)
 
@@ -138,7 +138,7 @@ def thread_start(
         thread = await start_thread(
             session,
             fed.uris,
-            ActivityPubFederator(fed),
+            ActivityPubNotifier(fed),
             actor,
             group,
             title=title,
@@ -166,7 +166,7 @@ def thread_reply(
     """Reply in a group's thread; prints the reply's id."""
     from migrantnet.content.associations import get_association
     from migrantnet.content.group_threads import known_group, reply_in_thread, thread_by_root
-    from migrantnet.federation.publisher import ActivityPubFederator
+    from migrantnet.federation.publisher import ActivityPubNotifier
 
     settings = settings_from(data_dir)
 
@@ -177,7 +177,7 @@ def thread_reply(
         reply = await reply_in_thread(
             session,
             fed.uris,
-            ActivityPubFederator(fed),
+            ActivityPubNotifier(fed),
             actor,
             group,
             thread,

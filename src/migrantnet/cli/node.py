@@ -202,12 +202,12 @@ def seed_demo(data_dir: DataDirOption = None) -> None:
 
     settings = settings_from(data_dir)
 
-    from migrantnet.federation.publisher import ActivityPubFederator
+    from migrantnet.federation.publisher import ActivityPubNotifier
 
     async def work(session: Any, fed: Any) -> int:
         if not await is_initialised(session):
             raise CommandError("the node is not initialised: run `migrantnet init` first")
-        return await seed_demo_content(session, fed.uris, ActivityPubFederator(fed))
+        return await seed_demo_content(session, fed.uris, ActivityPubNotifier(fed))
 
     created = run_federated(settings, work)
     typer.echo(f"Demo content ready ({created} new items).")

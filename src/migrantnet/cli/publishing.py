@@ -36,7 +36,7 @@ def post(
 ) -> None:
     """Publish a short note to the association's followers, or a reply to a post."""
     from migrantnet.content.notes import publish_note
-    from migrantnet.federation.publisher import ActivityPubFederator
+    from migrantnet.federation.publisher import ActivityPubNotifier
     from migrantnet.federation.reply_lookup import find_reply_target
 
     settings = settings_from(data_dir)
@@ -49,7 +49,7 @@ def post(
         note = await publish_note(
             session,
             fed.uris,
-            ActivityPubFederator(fed),
+            ActivityPubNotifier(fed),
             actor,
             text={language: text},
             visibility=visibility,
@@ -68,7 +68,7 @@ def cosign(
     data_dir: DataDirOption = None,
 ) -> None:
     """Co-sign a declaration published on this node or another one."""
-    from migrantnet.federation.cosign import cosign_declaration
+    from migrantnet.federation.cosigning import cosign_declaration
 
     settings = settings_from(data_dir)
 
@@ -87,7 +87,7 @@ def withdraw_signature(
     data_dir: DataDirOption = None,
 ) -> None:
     """Withdraw an association's signature from a declaration."""
-    from migrantnet.federation.cosign import withdraw_cosignature
+    from migrantnet.federation.cosigning import withdraw_cosignature
 
     settings = settings_from(data_dir)
 

@@ -27,7 +27,7 @@ def signatures_pending(
     data_dir: DataDirOption = None,
 ) -> None:
     """Signatures waiting for approval: declaration, then the signer."""
-    from migrantnet.content.cosign import pending_signatures
+    from migrantnet.content.cosignatures import pending_signatures
 
     settings = settings_from(data_dir)
 
@@ -51,7 +51,7 @@ def signatures_approve(
     data_dir: DataDirOption = None,
 ) -> None:
     """Approve a signature: it is shown, the signer is sent Accept, followers an Update."""
-    from migrantnet.federation.cosign import approve_cosignature
+    from migrantnet.federation.cosigning import approve_cosignature
 
     signer_id = _decide(approve_cosignature, slug, declaration, signer, data_dir)
     typer.echo(f"{signer_id} now signs {declaration}")
@@ -66,7 +66,7 @@ def signatures_reject(
     data_dir: DataDirOption = None,
 ) -> None:
     """Refuse a signature: it is removed and the signer is sent Reject."""
-    from migrantnet.federation.cosign import reject_cosignature
+    from migrantnet.federation.cosigning import reject_cosignature
 
     signer_id = _decide(reject_cosignature, slug, declaration, signer, data_dir)
     typer.echo(f"the signature of {signer_id} on {declaration} was refused")

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import AlreadyExists, InvalidInput, NotFound
 from migrantnet.content.html import sanitize_html
-from migrantnet.content.keys import generate_key_pair
+from migrantnet.content.key_pairs import generate_key_pair
 from migrantnet.content.languages import check_countries
 from migrantnet.content.topics import check_topics, set_actor_topics
 from migrantnet.models import Actor, ActorType

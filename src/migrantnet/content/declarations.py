@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content import peer_values
 from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
-from migrantnet.content.publishing import Federator
+from migrantnet.content.publishing import ChangeNotifier
 from migrantnet.content.texts import TextsInput
 from migrantnet.models import Actor, ContentObject, Declaration, Kind, Visibility
 from migrantnet.uris import Uris
@@ -50,16 +50,20 @@ DECLARATION = KindSpec(
 
 
 async def publish_declaration(
-    session: AsyncSession, uris: Uris, federator: Federator, actor: Actor, data: DeclarationInput
+    session: AsyncSession,
+    uris: Uris,
+    notifier: ChangeNotifier,
+    actor: Actor,
+    data: DeclarationInput,
 ) -> ContentObject:
-    return await publish_kind(DECLARATION, session, uris, federator, actor, data)
+    return await publish_kind(DECLARATION, session, uris, notifier, actor, data)
 
 
 async def edit_declaration(
     session: AsyncSession,
-    federator: Federator,
+    notifier: ChangeNotifier,
     actor: Actor,
     obj: ContentObject,
     data: DeclarationInput,
 ) -> ContentObject:
-    return await edit_kind(DECLARATION, session, federator, actor, obj, data)
+    return await edit_kind(DECLARATION, session, notifier, actor, obj, data)

@@ -12,7 +12,7 @@ from migrantnet.content.declarations import DeclarationInput, publish_declaratio
 from migrantnet.content.events import EventInput, PlaceInput, publish_event
 from migrantnet.content.notes import publish_note
 from migrantnet.content.practices import PracticeInput, publish_practice
-from migrantnet.content.publishing import Federator
+from migrantnet.content.publishing import ChangeNotifier
 from migrantnet.content.resources import ResourceInput, publish_resource
 from migrantnet.content.struggles import StruggleInput, publish_struggle
 from migrantnet.content.texts import TextsInput
@@ -65,7 +65,7 @@ DEMO_NOTES: dict[str, list[dict[str, str]]] = {
 
 
 async def _seed_long_form(
-    session: AsyncSession, uris: Uris, federator: Federator, actors: dict[str, Actor]
+    session: AsyncSession, uris: Uris, notifier: ChangeNotifier, actors: dict[str, Actor]
 ) -> int:
     """One of each content type, in several languages, Arabic among them."""
     paris, tunis, bsas = (
@@ -76,7 +76,7 @@ async def _seed_long_form(
     struggle = await publish_struggle(
         session,
         uris,
-        federator,
+        notifier,
         paris,
         StruggleInput(
             texts=TextsInput(
@@ -97,7 +97,7 @@ async def _seed_long_form(
     await publish_declaration(
         session,
         uris,
-        federator,
+        notifier,
         tunis,
         DeclarationInput(
             texts=TextsInput(
@@ -118,7 +118,7 @@ async def _seed_long_form(
     await publish_event(
         session,
         uris,
-        federator,
+        notifier,
         bsas,
         EventInput(
             texts=TextsInput(
@@ -146,7 +146,7 @@ async def _seed_long_form(
     await publish_resource(
         session,
         uris,
-        federator,
+        notifier,
         tunis,
         ResourceInput(
             texts=TextsInput(
@@ -168,7 +168,7 @@ async def _seed_long_form(
     await publish_practice(
         session,
         uris,
-        federator,
+        notifier,
         paris,
         PracticeInput(
             texts=TextsInput(
@@ -188,7 +188,7 @@ async def _seed_long_form(
     return 5
 
 
-async def seed_demo_content(session: AsyncSession, uris: Uris, federator: Federator) -> int:
+async def seed_demo_content(session: AsyncSession, uris: Uris, notifier: ChangeNotifier) -> int:
     """Idempotent: running it twice adds nothing the second time. Returns what was created.
 
     Everything goes through the same services a member's publication goes through, so
@@ -203,8 +203,8 @@ async def seed_demo_content(session: AsyncSession, uris: Uris, federator: Federa
         actors[slug] = actor
         created += 1
         for text in DEMO_NOTES.get(slug, []):
-            await publish_note(session, uris, federator, actor, text=text)
+            await publish_note(session, uris, notifier, actor, text=text)
             created += 1
     if len(actors) == len(DEMO_ASSOCIATIONS):
-        created += await _seed_long_form(session, uris, federator, actors)
+        created += await _seed_long_form(session, uris, notifier, actors)
     return created

@@ -20,7 +20,7 @@ from migrantnet.content.errors import InvalidInput
 from migrantnet.content.languages import check_countries, country_name
 from migrantnet.content.links import is_http_url
 from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
-from migrantnet.content.publishing import Federator
+from migrantnet.content.publishing import ChangeNotifier
 from migrantnet.content.recurrence import Series, check_series
 from migrantnet.content.texts import Texts, TextsInput
 from migrantnet.models import Actor, ContentObject, Event, EventStatus, Kind, Visibility
@@ -359,16 +359,16 @@ EVENT = KindSpec(
 
 
 async def publish_event(
-    session: AsyncSession, uris: Uris, federator: Federator, actor: Actor, data: EventInput
+    session: AsyncSession, uris: Uris, notifier: ChangeNotifier, actor: Actor, data: EventInput
 ) -> ContentObject:
-    return await publish_kind(EVENT, session, uris, federator, actor, data)
+    return await publish_kind(EVENT, session, uris, notifier, actor, data)
 
 
 async def edit_event(
     session: AsyncSession,
-    federator: Federator,
+    notifier: ChangeNotifier,
     actor: Actor,
     obj: ContentObject,
     data: EventInput,
 ) -> ContentObject:
-    return await edit_kind(EVENT, session, federator, actor, obj, data)
+    return await edit_kind(EVENT, session, notifier, actor, obj, data)

@@ -23,7 +23,7 @@ from migrantnet.content.groups import group_moderator, is_member
 from migrantnet.content.moderation import record_action
 from migrantnet.content.notes import NOTE, NoteInput
 from migrantnet.content.objects import publish_kind
-from migrantnet.content.publishing import Federator
+from migrantnet.content.publishing import ChangeNotifier
 from migrantnet.content.texts import TextsInput
 from migrantnet.models import (
     Actor,
@@ -182,7 +182,7 @@ def _texts(title: str | None, text: str, language: str) -> TextsInput:
 async def start_thread(
     session: AsyncSession,
     uris: Uris,
-    federator: Federator,
+    notifier: ChangeNotifier,
     actor: Actor,
     group: Actor,
     *,
@@ -199,7 +199,7 @@ async def start_thread(
         raise InvalidInput("title", N_("at most %(num)s characters"), num=MAX_TITLE)
     data = NoteInput(texts=_texts(title, text, language))
     root = await publish_kind(
-        NOTE, session, uris, federator, actor, data, now=now, group_ap_id=group.ap_id
+        NOTE, session, uris, notifier, actor, data, now=now, group_ap_id=group.ap_id
     )
     return await ensure_thread(session, group, root, now or datetime.now(UTC))
 
@@ -207,7 +207,7 @@ async def start_thread(
 async def reply_in_thread(
     session: AsyncSession,
     uris: Uris,
-    federator: Federator,
+    notifier: ChangeNotifier,
     actor: Actor,
     group: Actor,
     thread: GroupThread,
@@ -229,7 +229,7 @@ async def reply_in_thread(
         NOTE,
         session,
         uris,
-        federator,
+        notifier,
         actor,
         data,
         now=now,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
-from migrantnet.content.publishing import Federator
+from migrantnet.content.publishing import ChangeNotifier
 from migrantnet.content.texts import TextsInput
 from migrantnet.models import Actor, ContentObject, Kind, Visibility
 from migrantnet.uris import Uris
@@ -65,7 +65,7 @@ NOTE: KindSpec[NoteInput, Any] = KindSpec(
 async def publish_note(
     session: AsyncSession,
     uris: Uris,
-    federator: Federator,
+    notifier: ChangeNotifier,
     actor: Actor,
     *,
     text: dict[str, str],
@@ -91,7 +91,7 @@ async def publish_note(
         NOTE,
         session,
         uris,
-        federator,
+        notifier,
         actor,
         data,
         now=now,
@@ -101,7 +101,7 @@ async def publish_note(
 
 async def edit_note(
     session: AsyncSession,
-    federator: Federator,
+    notifier: ChangeNotifier,
     actor: Actor,
     obj: ContentObject,
     *,
@@ -119,4 +119,4 @@ async def edit_note(
         media_ids=media_ids,
         in_reply_to=obj.in_reply_to,
     )
-    return await edit_kind(NOTE, session, federator, actor, obj, data)
+    return await edit_kind(NOTE, session, notifier, actor, obj, data)

@@ -15,7 +15,7 @@ from migrantnet.content.choices import check_choice
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.content.groups import group_to_address
 from migrantnet.content.media import attach_media
-from migrantnet.content.publishing import Federator
+from migrantnet.content.publishing import ChangeNotifier
 from migrantnet.content.reply_targets import check_same_target, make_reply, reply_target
 from migrantnet.content.texts import (
     MAX_BODY,
@@ -70,7 +70,7 @@ async def new_local_object(
     noindex: bool = False,
 ) -> ContentObject:
     """Add the common row (flushed), with its uploaded files attached; the caller adds its
-    kind's row, then calls the federator, so the Create carries the attachments."""
+    kind's row, then calls the notifier, so the Create carries the attachments."""
     if actor.slug is None or not actor.local:
         raise InvalidInput("actor", N_("only a local association publishes here"))
     ap_id = uris.object(actor.slug, new_public_id())
@@ -215,7 +215,7 @@ async def publish_kind(
     spec: KindSpec[In, Row],
     session: AsyncSession,
     uris: Uris,
-    federator: Federator,
+    notifier: ChangeNotifier,
     actor: Actor,
     data: In,
     *,
@@ -266,14 +266,14 @@ async def publish_kind(
         if spec.finish is not None:
             spec.finish(obj, row, texts, actor)
         await session.flush()
-    await federator.object_created(session, obj, actor)
+    await notifier.object_created(session, obj, actor)
     return obj
 
 
 async def edit_kind(
     spec: KindSpec[In, Row],
     session: AsyncSession,
-    federator: Federator,
+    notifier: ChangeNotifier,
     actor: Actor,
     obj: ContentObject,
     data: In,
@@ -299,7 +299,7 @@ async def edit_kind(
         await attach_media(session, obj, actor, data.media_ids)
     mark_edited(obj)
     await session.flush()
-    await federator.object_updated(session, obj, actor)
+    await notifier.object_updated(session, obj, actor)
     return obj
 
 
@@ -311,7 +311,7 @@ async def kind_row(session: AsyncSession, model: type[T], obj: ContentObject) ->
 
 
 async def delete_object(
-    session: AsyncSession, federator: Federator, actor: Actor, obj: ContentObject
+    session: AsyncSession, notifier: ChangeNotifier, actor: Actor, obj: ContentObject
 ) -> None:
     """Keep a tombstone (pages answer 410 Gone) and tell followers with a Delete."""
     obj.deleted_at = datetime.now(UTC)
@@ -321,4 +321,4 @@ async def delete_object(
     obj.attachments, obj.tags = [], []
     obj.extra = {"audience": group} if isinstance(group, str) else {}
     await session.flush()
-    await federator.object_deleted(session, obj, actor)
+    await notifier.object_deleted(session, obj, actor)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content import peer_values
 from migrantnet.content.choices import check_choice
 from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
-from migrantnet.content.publishing import Federator
+from migrantnet.content.publishing import ChangeNotifier
 from migrantnet.content.texts import TextsInput
 from migrantnet.models import Actor, ContentObject, Kind, Outcome, Practice, Visibility
 from migrantnet.uris import Uris
@@ -50,16 +50,16 @@ PRACTICE = KindSpec(
 
 
 async def publish_practice(
-    session: AsyncSession, uris: Uris, federator: Federator, actor: Actor, data: PracticeInput
+    session: AsyncSession, uris: Uris, notifier: ChangeNotifier, actor: Actor, data: PracticeInput
 ) -> ContentObject:
-    return await publish_kind(PRACTICE, session, uris, federator, actor, data)
+    return await publish_kind(PRACTICE, session, uris, notifier, actor, data)
 
 
 async def edit_practice(
     session: AsyncSession,
-    federator: Federator,
+    notifier: ChangeNotifier,
     actor: Actor,
     obj: ContentObject,
     data: PracticeInput,
 ) -> ContentObject:
-    return await edit_kind(PRACTICE, session, federator, actor, obj, data)
+    return await edit_kind(PRACTICE, session, notifier, actor, obj, data)

@@ -1,6 +1,6 @@
 """How content tells the outside world it changed, without knowing about ActivityPub.
 
-Services take a `Federator` and call it inside the caller's transaction; the federation layer
+Services take a `ChangeNotifier` and call it inside the caller's transaction; the federation layer
 supplies the implementation (queueing Create/Update/Delete for followers), so `content` never
 imports `federation` and the deliveries commit together with the change.
 """
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.models import Actor, ContentObject
 
 
-class Federator(Protocol):
+class ChangeNotifier(Protocol):
     async def object_created(
         self, session: AsyncSession, obj: ContentObject, actor: Actor
     ) -> None: ...

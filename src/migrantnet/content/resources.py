@@ -14,7 +14,7 @@ from migrantnet.content.choices import check_choice
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.languages import check_language
 from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
-from migrantnet.content.publishing import Federator
+from migrantnet.content.publishing import ChangeNotifier
 from migrantnet.content.texts import TextsInput
 from migrantnet.content.topics import check_topics
 from migrantnet.models import Actor, ContentObject, Kind, Resource, Visibility
@@ -105,16 +105,16 @@ RESOURCE = KindSpec(
 
 
 async def publish_resource(
-    session: AsyncSession, uris: Uris, federator: Federator, actor: Actor, data: ResourceInput
+    session: AsyncSession, uris: Uris, notifier: ChangeNotifier, actor: Actor, data: ResourceInput
 ) -> ContentObject:
-    return await publish_kind(RESOURCE, session, uris, federator, actor, data)
+    return await publish_kind(RESOURCE, session, uris, notifier, actor, data)
 
 
 async def edit_resource(
     session: AsyncSession,
-    federator: Federator,
+    notifier: ChangeNotifier,
     actor: Actor,
     obj: ContentObject,
     data: ResourceInput,
 ) -> ContentObject:
-    return await edit_kind(RESOURCE, session, federator, actor, obj, data)
+    return await edit_kind(RESOURCE, session, notifier, actor, obj, data)

@@ -13,7 +13,7 @@ from migrantnet.content import peer_values
 from migrantnet.content.choices import check_choice
 from migrantnet.content.languages import check_countries
 from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
-from migrantnet.content.publishing import Federator
+from migrantnet.content.publishing import ChangeNotifier
 from migrantnet.content.texts import TextsInput
 from migrantnet.content.topics import check_topics
 from migrantnet.models import Actor, ContentObject, Kind, Struggle, StruggleStatus, Visibility
@@ -64,19 +64,19 @@ STRUGGLE = KindSpec(
 
 
 async def publish_struggle(
-    session: AsyncSession, uris: Uris, federator: Federator, actor: Actor, data: StruggleInput
+    session: AsyncSession, uris: Uris, notifier: ChangeNotifier, actor: Actor, data: StruggleInput
 ) -> ContentObject:
-    return await publish_kind(STRUGGLE, session, uris, federator, actor, data)
+    return await publish_kind(STRUGGLE, session, uris, notifier, actor, data)
 
 
 async def edit_struggle(
     session: AsyncSession,
-    federator: Federator,
+    notifier: ChangeNotifier,
     actor: Actor,
     obj: ContentObject,
     data: StruggleInput,
 ) -> ContentObject:
-    return await edit_kind(STRUGGLE, session, federator, actor, obj, data)
+    return await edit_kind(STRUGGLE, session, notifier, actor, obj, data)
 
 
 async def struggle_timeline(session: AsyncSession, struggle: ContentObject) -> list[ContentObject]:

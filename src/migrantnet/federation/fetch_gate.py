@@ -38,11 +38,11 @@ from migrantnet.federation.errors import (
     RateLimited,
     Unauthenticated,
 )
-from migrantnet.federation.keys import KeyResolver
 from migrantnet.federation.service import Federation
 from migrantnet.federation.signatures.cavage import parse_signature_header
 from migrantnet.federation.signatures.primitives import SignatureError
 from migrantnet.federation.signatures.verify import verify_request
+from migrantnet.federation.signer_keys import KeyResolver
 from migrantnet.logs import log_event
 from migrantnet.uris import (
     is_activitypub_only_path,

@@ -26,7 +26,6 @@ from migrantnet.federation.errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
-from migrantnet.federation.keys import KeyResolver
 from migrantnet.federation.normalize import first_id
 from migrantnet.federation.parse import ParsedActor, ParseError, parse_activity
 from migrantnet.federation.payload import decode_json
@@ -34,6 +33,7 @@ from migrantnet.federation.service import Federation
 from migrantnet.federation.signatures.key_lookup import PublicKey
 from migrantnet.federation.signatures.primitives import SignatureError
 from migrantnet.federation.signatures.verify import verify_request
+from migrantnet.federation.signer_keys import KeyResolver
 from migrantnet.logs import log_event
 from migrantnet.models import (
     Actor,

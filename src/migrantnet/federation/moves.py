@@ -19,7 +19,7 @@ from migrantnet.content.errors import ContentError
 from migrantnet.federation.actors import resolve_handle
 from migrantnet.federation.context import AS_CONTEXT
 from migrantnet.federation.delivery import follower_inboxes, queue_activity
-from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor
@@ -58,7 +58,7 @@ async def add_alias(session: AsyncSession, fed: Federation, actor: Actor, old: s
         raise MoveRefused(f"{actor.slug} already has {MAX_ALIASES} aliases")
     actor.also_known_as = [*actor.also_known_as, previous.ap_id]
     await session.flush()
-    await ActivityPubFederator(fed).actor_updated(session, actor)
+    await ActivityPubNotifier(fed).actor_updated(session, actor)
     log_event(logger, "alias_added", slug=actor.slug, domain=previous.domain)
     return previous
 
@@ -80,8 +80,8 @@ async def move_association(
         )
     actor.moved_to = target.ap_id
     await session.flush()
-    federator = ActivityPubFederator(fed)
-    await federator.actor_updated(session, actor)
+    notifier = ActivityPubNotifier(fed)
+    await notifier.actor_updated(session, actor)
     inboxes = await follower_inboxes(session, actor)
     payload = move_activity(fed.uris.activity(), actor, target.ap_id)
     await queue_activity(session, fed, actor, payload, inboxes)

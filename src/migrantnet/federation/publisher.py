@@ -36,8 +36,8 @@ from migrantnet.uris import Uris
 logger = logging.getLogger("migrantnet.federation.publisher")
 
 
-class ActivityPubFederator:
-    """Implements `content.publishing.Federator` for ActivityPub."""
+class ActivityPubNotifier:
+    """Implements `content.publishing.ChangeNotifier` for ActivityPub."""
 
     def __init__(self, fed: Federation) -> None:
         self.fed = fed

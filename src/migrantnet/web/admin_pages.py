@@ -23,7 +23,7 @@ from migrantnet.content.account_links import (
     role_name,
 )
 from migrantnet.content.associations import list_associations
-from migrantnet.content.cosign import pending_signatures
+from migrantnet.content.cosignatures import pending_signatures
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.mail import MailFailed, invitation_mail, mail_configured, send_mail
 from migrantnet.content.moderation import can_moderate

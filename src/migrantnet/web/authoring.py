@@ -200,7 +200,7 @@ async def _submit(
         body = spec.body.model_validate(draft.body())
     except ValidationError as exc:
         return draft, validation_errors(exc), False, None
-    federator = request.app.state.federator
+    notifier = request.app.state.notifier
     uris = request.app.state.uris
     try:
         async with session.begin_nested():
@@ -209,14 +209,14 @@ async def _submit(
                 done = await spec.publish(
                     session,
                     uris,
-                    federator,
+                    notifier,
                     actor,
                     body,
                     draft.visibility,
                     followers_confirmed=form.get("confirm_followers_only") == "1",
                 )
             else:
-                done = await spec.edit(session, federator, actor, obj, body)
+                done = await spec.edit(session, notifier, actor, obj, body)
     except InvalidInput as exc:
         return draft, {service_field(exc.field): exc.shown()}, False, None
     await session.commit()
@@ -377,6 +377,6 @@ async def delete(
 ) -> Response:
     await read_form(request, visitor)
     actor, obj = await _own_object(session, uris, visitor, slug, public_id, DELETE_ROLES)
-    await delete_object(session, request.app.state.federator, actor, obj)
+    await delete_object(session, request.app.state.notifier, actor, obj)
     await session.commit()
     return see_other(f"/admin/{slug}/content?done=deleted")

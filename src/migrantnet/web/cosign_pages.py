@@ -16,10 +16,10 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.content.cosign import pending_signatures
+from migrantnet.content.cosignatures import pending_signatures
 from migrantnet.content.errors import ContentError, NotFound, shown
 from migrantnet.federation.actors import ActorUnavailable
-from migrantnet.federation.cosign import (
+from migrantnet.federation.cosigning import (
     approve_cosignature,
     cosign_declaration,
     reject_cosignature,

@@ -31,7 +31,7 @@ from migrantnet.content.group_threads import (
 from migrantnet.content.groups import get_group, group_moderator
 from migrantnet.content.listing import Cursor
 from migrantnet.federation.groups import hide_group_thread
-from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, GroupThread, User
 from migrantnet.translations import interface_language
@@ -148,7 +148,7 @@ async def start(slug: str, request: Request, visitor: SignedInDep, session: Sess
         thread = await start_thread(
             session,
             fed.uris,
-            ActivityPubFederator(fed),
+            ActivityPubNotifier(fed),
             actor,
             group,
             title=values["title"],
@@ -237,7 +237,7 @@ async def reply(
         answer = await reply_in_thread(
             session,
             fed.uris,
-            ActivityPubFederator(fed),
+            ActivityPubNotifier(fed),
             actor,
             group,
             thread,

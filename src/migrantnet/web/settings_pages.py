@@ -164,6 +164,6 @@ async def save_settings(
         actor = await require_role(session, visitor.user, slug, (Role.OWNER,))  # reloaded
         return _page(request, visitor, actor, values, {field: message})
     if changed:
-        await request.app.state.federator.actor_updated(session, actor)
+        await request.app.state.notifier.actor_updated(session, actor)
     await session.commit()
     return see_other(f"/admin/{slug}/settings?done=saved")

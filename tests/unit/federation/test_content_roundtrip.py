@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.associations import create_association
-from migrantnet.content.cosign import add_signature
+from migrantnet.content.cosignatures import add_signature
 from migrantnet.content.declarations import DeclarationInput, publish_declaration
 from migrantnet.content.details import load_details
 from migrantnet.content.events import EventInput, PlaceInput, publish_event

@@ -7,7 +7,6 @@ services, and says whether the activity meant something to us (DONE) or not (IGN
 from __future__ import annotations
 
 from migrantnet.federation.handlers.base import Handler, Inbound
-from migrantnet.federation.handlers.cosign import handle_join
 from migrantnet.federation.handlers.follows import (
     handle_accept,
     handle_follow,
@@ -20,6 +19,7 @@ from migrantnet.federation.handlers.interactions import (
     handle_like,
     handle_move,
 )
+from migrantnet.federation.handlers.joins import handle_join
 from migrantnet.federation.handlers.objects import handle_create, handle_delete, handle_update
 from migrantnet.federation.handlers.undo import handle_undo
 

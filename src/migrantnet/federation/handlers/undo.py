@@ -6,7 +6,7 @@ from sqlalchemy import delete, select
 
 from migrantnet.federation.follows import set_state
 from migrantnet.federation.handlers.base import Inbound
-from migrantnet.federation.handlers.cosign import undo_join
+from migrantnet.federation.handlers.joins import undo_join
 from migrantnet.models import ActorBlock, Follow, FollowState, InboxState, Interaction
 
 

@@ -23,7 +23,7 @@ from migrantnet.content.events import EVENT, EventInput, PlaceInput
 from migrantnet.content.notes import NOTE, NoteInput, note_input
 from migrantnet.content.objects import KindSpec, edit_kind, publish_kind
 from migrantnet.content.practices import PRACTICE, PracticeInput
-from migrantnet.content.publishing import Federator
+from migrantnet.content.publishing import ChangeNotifier
 from migrantnet.content.recurrence import parse_instants, parse_moved
 from migrantnet.content.resources import RESOURCE, LinkInput, ResourceInput
 from migrantnet.content.struggles import STRUGGLE, StruggleInput
@@ -86,7 +86,7 @@ class KindApi(Generic[Body, Data]):
         self,
         session: AsyncSession,
         uris: Uris,
-        federator: Federator,
+        notifier: ChangeNotifier,
         actor: Actor,
         body: Body,
         visibility: str,
@@ -99,7 +99,7 @@ class KindApi(Generic[Body, Data]):
             self.content,
             session,
             uris,
-            federator,
+            notifier,
             actor,
             data,
             followers_confirmed=followers_confirmed,
@@ -109,13 +109,13 @@ class KindApi(Generic[Body, Data]):
     async def edit(
         self,
         session: AsyncSession,
-        federator: Federator,
+        notifier: ChangeNotifier,
         actor: Actor,
         obj: ContentObject,
         body: Body,
     ) -> ContentObject:
         data = self.to_input(body, obj.visibility)
-        return await edit_kind(self.content, session, federator, actor, obj, data)
+        return await edit_kind(self.content, session, notifier, actor, obj, data)
 
 
 async def with_reply_target(session: AsyncSession, fed: Federation, body: Body) -> Body:

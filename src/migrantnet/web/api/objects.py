@@ -1,7 +1,7 @@
 """Authoring an association's objects: publish, replace, read and delete, alike for every kind.
 
 `add_kind` registers the four endpoints of one row of `kinds.KINDS`. Every write runs in one
-transaction with the federator, so the Create/Update/Delete queued for followers commits with
+transaction with the notifier, so the Create/Update/Delete queued for followers commits with
 the change, or not at all.
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content.details import load_details
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.objects import delete_object, get_local_object
-from migrantnet.content.publishing import Federator
+from migrantnet.content.publishing import ChangeNotifier
 from migrantnet.federation.deps import FederationDep
 from migrantnet.models import Actor, ContentObject, Kind, User, Visibility
 from migrantnet.translations import N_
@@ -35,11 +35,11 @@ from migrantnet.web.auth import (
 from migrantnet.web.deps import SessionDep, UrisDep
 
 
-async def get_federator(request: Request) -> Federator:
-    return request.app.state.federator
+async def get_notifier(request: Request) -> ChangeNotifier:
+    return request.app.state.notifier
 
 
-FederatorDep = Annotated[Federator, Depends(get_federator)]
+NotifierDep = Annotated[ChangeNotifier, Depends(get_notifier)]
 
 READ_ERRORS = errors(401, 403, 404)
 WRITE_ERRORS = errors(401, 403, 404, 422)
@@ -109,7 +109,7 @@ def add_kind(router: APIRouter, spec: KindApi[Any, Any]) -> None:
         response: Response,
         session: SessionDep,
         uris: UrisDep,
-        federator: FederatorDep,
+        notifier: NotifierDep,
         fed: FederationDep,
         user: CurrentUser,
         confirm_followers_only: ConfirmFollowersOnly = False,
@@ -121,7 +121,7 @@ def add_kind(router: APIRouter, spec: KindApi[Any, Any]) -> None:
             obj = await spec.publish(
                 session,
                 uris,
-                federator,
+                notifier,
                 actor,
                 body,
                 visibility,
@@ -139,13 +139,13 @@ def add_kind(router: APIRouter, spec: KindApi[Any, Any]) -> None:
         body: Any,
         session: SessionDep,
         uris: UrisDep,
-        federator: FederatorDep,
+        notifier: NotifierDep,
         user: CurrentUser,
     ) -> ObjectOut:
         async with session.begin():
             actor, obj = await _find(session, uris, user, slug, public_id, kind, PUBLISH_ROLES)
             _keep_visibility(obj, body.visibility)
-            obj = await spec.edit(session, federator, actor, obj, body)
+            obj = await spec.edit(session, notifier, actor, obj, body)
             return await _out(session, uris, obj, actor)
 
     async def read(
@@ -160,12 +160,12 @@ def add_kind(router: APIRouter, spec: KindApi[Any, Any]) -> None:
         public_id: str,
         session: SessionDep,
         uris: UrisDep,
-        federator: FederatorDep,
+        notifier: NotifierDep,
         user: CurrentUser,
     ) -> Response:
         async with session.begin():
             actor, obj = await _find(session, uris, user, slug, public_id, kind, DELETE_ROLES)
-            await delete_object(session, federator, actor, obj)
+            await delete_object(session, notifier, actor, obj)
         return Response(status_code=204)
 
     # FastAPI reads the request body's model from the annotation.

@@ -6,11 +6,11 @@ import logging
 
 from sqlalchemy import select
 
-from migrantnet.content.cosign import add_signature, cosign_decision, remove_signature
+from migrantnet.content.cosignatures import add_signature, cosign_decision, remove_signature
 from migrantnet.content.errors import InvalidInput
 from migrantnet.federation.delivery import queue_activity
 from migrantnet.federation.handlers.base import Inbound
-from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.serialize.activities import accept_activity, reject_activity
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ContentObject, Cosignature, CosignState, InboxState, Kind
@@ -69,7 +69,7 @@ async def handle_join(inbound: Inbound) -> InboxState:
         return InboxState.DONE  # the Accept is sent when the author approves
     await accept_join(inbound, author, declaration, join)
     if added:
-        await ActivityPubFederator(inbound.fed).object_updated(inbound.session, declaration, author)
+        await ActivityPubNotifier(inbound.fed).object_updated(inbound.session, declaration, author)
     return InboxState.DONE
 
 
@@ -89,5 +89,5 @@ async def undo_join(inbound: Inbound, inner: dict[str, object]) -> InboxState:
     if await remove_signature(inbound.session, declaration, inbound.sender) is None:
         return InboxState.IGNORED
     author = await get_required(inbound.session, Actor, declaration.actor_id)
-    await ActivityPubFederator(inbound.fed).object_updated(inbound.session, declaration, author)
+    await ActivityPubNotifier(inbound.fed).object_updated(inbound.session, declaration, author)
     return InboxState.DONE

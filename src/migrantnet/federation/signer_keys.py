@@ -34,7 +34,7 @@ from migrantnet.federation.signatures.key_lookup import KeyUnavailable, PublicKe
 from migrantnet.logs import log_event
 from migrantnet.models import Actor
 
-logger = logging.getLogger("migrantnet.federation.keys")
+logger = logging.getLogger("migrantnet.federation.signer_keys")
 
 
 def _as_public_key(actor: Actor) -> PublicKey | None:

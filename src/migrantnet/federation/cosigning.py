@@ -12,7 +12,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.content.cosign import (
+from migrantnet.content.cosignatures import (
     add_signature,
     approve,
     check_declaration,
@@ -28,7 +28,7 @@ from migrantnet.federation.delivery import queue_activity
 from migrantnet.federation.fetch import FetchError
 from migrantnet.federation.handlers.objects import to_remote_data
 from migrantnet.federation.parse import ParseError, parse_object
-from migrantnet.federation.publisher import ActivityPubFederator
+from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.serialize.activities import (
     accept_activity,
     reject_activity,
@@ -41,7 +41,7 @@ from migrantnet.models.required import get_required
 from migrantnet.translations import N_
 from migrantnet.uris import Uris
 
-logger = logging.getLogger("migrantnet.federation.cosign")
+logger = logging.getLogger("migrantnet.federation.cosigning")
 
 
 def join_activity(ap_id: str, signer: str, declaration: str) -> dict[str, object]:
@@ -90,7 +90,7 @@ async def cosign_declaration(
     if not await add_signature(session, declaration, signer, ap_id):
         return
     if author.local:
-        await ActivityPubFederator(fed).object_updated(session, declaration, author)
+        await ActivityPubNotifier(fed).object_updated(session, declaration, author)
     else:
         await queue_activity(
             session, fed, signer, join_activity(ap_id, signer.ap_id, url), [author.inbox_url]
@@ -109,7 +109,7 @@ async def withdraw_cosignature(
         raise NotFound(f"{signer.slug} has not signed {url}")
     author = await get_required(session, Actor, declaration.actor_id)
     if author.local:
-        await ActivityPubFederator(fed).object_updated(session, declaration, author)
+        await ActivityPubNotifier(fed).object_updated(session, declaration, author)
     else:
         undo = undo_activity(
             Uris.undo_of(row.ap_id), signer.ap_id, join_activity(row.ap_id, signer.ap_id, url)
@@ -149,6 +149,6 @@ async def approve_cosignature(
         accept = accept_activity(fed.uris.activity(), author.ap_id, join)
         await queue_activity(session, fed, author, accept, [signer_actor.inbox_url])
     await session.flush()
-    await ActivityPubFederator(fed).object_updated(session, declaration, author)
+    await ActivityPubNotifier(fed).object_updated(session, declaration, author)
     log_event(logger, "cosign_approved", domain=signer_actor.domain)
     return signer_actor
