@@ -41,7 +41,7 @@ async def get_federator(request: Request) -> Federator:
 FederatorDep = Annotated[Federator, Depends(get_federator)]
 
 READ_ERRORS = errors(401, 403, 404)
-WRITE_ERRORS = errors(401, 403, 404, 422)
+WRITE_ERRORS = errors(400, 401, 403, 404, 422)
 CREATED = "Published; `Location` is its address in this API."
 
 
