@@ -88,7 +88,7 @@ async def read_capped_form(request: Request, cap: int) -> list[tuple[str, str | 
     status_code=201,
     response_model=MediaOut,
     summary="Upload an image or a document",
-    responses=errors(401, 403, 404, 413, 415),
+    responses=errors(400, 401, 403, 404, 413, 415),
     openapi_extra={"requestBody": UPLOAD_BODY},
 )
 async def upload_media(

@@ -42,7 +42,7 @@ async def get_notifier(request: Request) -> ChangeNotifier:
 NotifierDep = Annotated[ChangeNotifier, Depends(get_notifier)]
 
 READ_ERRORS = errors(401, 403, 404)
-WRITE_ERRORS = errors(401, 403, 404, 422)
+WRITE_ERRORS = errors(400, 401, 403, 404, 422)
 CREATED = "Published; `Location` is its address in this API."
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from migrantnet.web.api.schemas import ErrorOut
 
 ERROR_DESCRIPTIONS = {
+    400: "The body could not be read: JSON that is not UTF-8 text, or a malformed form.",
     401: "Missing, unknown or revoked bearer token (`WWW-Authenticate: Bearer`).",
     403: "The token's user has no role in this association that allows this.",
     404: "No such association, or no such object of this kind in it.",

@@ -7,11 +7,16 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from migrantnet.content.search import MAX_PAGE, PAGE_SIZE, search
+from migrantnet.content.search import MAX_PAGE, MAX_QUERY, PAGE_SIZE, search
 from migrantnet.translations import interface_language
 from migrantnet.web.deps import SessionDep
 
 router = APIRouter()
+
+# The server refuses a URL of 64 KB or more (uvicorn's parser keeps offsets in 16 bits) with a
+# plain 400 before the node sees it; a character of `q` takes up to 12 bytes percent-encoded,
+# so this bound keeps every valid query inside a URL. Only `MAX_QUERY` characters are searched.
+API_MAX_QUERY = 5_000
 
 
 class SearchHit(BaseModel):
@@ -35,7 +40,11 @@ class SearchOut(BaseModel):
 @router.get("/search", response_model=SearchOut, summary="Search public content")
 async def search_api(
     session: SessionDep,
-    q: str = Query(default="", max_length=11 * 1024, description="Words; FTS syntax is ignored"),
+    q: str = Query(
+        default="",
+        max_length=API_MAX_QUERY,
+        description=f"Words; FTS syntax is ignored; only the first {MAX_QUERY} characters count",
+    ),
     page: int = Query(default=1, ge=1, le=MAX_PAGE),
     lang: str | None = Query(default=None, max_length=35, description="Stem the words in it"),
 ) -> SearchOut:
