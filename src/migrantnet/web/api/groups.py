@@ -178,7 +178,7 @@ async def group_agenda(
     "/groups/{slug}/members",
     response_model=MembershipOut,
     summary="An association joins a group",
-    responses=errors(401, 403, 404),
+    responses=errors(400, 401, 403, 404),
 )
 async def join(
     slug: str, body: MembershipIn, request: Request, session: SessionDep, user: CurrentUser
