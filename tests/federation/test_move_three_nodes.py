@@ -58,7 +58,14 @@ def test_an_association_moves_and_its_follower_follows_it_to_the_new_node(
     assert refused.returncode == 2
     assert "does not name" in refused.stderr + refused.stdout
     b.cli("associations", "alias", "alpha", old)
-    assert httpx.get(new, headers={"Accept": AP_JSON}, timeout=5).json()["alsoKnownAs"] == [old]
+    # B's serve process sees the command's change within its check interval (1 s)
+    wait_for(
+        "the alias in B's actor",
+        lambda: (
+            httpx.get(new, headers={"Accept": AP_JSON}, timeout=5).json().get("alsoKnownAs")
+            == [old]
+        ),
+    )
     moved = a.cli("associations", "move", "alpha", new).stdout
     assert "1 inboxes are sent the Move" in moved
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content import search as _search  # noqa: F401  (indexes every flush)
@@ -64,12 +65,42 @@ async def store_remote_object(
     if len(data.ap_id) > 2048 or actor.local:
         return None
     obj = await find_object(session, data.ap_id)
-    if obj is not None and (obj.local or obj.deleted_at is not None or obj.actor_id != actor.id):
-        return None
     new = obj is None
     if obj is None:
-        obj = ContentObject(ap_id=data.ap_id, actor_id=actor.id, local=False)
-        session.add(obj)
+        obj, new = await _insert(session, actor, data)
+    if obj.local or obj.deleted_at is not None or obj.actor_id != actor.id:
+        return None
+    _fill(obj, data)
+    if new:
+        await place_new_reply(session, obj)
+    await session.flush()
+    spec = kind_spec(data.kind)
+    if spec is not None and data.values is not None:
+        await _store_kind_row(session, spec, obj, data.values)
+    return obj
+
+
+async def _insert(
+    session: AsyncSession, actor: Actor, data: RemoteObjectData
+) -> tuple[ContentObject, bool]:
+    """(the new row, True); or, when another activity stored the same object meanwhile (an
+    author's Create and a group's Announce of it, applied at once), (that row, False). The
+    second once failed on the unique id and its whole activity with it."""
+    obj = ContentObject(ap_id=data.ap_id, actor_id=actor.id, local=False)
+    _fill(obj, data)
+    try:
+        async with session.begin_nested():
+            session.add(obj)
+            await session.flush()
+    except IntegrityError:
+        found = await find_object(session, data.ap_id)
+        if found is None:
+            raise
+        return found, False
+    return obj, True
+
+
+def _fill(obj: ContentObject, data: RemoteObjectData) -> None:
     obj.type = data.type[:64]
     obj.url = fitting(data.url, 2048)
     obj.in_reply_to = fitting(data.in_reply_to, 2048)
@@ -87,13 +118,6 @@ async def store_remote_object(
     obj.extra = data.extra
     obj.kind = data.kind
     obj.struggle_ap_id = fitting(data.struggle_ap_id, 2048)
-    if new:
-        await place_new_reply(session, obj)
-    await session.flush()
-    spec = kind_spec(data.kind)
-    if spec is not None and data.values is not None:
-        await _store_kind_row(session, spec, obj, data.values)
-    return obj
 
 
 async def _store_kind_row(
