@@ -62,6 +62,7 @@ def public_pages(page: Page, node: Node) -> dict[str, str]:
         "agenda": f"{base}/agenda",
         "agenda month": f"{base}/agenda/month/2026-12",
         "search": f"{base}/search?q=papiers",
+        "directory": f"{base}/directory",
         "sign-in form": f"{base}/login",
     }
     for path in associations:
@@ -83,7 +84,7 @@ def test_public_pages_and_forms_are_accessible_and_light(
     node.cli("seed-demo")
 
     pages = public_pages(page, node)
-    assert len(pages) >= 7, pages
+    assert len(pages) >= 8, pages
     problems: dict[str, list[str]] = {}
     weights: dict[str, int] = {}
     for name, url in pages.items():
