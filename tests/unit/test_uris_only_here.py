@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute
 
 from migrantnet import uris
 from migrantnet.app import node_routes
+from migrantnet.uris import paths
 
 URIS = Path(uris.__file__).parent
 PACKAGE = URIS.parent
@@ -123,7 +124,7 @@ def test_every_path_template_is_a_route() -> None:
     declared = _paths(node_routes())
     templates = {
         value
-        for name, value in vars(uris).items()
+        for name, value in vars(paths).items()
         if name.endswith("_PATH") and isinstance(value, str)
     }
     assert templates - declared == set()

@@ -21,7 +21,7 @@ from migrantnet.federation.service import Federation, signer_for
 from migrantnet.logs import log_event
 from migrantnet.models import Actor
 from migrantnet.translations import N_, english, say
-from migrantnet.uris import webfinger_url
+from migrantnet.uris.paths import webfinger_url
 
 logger = logging.getLogger("migrantnet.federation.actors")
 

@@ -4,8 +4,8 @@ The safe client asks before every hop whether a URL may be contacted, and the fe
 of every signed GET whether its key belongs to a blocked host or account: both happen where a
 database connection must not be held (a fetch) or would be the cost of every request. The sets
 are small (a node blocks tens of hosts, not millions) and reloaded from the `blocks` table
-every `check_seconds`, so a block made by the command line, another process, reaches this one
-within that time; a change made in this process reloads at once.
+by the rule of `ReloadedCopy`, so a block made by the command line, another process, reaches
+this one within `check_seconds`; a change made in this process reloads at once.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.db import Database
 from migrantnet.federation.fetch import HostBlocked
+from migrantnet.federation.reloaded_copy import ReloadedCopy
 from migrantnet.models import Actor, Block, BlockKind, DomainHealth
 
 
@@ -29,44 +31,31 @@ def without_fragment(url: str) -> str:
     return url.split("#", 1)[0]
 
 
-class BlockList:
+class BlockList(ReloadedCopy):
     def __init__(
         self, db: Database, *, check_seconds: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.db = db
-        self.check_seconds = check_seconds
-        self.clock = clock
+        super().__init__(db, check_seconds=check_seconds, clock=clock)
         self.domains: frozenset[str] = frozenset()
         self.accounts: frozenset[str] = frozenset()  # actor ids
         self.account_keys: frozenset[str] = frozenset()  # their known key ids
-        self._loaded_at = float("-inf")
 
-    def invalidate(self) -> None:
-        self._loaded_at = float("-inf")
-
-    async def refresh(self) -> None:
-        """Reload when the copy is older than `check_seconds` (one short read)."""
-        if self.clock() - self._loaded_at < self.check_seconds:
-            return
-        async with self.db.session() as session:
-            rows = list(await session.execute(select(Block.kind, Block.target)))
-            # A domain block also marks its health row; either is enough to refuse it.
-            marked = await session.scalars(
-                select(DomainHealth.domain).where(DomainHealth.blocked.is_(True))
-            )
-            marked_domains = frozenset(marked)
-            keys = await session.scalars(
-                select(Actor.public_key_id)
-                .join(Block, Block.target == Actor.ap_id)
-                .where(Block.kind == BlockKind.ACCOUNT, Actor.public_key_id.is_not(None))
-            )
-            account_keys = frozenset(key for key in keys if key)
-        self.domains = marked_domains | {
+    async def load(self, session: AsyncSession) -> None:
+        rows = list(await session.execute(select(Block.kind, Block.target)))
+        # A domain block also marks its health row; either is enough to refuse it.
+        marked = await session.scalars(
+            select(DomainHealth.domain).where(DomainHealth.blocked.is_(True))
+        )
+        keys = await session.scalars(
+            select(Actor.public_key_id)
+            .join(Block, Block.target == Actor.ap_id)
+            .where(Block.kind == BlockKind.ACCOUNT, Actor.public_key_id.is_not(None))
+        )
+        self.domains = frozenset(marked) | {
             target for kind, target in rows if kind == BlockKind.DOMAIN
         }
         self.accounts = frozenset(target for kind, target in rows if kind == BlockKind.ACCOUNT)
-        self.account_keys = account_keys
-        self._loaded_at = self.clock()
+        self.account_keys = frozenset(key for key in keys if key)
 
     def blocks_url(self, url: str) -> bool:
         """Whether `url` is on a blocked host, or is (a part of) a blocked account's id."""

@@ -18,7 +18,7 @@ from migrantnet.federation.rendered import cached
 from migrantnet.federation.serialize.actor import actor_to_webfinger
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor
-from migrantnet.uris import (
+from migrantnet.uris.paths import (
     HOST_META_PATH,
     NODEINFO_20_PATH,
     NODEINFO_21_PATH,

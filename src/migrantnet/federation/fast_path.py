@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from migrantnet.federation.context import wants_activity_json
 from migrantnet.federation.rendered import RenderedCache
-from migrantnet.uris import (
+from migrantnet.uris.paths import (
     ACTOR_PREFIX,
     HOST_META_PATH,
     NODE_ACTOR_PATH,

@@ -44,7 +44,7 @@ from migrantnet.federation.signatures.primitives import SignatureError
 from migrantnet.federation.signatures.verify import verify_request
 from migrantnet.federation.signer_keys import KeyResolver
 from migrantnet.logs import log_event
-from migrantnet.uris import (
+from migrantnet.uris.paths import (
     is_activitypub_only_path,
     is_actor_document_path,
     is_never_activitypub_path,

@@ -28,7 +28,7 @@ from migrantnet.federation.fetch import (
 from migrantnet.federation.normalize import is_http_uri
 from migrantnet.federation.parse import parse_webfinger
 from migrantnet.federation.service import Federation
-from migrantnet.uris import webfinger_url
+from migrantnet.uris.paths import webfinger_url
 
 
 class Problem(enum.StrEnum):

@@ -23,7 +23,8 @@ from migrantnet.federation.context import AS_CONTEXT, wants_activity_json
 from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.responses import ActivityJSONResponse
 from migrantnet.models import ContentObject, Visibility
-from migrantnet.uris import REPLIES_PATH, Uris
+from migrantnet.uris import Uris
+from migrantnet.uris.paths import REPLIES_PATH
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20

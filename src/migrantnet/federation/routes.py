@@ -24,7 +24,8 @@ from migrantnet.federation.responses import ActivityJSONResponse
 from migrantnet.federation.serialize.actor import actor_to_ap
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, Follow, FollowState, OutboxActivity
-from migrantnet.uris import (
+from migrantnet.uris import Uris
+from migrantnet.uris.paths import (
     ACTIVITY_PATH,
     ACTOR_INBOX_PATH,
     FEATURED_PATH,
@@ -37,7 +38,6 @@ from migrantnet.uris import (
     OBJECT_ACTIVITY_PATH,
     OUTBOX_PATH,
     SHARED_INBOX_PATH,
-    Uris,
 )
 
 router = APIRouter(include_in_schema=False)

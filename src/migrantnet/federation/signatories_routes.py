@@ -12,7 +12,8 @@ from migrantnet.federation.context import AS_CONTEXT
 from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.responses import ActivityJSONResponse
 from migrantnet.models import Actor, ContentObject, Cosignature, CosignState, Kind, Visibility
-from migrantnet.uris import SIGNATORIES_PATH, Uris
+from migrantnet.uris import Uris
+from migrantnet.uris.paths import SIGNATORIES_PATH
 
 router = APIRouter(include_in_schema=False)
 

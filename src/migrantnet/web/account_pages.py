@@ -31,7 +31,7 @@ from migrantnet.content.sessions import (
 )
 from migrantnet.models import Actor, LinkPurpose, Membership, User
 from migrantnet.translations import gettext
-from migrantnet.uris import INVITE_PATH, RESET_PATH
+from migrantnet.uris.paths import INVITE_PATH, RESET_PATH
 from migrantnet.web.deps import SessionDep, SettingsDep
 from migrantnet.web.errors import INVALID_FORM_STATUS, status_for
 from migrantnet.web.forms import read_form, safe_next, text_field

@@ -18,7 +18,7 @@ from migrantnet.content.agenda import AgendaEntry, agenda_page, month_entries
 from migrantnet.content.agenda_filters import RANGE_CAPPED, AgendaCursor, AgendaFilter
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.translations import interface_language
-from migrantnet.uris import AGENDA_MONTH_PATH, AGENDA_PATH
+from migrantnet.uris.paths import AGENDA_MONTH_PATH, AGENDA_PATH
 from migrantnet.web.agenda_query import TZ_COOKIE, AgendaRequest, read_agenda_request
 from migrantnet.web.agenda_query import UTC as UTC_ZONE
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep

@@ -32,7 +32,8 @@ from migrantnet.federation.serialize.actor import actor_to_ap
 from migrantnet.federation.serialize.objects import object_to_ap
 from migrantnet.models import Actor, ContentObject, Event, Kind, Membership, Visibility
 from migrantnet.translations import gettext, interface_language
-from migrantnet.uris import ACTOR_PATH, OBJECT_PATH, Uris
+from migrantnet.uris import Uris
+from migrantnet.uris.paths import ACTOR_PATH, OBJECT_PATH
 from migrantnet.web.agenda_query import reader_zone
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep, UrisDep
 from migrantnet.web.errors import status_for

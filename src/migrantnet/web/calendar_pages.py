@@ -19,7 +19,8 @@ from migrantnet.content.associations import get_association
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.models.actor import ActorType
 from migrantnet.translations import N_
-from migrantnet.uris import ACTOR_CALENDAR_PATH, AGENDA_CALENDAR_PATH, EVENT_CALENDAR_PATH, Uris
+from migrantnet.uris import Uris
+from migrantnet.uris.paths import ACTOR_CALENDAR_PATH, AGENDA_CALENDAR_PATH, EVENT_CALENDAR_PATH
 from migrantnet.web.agenda_query import read_agenda_request
 from migrantnet.web.deps import SessionDep, SettingsDep
 from migrantnet.web.sessions import VisitorDep

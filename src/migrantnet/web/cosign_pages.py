@@ -29,7 +29,7 @@ from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.fetch import FetchError
 from migrantnet.models import Actor, ContentObject, Cosignature, Role
 from migrantnet.translations import N_, gettext
-from migrantnet.uris import AUTHORIZE_INTERACTION_PATH
+from migrantnet.uris.paths import AUTHORIZE_INTERACTION_PATH
 from migrantnet.web.admin_pages import my_associations
 from migrantnet.web.auth import PUBLISH_ROLES, require_role
 from migrantnet.web.decisions import GONE, decided

@@ -26,7 +26,8 @@ from migrantnet.content.directory import (
 from migrantnet.content.errors import InvalidInput
 from migrantnet.content.languages import country_name
 from migrantnet.translations import N_, gettext, interface_language
-from migrantnet.uris import DIRECTORY_PATH, Uris
+from migrantnet.uris import Uris
+from migrantnet.uris.paths import DIRECTORY_PATH
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep
 from migrantnet.web.errors import INVALID_FORM_STATUS
 from migrantnet.web.hrefs import safe_href

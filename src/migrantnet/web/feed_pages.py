@@ -13,7 +13,8 @@ from migrantnet.content.associations import get_association
 from migrantnet.content.errors import NotFound
 from migrantnet.content.feeds import feed_objects
 from migrantnet.models import Actor
-from migrantnet.uris import ATOM_FEED_PATH, RSS_FEED_PATH, Uris
+from migrantnet.uris import Uris
+from migrantnet.uris.paths import ATOM_FEED_PATH, RSS_FEED_PATH
 from migrantnet.web.deps import SessionDep, UrisDep
 from migrantnet.web.views.kinds import KIND_VIEWS
 

@@ -35,12 +35,12 @@ from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, GroupThread, User
 from migrantnet.translations import interface_language
-from migrantnet.uris import (
+from migrantnet.uris import Uris
+from migrantnet.uris.paths import (
     GROUP_THREAD_MODERATE_PATH,
     GROUP_THREAD_PATH,
     GROUP_THREAD_REPLY_PATH,
     GROUP_THREADS_PATH,
-    Uris,
 )
 from migrantnet.web.auth import PUBLISH_ROLES
 from migrantnet.web.deps import SessionDep

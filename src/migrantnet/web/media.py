@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, Response
 from migrantnet.content.errors import NotFound
 from migrantnet.content.media_cleaning import media_type_of_key
 from migrantnet.content.storage import InvalidStorageKey, LocalStorage, Storage
-from migrantnet.uris import MEDIA_PATH
+from migrantnet.uris.paths import MEDIA_PATH
 
 router = APIRouter(include_in_schema=False)
 

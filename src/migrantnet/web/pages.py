@@ -16,7 +16,7 @@ from migrantnet.content.listing import node_latest
 from migrantnet.db import UNAVAILABLE_RETRY_AFTER, database_unavailable, unavailable_reason
 from migrantnet.federation.heartbeat import last_beat, worker_status
 from migrantnet.logs import log_event
-from migrantnet.uris import TAG_PATH
+from migrantnet.uris.paths import TAG_PATH
 from migrantnet.web.deps import DatabaseDep, SessionDep, SettingsDep, TemplatesDep
 from migrantnet.web.i18n import accepted_languages
 from migrantnet.web.views.items import item_view

@@ -27,7 +27,7 @@ from migrantnet.federation.remote_follow import (
 )
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
-from migrantnet.uris import DIRECTORY_FOLLOW_PATH, REMOTE_FOLLOW_PATH
+from migrantnet.uris.paths import DIRECTORY_FOLLOW_PATH, REMOTE_FOLLOW_PATH
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep
 from migrantnet.web.errors import form_status
 from migrantnet.web.hrefs import safe_href
