@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute
 
 from migrantnet import uris
 from migrantnet.app import node_routes
-from migrantnet.uris import paths
+from migrantnet.uris import interface, paths
 
 URIS = Path(uris.__file__).parent
 PACKAGE = URIS.parent
@@ -24,17 +24,21 @@ NODE_PATH = re.compile(
     r"(^|\})/@"  # an actor or below it: "/@{slug}", f"{base}/@{slug}"
     r"|/\.well-known|/nodeinfo/"
     r"|^/(media|tags|activities|reset|invite)/"
-    r"|^/(actor|inbox|agenda|authorize_interaction)\b"
+    r"|^/(actor|inbox|agenda|authorize_interaction|admin|account|login|logout|search|language)\b"
+    r"|^/(new|healthz|robots\.txt|favicon\.ico|api/v1)$"
     r"|^(\{\})?(/activity|/signatories|/replies|/relay|/undo|#updates|#delete|#main-key"
     r"|/inbox|/outbox|/followers|/following|/featured|\?page=|/feed\.|/agenda\.ics)"
 )
 TEMPLATE_PATH = re.compile(
-    r"""(href|src|action)="(webcal://[^"/]*)?/(@|media/|tags/|agenda|\.well-known|nodeinfo)"""
+    r"""(href|src|action|formaction)="(webcal://[^"/]*)?/(?!static/)"""
+    r"""|post_button\(["']/"""
 )
-# (file, literal) written elsewhere on purpose, each with its reason.
+# (file, literal) written elsewhere on purpose, each with its reason: the JSON API's own paths
+# (below `/api/v1`) are declared by its routers and documented by its OpenAPI document.
 ALLOWED = {
-    # The JSON API's agenda: `/api/v1/agenda`, a path of the API's own (under its prefix).
     ("web/api/agenda.py", "/agenda"),
+    ("web/api/search.py", "/search"),
+    ("web/api/search.py", "/search?"),
 }
 
 
@@ -83,7 +87,11 @@ def test_the_check_sees_the_spellings_it_forbids() -> None:
         "def h(): '''The page at `/@slug`.'''\n"
     )
     assert [line for line, _ in caught] == [1, 2, 3, 4, 5, 6, 7, 8]
-    assert node_paths_in("x = re.compile(r'(?<![\\w/@])@(\\w+)')\ny = '/admin/x'\n") == []
+    assert node_paths_in("x = re.compile(r'(?<![\\w/@])@(\\w+)')\ny = '/administration'\n") == []
+    assert [line for line, _ in node_paths_in("a = '/admin/x'\nb = f'/account?done={x}'\n")] == [
+        1,
+        2,
+    ]
 
 
 def test_no_node_path_is_written_outside_uris() -> None:
@@ -124,7 +132,40 @@ def test_every_path_template_is_a_route() -> None:
     declared = _paths(node_routes())
     templates = {
         value
-        for name, value in vars(paths).items()
+        for module in (paths, interface)
+        for name, value in vars(module).items()
         if name.endswith("_PATH") and isinstance(value, str)
     }
     assert templates - declared == set()
+
+
+def _literal_route_paths(source: str) -> list[tuple[int, str]]:
+    """(line, path) of each route declared with a string literal: `@router.get("/x")`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in {"get", "post", "put", "patch", "delete", "api_route"}
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "router"
+            and node.args
+            and isinstance(node.args[0], ast.Constant | ast.JoinedStr)
+        ):
+            found.append((node.lineno, ast.unparse(node.args[0])))
+    return found
+
+
+def test_pages_declare_their_routes_with_the_uris_templates() -> None:
+    """A page's route and the links to it fill the same constant; only the JSON API's routers
+    (below `/api/v1`, described by their OpenAPI document) spell their own paths."""
+    assert _literal_route_paths("@router.post('/admin/{slug}/x')\ndef f(): ...\n") == [
+        (1, "'/admin/{slug}/x'")
+    ]
+    stray = [
+        f"{path.relative_to(PACKAGE)}:{line}: {text}"
+        for path in sorted((PACKAGE / "web").rglob("*.py"))
+        if "api" not in path.relative_to(PACKAGE / "web").parts
+        for line, text in _literal_route_paths(path.read_text(encoding="utf-8"))
+    ]
+    assert stray == [], "declare these with `migrantnet.uris`:\n" + "\n".join(stray)

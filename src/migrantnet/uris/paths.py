@@ -46,8 +46,10 @@ DIRECTORY_PATH = "/directory"
 DIRECTORY_FOLLOW_PATH = DIRECTORY_PATH + "/follow"
 MEDIA_PREFIX = "/media/"
 # Links mailed to people: a password reset, an invitation.
-RESET_PATH = "/reset/{token}"
-INVITE_PATH = "/invite/{token}"
+RESET_PREFIX = "/reset/"
+RESET_PATH = RESET_PREFIX + "{token}"
+INVITE_PREFIX = "/invite/"
+INVITE_PATH = INVITE_PREFIX + "{token}"
 MEDIA_PATH = MEDIA_PREFIX + "{key:path}"
 # Discovery (here and, for WebFinger, on other servers).
 WELL_KNOWN_PREFIX = "/.well-known/"

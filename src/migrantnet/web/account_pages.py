@@ -31,6 +31,16 @@ from migrantnet.content.sessions import (
 )
 from migrantnet.models import Actor, LinkPurpose, Membership, User
 from migrantnet.translations import gettext
+from migrantnet.uris.interface import (
+    ACCOUNT_OTHER_SESSIONS_END_PATH,
+    ACCOUNT_PASSWORD_PATH,
+    ACCOUNT_PATH,
+    ACCOUNT_SESSION_END_PATH,
+    ADMIN_ASSOCIATION_PATH,
+    LOGIN_PATH,
+    LOGOUT_PATH,
+    fill,
+)
 from migrantnet.uris.paths import INVITE_PATH, RESET_PATH
 from migrantnet.web.deps import SessionDep, SettingsDep
 from migrantnet.web.errors import INVALID_FORM_STATUS, status_for
@@ -59,7 +69,7 @@ async def _sign_in(
     return response
 
 
-@router.get("/login")
+@router.get(LOGIN_PATH)
 async def login_form(request: Request, visitor: VisitorDep, next: str | None = None) -> Response:
     target = safe_next(next)
     if visitor.signed_in:
@@ -67,7 +77,7 @@ async def login_form(request: Request, visitor: VisitorDep, next: str | None = N
     return render(request, visitor, "account/login.html", {"next": target})
 
 
-@router.post("/login")
+@router.post(LOGIN_PATH)
 async def login(
     request: Request, visitor: VisitorDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -89,7 +99,7 @@ async def login(
     return await _sign_in(request, settings, session, user, target)
 
 
-@router.post("/logout")
+@router.post(LOGOUT_PATH)
 async def logout(
     request: Request, visitor: VisitorDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -138,14 +148,14 @@ async def _account_page(
     )
 
 
-@router.get("/account")
+@router.get(ACCOUNT_PATH)
 async def account(
     request: Request, visitor: SignedInDep, session: SessionDep, done: str | None = None
 ) -> Response:
     return await _account_page(request, visitor, session, done=done)
 
 
-@router.post("/account/sessions/{session_id}/end")
+@router.post(ACCOUNT_SESSION_END_PATH)
 async def end_one_session(
     session_id: int,
     request: Request,
@@ -160,20 +170,20 @@ async def end_one_session(
         response = see_other("/")
         clear_session_cookie(response, settings)
         return response
-    return see_other("/account?done=session_ended")
+    return see_other(ACCOUNT_PATH + "?done=session_ended")
 
 
-@router.post("/account/sessions/end-others")
+@router.post(ACCOUNT_OTHER_SESSIONS_END_PATH)
 async def end_other_sessions(
     request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:
     await read_form(request, visitor)
     await end_all_sessions(session, visitor.user, keep=visitor.web_session.id)
     await session.commit()
-    return see_other("/account?done=sessions_ended")
+    return see_other(ACCOUNT_PATH + "?done=sessions_ended")
 
 
-@router.post("/account/password")
+@router.post(ACCOUNT_PASSWORD_PATH)
 async def account_password(request: Request, visitor: SignedInDep, session: SessionDep) -> Response:
     form = await read_form(request, visitor)
     new_password = text_field(form, "new_password")
@@ -197,7 +207,7 @@ async def account_password(request: Request, visitor: SignedInDep, session: Sess
             request, visitor, session, errors=errors, status_code=INVALID_FORM_STATUS
         )
     await session.commit()
-    return see_other("/account?done=password_changed")
+    return see_other(ACCOUNT_PATH + "?done=password_changed")
 
 
 # -- one-time links ---------------------------------------------------------------------------
@@ -236,7 +246,7 @@ async def reset(
         return render(
             request, visitor, "account/reset.html", context, status_code=INVALID_FORM_STATUS
         )
-    return await _sign_in(request, settings, session, user, "/account?done=password_changed")
+    return await _sign_in(request, settings, session, user, ACCOUNT_PATH + "?done=password_changed")
 
 
 async def _invitation_context(
@@ -287,4 +297,6 @@ async def invitation(
         return render(
             request, visitor, "account/invite.html", context, status_code=INVALID_FORM_STATUS
         )
-    return await _sign_in(request, settings, session, user, f"/admin/{association.slug}")
+    return await _sign_in(
+        request, settings, session, user, fill(ADMIN_ASSOCIATION_PATH, slug=association.slug or "")
+    )

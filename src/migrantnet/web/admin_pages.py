@@ -31,6 +31,13 @@ from migrantnet.content.reply_moderation import count_held
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ActorType, ContentObject, Membership, Role, User
 from migrantnet.uris import Uris
+from migrantnet.uris.interface import (
+    ADMIN_ASSOCIATION_PATH,
+    ADMIN_CONTENT_PATH,
+    ADMIN_MEMBERS_PATH,
+    ADMIN_PATH,
+    NEW_PATH,
+)
 from migrantnet.web.api.kinds import KIND_API
 from migrantnet.web.auth import DELETE_ROLES, READ_ROLES, require_role
 from migrantnet.web.deps import SessionDep, SettingsDep
@@ -67,7 +74,7 @@ async def role_in(session: AsyncSession, user: User, actor: Actor) -> str:
     return role_name(membership.role) if membership else ""
 
 
-@router.get("/admin")
+@router.get(ADMIN_PATH)
 async def dashboard(request: Request, visitor: SignedInDep, session: SessionDep) -> Response:
     return render(
         request,
@@ -80,15 +87,15 @@ async def dashboard(request: Request, visitor: SignedInDep, session: SessionDep)
     )
 
 
-@router.get("/new")
+@router.get(NEW_PATH)
 async def new_anything(request: Request, visitor: SignedInDep) -> Response:
     """`/new` is where people look for "write something": the dashboard says where."""
     from migrantnet.web.rendering import see_other
 
-    return see_other("/admin")
+    return see_other(ADMIN_PATH)
 
 
-@router.get("/admin/{slug}")
+@router.get(ADMIN_ASSOCIATION_PATH)
 async def association_dashboard(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:
@@ -154,7 +161,7 @@ async def _members_page(
     )
 
 
-@router.get("/admin/{slug}/members")
+@router.get(ADMIN_MEMBERS_PATH)
 async def members(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:
@@ -162,7 +169,7 @@ async def members(
     return await _members_page(request, visitor, session, actor)
 
 
-@router.post("/admin/{slug}/members")
+@router.post(ADMIN_MEMBERS_PATH)
 async def invite(
     slug: str,
     request: Request,
@@ -217,7 +224,7 @@ async def invite(
     )
 
 
-@router.get("/admin/{slug}/content")
+@router.get(ADMIN_CONTENT_PATH)
 async def content_list(
     slug: str,
     request: Request,

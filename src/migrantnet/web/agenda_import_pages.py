@@ -19,6 +19,14 @@ from migrantnet.federation.ics_feeds import subscribe_feed
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor
 from migrantnet.translations import N_, gettext
+from migrantnet.uris.interface import (
+    ADMIN_AGENDA_IMPORTS_PATH,
+    ADMIN_EVENT_IMPORT_PATH,
+    ADMIN_EVENT_IMPORT_REMOVE_PATH,
+    ADMIN_FEED_REMOVE_PATH,
+    ADMIN_FEED_SUBSCRIBE_PATH,
+    fill,
+)
 from migrantnet.web.auth import PUBLISH_ROLES, require_role
 from migrantnet.web.deps import SessionDep
 from migrantnet.web.drafts import headline
@@ -40,7 +48,7 @@ DONE = {
 
 
 def _page_path(slug: str) -> str:
-    return f"/admin/{slug}/agenda/imports"
+    return fill(ADMIN_AGENDA_IMPORTS_PATH, slug=slug)
 
 
 async def _editor_of(session: AsyncSession, visitor: SignedIn, slug: str) -> Actor:
@@ -82,7 +90,7 @@ async def _page(
     )
 
 
-@router.get("/admin/{slug}/agenda/imports")
+@router.get(ADMIN_AGENDA_IMPORTS_PATH)
 async def imports_page(
     slug: str,
     request: Request,
@@ -94,7 +102,7 @@ async def imports_page(
     return await _page(request, visitor, session, association, done=done)
 
 
-@router.post("/admin/{slug}/agenda/imports/feeds")
+@router.post(ADMIN_FEED_SUBSCRIBE_PATH)
 async def subscribe(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:
@@ -123,7 +131,7 @@ async def subscribe(
     return see_other(f"{_page_path(slug)}?done=subscribed")
 
 
-@router.post("/admin/{slug}/agenda/imports/feeds/remove")
+@router.post(ADMIN_FEED_REMOVE_PATH)
 async def unsubscribe_feed(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:
@@ -134,7 +142,7 @@ async def unsubscribe_feed(
     return see_other(f"{_page_path(slug)}?done=unsubscribed")
 
 
-@router.post("/admin/{slug}/agenda/imports/events")
+@router.post(ADMIN_EVENT_IMPORT_PATH)
 async def add_event(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:
@@ -156,7 +164,7 @@ async def add_event(
     return see_other(f"{_page_path(slug)}?done=added")
 
 
-@router.post("/admin/{slug}/agenda/imports/events/remove")
+@router.post(ADMIN_EVENT_IMPORT_REMOVE_PATH)
 async def remove_event(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:

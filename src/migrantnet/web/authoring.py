@@ -29,6 +29,13 @@ from migrantnet.content.storage import LocalStorage
 from migrantnet.models import Actor, ContentObject, Kind, Media, Visibility
 from migrantnet.translations import interface_language
 from migrantnet.uris import Uris
+from migrantnet.uris.interface import (
+    ADMIN_CONTENT_PATH,
+    ADMIN_DELETE_PATH,
+    ADMIN_EDIT_PATH,
+    ADMIN_NEW_PATH,
+    fill,
+)
 from migrantnet.web.api.kinds import with_reply_target
 from migrantnet.web.auth import DELETE_ROLES, PUBLISH_ROLES, require_role
 from migrantnet.web.deps import SessionDep, SettingsDep, UrisDep
@@ -223,7 +230,7 @@ async def _submit(
     return draft, {}, False, done
 
 
-@router.get("/admin/{slug}/new/{kind}")
+@router.get(ADMIN_NEW_PATH)
 async def compose(
     slug: str,
     kind: str,
@@ -246,13 +253,13 @@ async def compose(
         visitor,
         actor,
         draft,
-        action=f"/admin/{slug}/new/{kind}",
+        action=fill(ADMIN_NEW_PATH, slug=slug, kind=kind),
         parent=await answered_post(request, session, draft.values.get("in_reply_to")),
         groups=await joined_groups(session, actor),
     )
 
 
-@router.post("/admin/{slug}/new/{kind}")
+@router.post(ADMIN_NEW_PATH)
 async def publish(
     slug: str,
     kind: str,
@@ -268,14 +275,17 @@ async def publish(
         request, visitor, session, settings, actor, _kind(kind), form, None
     )
     if done is not None:
-        return see_other(f"/admin/{slug}/content?done=published&id={Uris.public_id_of(done.ap_id)}")
+        return see_other(
+            fill(ADMIN_CONTENT_PATH, slug=slug)
+            + f"?done=published&id={Uris.public_id_of(done.ap_id)}"
+        )
     media = await uploads_of(session, actor, draft.media_ids)
     return _compose(
         request,
         visitor,
         actor,
         draft,
-        action=f"/admin/{slug}/new/{kind}",
+        action=fill(ADMIN_NEW_PATH, slug=slug, kind=kind),
         errors=errors,
         preview=preview,
         media=media,
@@ -291,7 +301,7 @@ async def _own_object(
     return actor, await get_local_object(session, actor, uris.object(slug, public_id))
 
 
-@router.get("/admin/{slug}/content/{public_id}/edit")
+@router.get(ADMIN_EDIT_PATH)
 async def edit_form(
     slug: str,
     public_id: str,
@@ -309,14 +319,14 @@ async def edit_form(
         visitor,
         actor,
         draft,
-        action=f"/admin/{slug}/content/{public_id}/edit",
+        action=fill(ADMIN_EDIT_PATH, slug=slug, public_id=public_id),
         obj=obj,
         media=details.media,
         parent=await answered_post(request, session, obj.in_reply_to),
     )
 
 
-@router.post("/admin/{slug}/content/{public_id}/edit")
+@router.post(ADMIN_EDIT_PATH)
 async def edit(
     slug: str,
     public_id: str,
@@ -333,13 +343,13 @@ async def edit(
         request, visitor, session, settings, actor, Kind(obj.kind), form, obj
     )
     if done is not None:
-        return see_other(f"/admin/{slug}/content?done=edited&id={public_id}")
+        return see_other(fill(ADMIN_CONTENT_PATH, slug=slug) + f"?done=edited&id={public_id}")
     return _compose(
         request,
         visitor,
         actor,
         draft,
-        action=f"/admin/{slug}/content/{public_id}/edit",
+        action=fill(ADMIN_EDIT_PATH, slug=slug, public_id=public_id),
         obj=obj,
         errors=errors,
         preview=preview,
@@ -348,7 +358,7 @@ async def edit(
     )
 
 
-@router.get("/admin/{slug}/content/{public_id}/delete")
+@router.get(ADMIN_DELETE_PATH)
 async def delete_form(
     slug: str,
     public_id: str,
@@ -366,7 +376,7 @@ async def delete_form(
     )
 
 
-@router.post("/admin/{slug}/content/{public_id}/delete")
+@router.post(ADMIN_DELETE_PATH)
 async def delete(
     slug: str,
     public_id: str,
@@ -379,4 +389,4 @@ async def delete(
     actor, obj = await _own_object(session, uris, visitor, slug, public_id, DELETE_ROLES)
     await delete_object(session, request.app.state.notifier, actor, obj)
     await session.commit()
-    return see_other(f"/admin/{slug}/content?done=deleted")
+    return see_other(fill(ADMIN_CONTENT_PATH, slug=slug) + "?done=deleted")

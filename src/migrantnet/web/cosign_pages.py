@@ -29,6 +29,13 @@ from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.fetch import FetchError
 from migrantnet.models import Actor, ContentObject, Cosignature, Role
 from migrantnet.translations import N_, gettext
+from migrantnet.uris.interface import (
+    ADMIN_COSIGN_PATH,
+    ADMIN_COSIGN_WITHDRAW_PATH,
+    ADMIN_SIGNATURE_DECISION_PATH,
+    ADMIN_SIGNATURES_PATH,
+    fill,
+)
 from migrantnet.uris.paths import AUTHORIZE_INTERACTION_PATH
 from migrantnet.web.admin_pages import my_associations
 from migrantnet.web.auth import PUBLISH_ROLES, require_role
@@ -88,7 +95,7 @@ async def _editor_of(session: AsyncSession, visitor: SignedIn, slug: str) -> Act
     return await require_role(session, visitor.user, slug, PUBLISH_ROLES)
 
 
-@router.get("/admin/{slug}/cosign")
+@router.get(ADMIN_COSIGN_PATH)
 async def cosign_form(
     slug: str,
     request: Request,
@@ -101,7 +108,7 @@ async def cosign_form(
     return await _page(request, visitor, session, actor, done=done, values={"url": url or ""})
 
 
-@router.post("/admin/{slug}/cosign")
+@router.post(ADMIN_COSIGN_PATH)
 async def cosign(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
 ) -> Response:
@@ -122,10 +129,10 @@ async def cosign(
         )
     await session.commit()
     fed.wakeup.set()
-    return see_other(f"/admin/{slug}/cosign?done=signed")
+    return see_other(fill(ADMIN_COSIGN_PATH, slug=slug) + "?done=signed")
 
 
-@router.post("/admin/{slug}/cosign/withdraw")
+@router.post(ADMIN_COSIGN_WITHDRAW_PATH)
 async def withdraw(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
 ) -> Response:
@@ -134,14 +141,14 @@ async def withdraw(
     await withdraw_cosignature(session, fed, actor, text_field(form, "url"))
     await session.commit()
     fed.wakeup.set()
-    return see_other(f"/admin/{slug}/cosign?done=withdrawn")
+    return see_other(fill(ADMIN_COSIGN_PATH, slug=slug) + "?done=withdrawn")
 
 
 async def _owner_of(session: AsyncSession, visitor: SignedIn, slug: str) -> Actor:
     return await require_role(session, visitor.user, slug, (Role.OWNER,))
 
 
-@router.get("/admin/{slug}/signatures")
+@router.get(ADMIN_SIGNATURES_PATH)
 async def signatures_page(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep, done: str = ""
 ) -> Response:
@@ -159,7 +166,7 @@ async def signatures_page(
     )
 
 
-@router.post("/admin/{slug}/signatures/{decision}")
+@router.post(ADMIN_SIGNATURE_DECISION_PATH)
 async def decide_signature(
     slug: str,
     decision: str,
@@ -176,7 +183,7 @@ async def decide_signature(
         raise NotFound(f"no decision {decision!r}: approve or reject")
     return await decided(
         session,
-        f"/admin/{slug}/signatures",
+        fill(ADMIN_SIGNATURES_PATH, slug=slug),
         "approved" if decision == "approve" else "rejected",
         decide(session, fed, actor, declaration, signer),
         fed=fed,

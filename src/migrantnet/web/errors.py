@@ -47,6 +47,7 @@ from migrantnet.federation.errors import (
 )
 from migrantnet.logs import log_event
 from migrantnet.translations import N_, gettext, use_language
+from migrantnet.uris.interface import LOGIN_PATH
 from migrantnet.web.auth import TokenRefused
 from migrantnet.web.forms import CsrfRefused, FormTooLarge
 from migrantnet.web.interface_language import language_of_scope
@@ -239,7 +240,7 @@ def install_error_handlers(app: FastAPI) -> None:
             raise exc
         target = quote(exc.next_path, safe="/")
         return RedirectResponse(
-            f"/login?next={target}", status_code=303, headers={"Cache-Control": "no-store"}
+            f"{LOGIN_PATH}?next={target}", status_code=303, headers={"Cache-Control": "no-store"}
         )
 
     app.add_exception_handler(SignInRequired, on_sign_in_required)

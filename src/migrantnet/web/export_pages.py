@@ -24,6 +24,7 @@ from migrantnet.content.storage import LocalStorage
 from migrantnet.federation.export import export_members, manifest, write_zip
 from migrantnet.models import Role
 from migrantnet.uris import Uris
+from migrantnet.uris.interface import ADMIN_EXPORT_PATH
 from migrantnet.web.auth import require_role
 from migrantnet.web.deps import SessionDep, SettingsDep
 from migrantnet.web.forms import read_form
@@ -35,7 +36,7 @@ PREFIX = "export-"
 STALE_SECONDS = 3600
 
 
-@router.get("/admin/{slug}/export")
+@router.get(ADMIN_EXPORT_PATH)
 async def export_page(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:
@@ -58,7 +59,7 @@ def _sweep(data_dir: Path) -> None:
             _remove(folder)
 
 
-@router.post("/admin/{slug}/export")
+@router.post(ADMIN_EXPORT_PATH)
 async def download_export(
     slug: str,
     request: Request,

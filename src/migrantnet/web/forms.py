@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from migrantnet.config import MEGABYTE, Settings
 from migrantnet.content.errors import ContentError
 from migrantnet.translations import gettext
+from migrantnet.uris.interface import ADMIN_PATH
 from migrantnet.web.sessions import Visitor, csrf_matches
 
 FORM_MAX_BYTES = 4 * MEGABYTE  # every language of the longest text, with room to spare
@@ -80,7 +81,7 @@ def text_field(form: FormData, name: str, *, default: str = "") -> str:
     return value if isinstance(value, str) else default
 
 
-def safe_next(value: str | None, default: str = "/admin") -> str:
+def safe_next(value: str | None, default: str = ADMIN_PATH) -> str:
     """Where to go after signing in: only a path on this node, never another site.
 
     Refuses `https://evil.example`, `//evil.example`, `/\\evil.example` (browsers read a

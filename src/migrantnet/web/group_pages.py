@@ -24,6 +24,13 @@ from migrantnet.federation.follows import decide_follow_request, pending_followe
 from migrantnet.federation.groups import hide_group_item, remove_member
 from migrantnet.models import Actor, ContentObject, GroupItem
 from migrantnet.translations import N_
+from migrantnet.uris.interface import (
+    ADMIN_GROUP_HIDE_PATH,
+    ADMIN_GROUP_PATH,
+    ADMIN_GROUP_REMOVE_PATH,
+    ADMIN_GROUP_REQUESTS_PATH,
+    fill,
+)
 from migrantnet.web.decisions import GONE, decided
 from migrantnet.web.deps import SessionDep
 from migrantnet.web.forms import read_form, text_field
@@ -52,7 +59,7 @@ class ItemView:
 
 
 def _page(slug: str) -> str:
-    return f"/admin/{slug}/group"
+    return fill(ADMIN_GROUP_PATH, slug=slug)
 
 
 async def _group_for(session: AsyncSession, visitor: SignedIn, slug: str) -> Actor:
@@ -86,7 +93,7 @@ async def _items(session: AsyncSession, group: Actor) -> list[ItemView]:
     return views
 
 
-@router.get("/admin/{slug}/group")
+@router.get(ADMIN_GROUP_PATH)
 async def group_page(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep, done: str | None = None
 ) -> Response:
@@ -105,7 +112,7 @@ async def group_page(
     )
 
 
-@router.post("/admin/{slug}/group/remove")
+@router.post(ADMIN_GROUP_REMOVE_PATH)
 async def remove(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
 ) -> Response:
@@ -121,7 +128,7 @@ async def remove(
     )
 
 
-@router.post("/admin/{slug}/group/hide")
+@router.post(ADMIN_GROUP_HIDE_PATH)
 async def hide(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
 ) -> Response:
@@ -137,7 +144,7 @@ async def hide(
     )
 
 
-@router.post("/admin/{slug}/group/requests")
+@router.post(ADMIN_GROUP_REQUESTS_PATH)
 async def decide(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
 ) -> Response:

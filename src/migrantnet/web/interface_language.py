@@ -28,6 +28,7 @@ from migrantnet.translations import (
     translations,
     use_language,
 )
+from migrantnet.uris.interface import LANGUAGE_PATH
 from migrantnet.web.forms import safe_next
 from migrantnet.web.i18n import accepted_languages, text_direction
 from migrantnet.web.labels import value_label
@@ -97,7 +98,7 @@ class InterfaceLanguage:
             await self.app(scope, receive, send_with_vary)
 
 
-@router.get("/language", include_in_schema=False)
+@router.get(LANGUAGE_PATH, include_in_schema=False)
 async def switch_language(request: Request, lang: str = "", next: str = "/") -> RedirectResponse:
     """The switcher's links: remember the language in a cookie and go back to the page."""
     response = RedirectResponse(safe_next(next, default="/"), status_code=303)

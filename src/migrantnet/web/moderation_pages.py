@@ -28,6 +28,12 @@ from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.reports import block_from_report, forward_report, report_subject
 from migrantnet.models import Actor, Block, Report, ReportState
 from migrantnet.translations import N_
+from migrantnet.uris.interface import (
+    MODERATION_BLOCK_REMOVE_PATH,
+    MODERATION_BLOCKS_PATH,
+    MODERATION_PATH,
+    MODERATION_REPORT_PATH,
+)
 from migrantnet.web.deps import SessionDep
 from migrantnet.web.errors import form_status
 from migrantnet.web.forms import read_form, text_field
@@ -35,7 +41,6 @@ from migrantnet.web.rendering import render, see_other
 from migrantnet.web.sessions import SignedIn, SignedInDep, Visitor
 
 router = APIRouter(include_in_schema=False)
-PAGE = "/admin/moderation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +99,7 @@ async def _moderator(visitor: SignedIn, session: AsyncSession) -> Moderator:
     return await moderator_for(session, visitor.user)
 
 
-@router.get(PAGE)
+@router.get(MODERATION_PATH)
 async def moderation_page(
     request: Request, visitor: SignedInDep, session: SessionDep, done: str | None = None
 ) -> Response:
@@ -102,7 +107,7 @@ async def moderation_page(
     return await _page(request, visitor, session, done=done)
 
 
-@router.post(f"{PAGE}/blocks")
+@router.post(MODERATION_BLOCKS_PATH)
 async def add_block(
     request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
 ) -> Response:
@@ -125,10 +130,10 @@ async def add_block(
             values={"target": target, "reason": reason},
         )
     await session.commit()
-    return see_other(f"{PAGE}?done=blocked")
+    return see_other(f"{MODERATION_PATH}?done=blocked")
 
 
-@router.post(f"{PAGE}/blocks/{{block_id}}/remove")
+@router.post(MODERATION_BLOCK_REMOVE_PATH)
 async def remove_block(
     block_id: int,
     request: Request,
@@ -142,10 +147,10 @@ async def remove_block(
     if row is not None:
         await unblock(session, fed, moderator, row.target)
         await session.commit()
-    return see_other(f"{PAGE}?done=unblocked")
+    return see_other(f"{MODERATION_PATH}?done=unblocked")
 
 
-@router.post(f"{PAGE}/reports/{{report_id}}/{{action}}")
+@router.post(MODERATION_REPORT_PATH)
 async def report_action(
     report_id: int,
     action: str,
@@ -173,4 +178,4 @@ async def report_action(
     else:
         raise InvalidInput("action", N_("no report action %(action)s"), action=repr(action))
     await session.commit()
-    return see_other(f"{PAGE}?done={done}")
+    return see_other(f"{MODERATION_PATH}?done={done}")

@@ -26,6 +26,15 @@ from migrantnet.federation.follows import (
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, ActorType, Follow, FollowState, Role
 from migrantnet.translations import N_, gettext
+from migrantnet.uris.interface import (
+    ADMIN_NETWORK_FOLLOW_PATH,
+    ADMIN_NETWORK_FOLLOWER_REMOVE_PATH,
+    ADMIN_NETWORK_LOOKUP_PATH,
+    ADMIN_NETWORK_PATH,
+    ADMIN_NETWORK_REQUESTS_PATH,
+    ADMIN_NETWORK_UNFOLLOW_PATH,
+    fill,
+)
 from migrantnet.web.auth import require_role
 from migrantnet.web.decisions import GONE, decided
 from migrantnet.web.deps import SessionDep
@@ -60,7 +69,7 @@ def _federation(request: Request) -> Federation:
 
 
 def _path(slug: str) -> str:
-    return f"/admin/{slug}/network"
+    return fill(ADMIN_NETWORK_PATH, slug=slug)
 
 
 async def _followers(session: AsyncSession, actor: Actor, state: str) -> list[tuple[Follow, Actor]]:
@@ -108,7 +117,7 @@ async def _admin_of(session: AsyncSession, visitor: SignedIn, slug: str) -> Acto
     return await require_role(session, visitor.user, slug, ADMIN_ROLES)
 
 
-@router.get("/admin/{slug}/network")
+@router.get(ADMIN_NETWORK_PATH)
 async def network(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep, done: str | None = None
 ) -> Response:
@@ -116,7 +125,7 @@ async def network(
     return await _page(request, visitor, session, actor, done=DONE.get(done or ""))
 
 
-@router.post("/admin/{slug}/network/lookup")
+@router.post(ADMIN_NETWORK_LOOKUP_PATH)
 async def lookup(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:
@@ -165,7 +174,7 @@ async def lookup(
     )
 
 
-@router.post("/admin/{slug}/network/follow")
+@router.post(ADMIN_NETWORK_FOLLOW_PATH)
 async def follow(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:
@@ -184,10 +193,10 @@ async def follow(
         )
     await session.commit()
     _federation(request).wakeup.set()
-    return see_other(f"/admin/{slug}/network?done=followed")
+    return see_other(fill(ADMIN_NETWORK_PATH, slug=slug) + "?done=followed")
 
 
-@router.post("/admin/{slug}/network/unfollow")
+@router.post(ADMIN_NETWORK_UNFOLLOW_PATH)
 async def unfollow(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
 ) -> Response:
@@ -199,7 +208,7 @@ async def unfollow(
     )
 
 
-@router.post("/admin/{slug}/network/requests")
+@router.post(ADMIN_NETWORK_REQUESTS_PATH)
 async def decide(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
 ) -> Response:
@@ -216,7 +225,7 @@ async def decide(
     )
 
 
-@router.post("/admin/{slug}/network/followers/remove")
+@router.post(ADMIN_NETWORK_FOLLOWER_REMOVE_PATH)
 async def remove(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep, fed: FederationDep
 ) -> Response:

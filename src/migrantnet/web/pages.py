@@ -16,6 +16,7 @@ from migrantnet.content.listing import node_latest
 from migrantnet.db import UNAVAILABLE_RETRY_AFTER, database_unavailable, unavailable_reason
 from migrantnet.federation.heartbeat import last_beat, worker_status
 from migrantnet.logs import log_event
+from migrantnet.uris.interface import HEALTH_PATH, HOME_PATH
 from migrantnet.uris.paths import TAG_PATH
 from migrantnet.web.deps import DatabaseDep, SessionDep, SettingsDep, TemplatesDep
 from migrantnet.web.i18n import accepted_languages
@@ -27,7 +28,7 @@ router = APIRouter()
 LATEST = 20
 
 
-@router.get("/healthz", include_in_schema=False)
+@router.get(HEALTH_PATH, include_in_schema=False)
 async def healthz(db: DatabaseDep, settings: SettingsDep) -> JSONResponse:
     """Ready (200) with a reachable database, else 503 with `Retry-After`, so a load balancer
     or compose health check can tell; never cached.
@@ -47,7 +48,7 @@ async def healthz(db: DatabaseDep, settings: SettingsDep) -> JSONResponse:
             logger,
             "database_unavailable",
             logging.WARNING,
-            path="/healthz",
+            path=HEALTH_PATH,
             reason=unavailable_reason(exc),
         )
         headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
@@ -71,7 +72,7 @@ async def healthz(db: DatabaseDep, settings: SettingsDep) -> JSONResponse:
     )
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get(HOME_PATH, response_class=HTMLResponse)
 async def home(
     request: Request, session: SessionDep, settings: SettingsDep, templates: TemplatesDep
 ) -> HTMLResponse:

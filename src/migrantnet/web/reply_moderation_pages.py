@@ -12,6 +12,7 @@ from migrantnet.content.moderation import MODERATION_ROLES, Moderator
 from migrantnet.content.reply_moderation import decide_reply, replies_of
 from migrantnet.models import ReplyState
 from migrantnet.translations import N_
+from migrantnet.uris.interface import ADMIN_REPLIES_PATH, ADMIN_REPLY_DECISION_PATH, fill
 from migrantnet.web.auth import require_role
 from migrantnet.web.decisions import GONE, decided
 from migrantnet.web.deps import SessionDep
@@ -32,7 +33,7 @@ DONE = {
 SHOWN_LISTED = 30
 
 
-@router.get("/admin/{slug}/replies")
+@router.get(ADMIN_REPLIES_PATH)
 async def replies_page(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep, done: str = ""
 ) -> Response:
@@ -57,7 +58,7 @@ async def replies_page(
     )
 
 
-@router.post("/admin/{slug}/replies/{decision}")
+@router.post(ADMIN_REPLY_DECISION_PATH)
 async def decide(
     slug: str, decision: str, request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:
@@ -68,7 +69,7 @@ async def decide(
         raise NotFound(f"no decision {decision!r}: approve, hide or show")
     return await decided(
         session,
-        f"/admin/{slug}/replies",
+        fill(ADMIN_REPLIES_PATH, slug=slug),
         decision,
         decide_reply(session, Moderator(visitor.user), owner, text_field(form, "reply"), state),
         gone=(NotFound, InvalidInput),  # decided meanwhile (another moderator, a second click)

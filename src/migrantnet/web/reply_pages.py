@@ -22,6 +22,7 @@ from migrantnet.content.remote import find_object
 from migrantnet.federation.reply_lookup import find_reply_target
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, ActorType, ContentObject, Kind, Membership
+from migrantnet.uris.interface import ADMIN_NEW_PATH, ADMIN_REPLY_PATH, fill
 from migrantnet.web.auth import PUBLISH_ROLES, require_role
 from migrantnet.web.deps import SessionDep
 from migrantnet.web.errors import form_status
@@ -63,7 +64,8 @@ async def reply_buttons(
     query_string = urlencode({"in_reply_to": obj.ap_id})
     return [
         ReplyButton(
-            actor.name or actor.slug or "", f"/admin/{actor.slug}/new/{Kind.NOTE}?{query_string}"
+            actor.name or actor.slug or "",
+            fill(ADMIN_NEW_PATH, slug=actor.slug or "", kind=Kind.NOTE) + f"?{query_string}",
         )
         for actor in await session.scalars(query.order_by(Actor.name).limit(20))
     ]
@@ -108,14 +110,16 @@ def _page(
             "values": {"url": address},
             "errors": errors,
             "answered": answered,
-            "compose": f"/admin/{actor.slug}/new/{Kind.NOTE}" if ap_id else None,
+            "compose": fill(ADMIN_NEW_PATH, slug=actor.slug or "", kind=Kind.NOTE)
+            if ap_id
+            else None,
             "ap_id": ap_id,
         },
         status_code=form_status(errors),
     )
 
 
-@router.get("/admin/{slug}/reply")
+@router.get(ADMIN_REPLY_PATH)
 async def reply_form(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:
@@ -123,7 +127,7 @@ async def reply_form(
     return _page(request, visitor, actor)
 
 
-@router.post("/admin/{slug}/reply")
+@router.post(ADMIN_REPLY_PATH)
 async def look_up(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep
 ) -> Response:

@@ -13,17 +13,32 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, PlainTextResponse
 
+from migrantnet.uris.interface import (
+    ACCOUNT_PATH,
+    ADMIN_PATH,
+    FAVICON_PATH,
+    LOGIN_PATH,
+    ROBOTS_PATH,
+)
+from migrantnet.uris.paths import INVITE_PREFIX, RESET_PREFIX
 from migrantnet.web.deps import SettingsDep
 
 router = APIRouter(include_in_schema=False)
 
 # Pages for signed-in people and the API: nothing a search engine should list.
-PRIVATE_PREFIXES = ("/admin", "/account", "/login", "/invite", "/reset", "/api/")
+PRIVATE_PREFIXES = (
+    ADMIN_PATH,
+    ACCOUNT_PATH,
+    LOGIN_PATH,
+    INVITE_PREFIX,
+    RESET_PREFIX,
+    "/api/",  # the JSON API and its documents (/api/docs, /api/openapi.json)
+)
 ICON_CACHE = "public, max-age=86400"
 FAVICON = Path(__file__).parent / "static" / "favicon.ico"
 
 
-@router.get("/robots.txt")
+@router.get(ROBOTS_PATH)
 async def robots_txt(settings: SettingsDep) -> PlainTextResponse:
     if not settings.search_engines:
         lines = ["User-agent: *", "Disallow: /"]
@@ -32,7 +47,7 @@ async def robots_txt(settings: SettingsDep) -> PlainTextResponse:
     return PlainTextResponse("\n".join(lines) + "\n", headers={"Cache-Control": ICON_CACHE})
 
 
-@router.get("/favicon.ico")
+@router.get(FAVICON_PATH)
 async def favicon() -> FileResponse:
     """Browsers ask for it whatever the page says; pages name the SVG one too."""
     return FileResponse(

@@ -19,6 +19,7 @@ from migrantnet.federation.remote_follow import Handle, RemoteFollowError, profi
 from migrantnet.federation.service import Federation
 from migrantnet.translations import interface_language
 from migrantnet.uris import Uris
+from migrantnet.uris.interface import SEARCH_PATH
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep
 from migrantnet.web.sessions import VisitorDep
 from migrantnet.web.views.items import item_view
@@ -38,7 +39,7 @@ def handle_in(query: str) -> Handle | None:
         return None
 
 
-@router.get("/search", response_class=HTMLResponse)
+@router.get(SEARCH_PATH, response_class=HTMLResponse)
 async def search_page(
     request: Request,
     session: SessionDep,
@@ -88,4 +89,4 @@ async def search_page(
 
 
 def _page_url(query: str, page: int) -> str:
-    return "/search?" + urlencode({"q": query, "page": page})
+    return SEARCH_PATH + "?" + urlencode({"q": query, "page": page})

@@ -27,6 +27,7 @@ from migrantnet.content.storage import LocalStorage
 from migrantnet.models import Actor, Role
 from migrantnet.translations import N_, gettext
 from migrantnet.uris import Uris
+from migrantnet.uris.interface import ADMIN_SETTINGS_PATH, fill
 from migrantnet.web.auth import require_role
 from migrantnet.web.deps import SessionDep, SettingsDep
 from migrantnet.web.errors import form_status
@@ -76,7 +77,7 @@ def _page(
     )
 
 
-@router.get("/admin/{slug}/settings")
+@router.get(ADMIN_SETTINGS_PATH)
 async def settings_form(
     slug: str, request: Request, visitor: SignedInDep, session: SessionDep, done: str | None = None
 ) -> Response:
@@ -111,7 +112,7 @@ async def _avatar(
     return Uris(settings.base_url).media(media.storage_key)
 
 
-@router.post("/admin/{slug}/settings")
+@router.post(ADMIN_SETTINGS_PATH)
 async def save_settings(
     slug: str,
     request: Request,
@@ -166,4 +167,4 @@ async def save_settings(
     if changed:
         await request.app.state.notifier.actor_updated(session, actor)
     await session.commit()
-    return see_other(f"/admin/{slug}/settings?done=saved")
+    return see_other(fill(ADMIN_SETTINGS_PATH, slug=slug) + "?done=saved")

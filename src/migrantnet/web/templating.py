@@ -10,12 +10,24 @@ an edited template is compiled afresh. Every environment made here is configured
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import BytecodeCache, Environment, FileSystemLoader, select_autoescape
 from jinja2.bccache import Bucket
 
+from migrantnet.uris import interface, paths
 from migrantnet.web.interface_language import install_gettext
+
+# Every path template, for links and forms: `{{ paths.ADMIN_SETTINGS_PATH | fill(slug=...) }}`.
+_PATH_TEMPLATES = SimpleNamespace(
+    **{
+        name: value
+        for module in (paths, interface)
+        for name, value in vars(module).items()
+        if name.endswith("_PATH") and isinstance(value, str)
+    }
+)
 
 
 class _ProcessBytecodeCache(BytecodeCache):
@@ -48,4 +60,6 @@ def page_templates(directory: Path) -> Jinja2Templates:
         bytecode_cache=_compiled_templates,
     )
     install_gettext(env)
+    env.globals["paths"] = _PATH_TEMPLATES
+    env.filters["fill"] = interface.fill
     return Jinja2Templates(env=env)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from migrantnet.uris.interface import API_PREFIX
 from migrantnet.web.api import agenda, directory, groups, media, network, objects, search
 
 
 def build_router() -> APIRouter:
     """The API's routes; the kinds' endpoints come from the kind registry of this moment."""
-    router = APIRouter(prefix="/api/v1", tags=["api"])
+    router = APIRouter(prefix=API_PREFIX, tags=["api"])
     router.include_router(agenda.router)
     router.include_router(groups.router)
     router.include_router(search.router)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from migrantnet.content.search import MAX_PAGE, MAX_QUERY, PAGE_SIZE, search
 from migrantnet.translations import interface_language
+from migrantnet.uris.interface import API_PREFIX
 from migrantnet.web.deps import SessionDep
 
 router = APIRouter()
@@ -67,7 +68,7 @@ async def search_api(
     ]
     following = None
     if found.has_next:
-        following = "/api/v1/search?" + urlencode({"q": q, "page": found.page + 1})
+        following = API_PREFIX + "/search?" + urlencode({"q": q, "page": found.page + 1})
     return SearchOut(query=q, page=found.page, items=items, next=following)
 
 
