@@ -58,7 +58,7 @@ from _common import (
 SLUG = "bench_fanout"
 TARGET_SECONDS_PER_1000 = 10.0  # i.e. >= 100 deliveries/s
 SIGN_RATIO_TARGET = 0.60  # deliveries/s per worker over the raw RSA signing rate
-SINK_LIFETIME = 600.0  # the sink process stops by itself after this many seconds
+SINK_LIFETIME = 600.0  # by default the sink process stops by itself after this many seconds
 DELIVERY_DEADLINE = 180.0  # seconds to wait for the worker to empty the queue
 RESPONSE = b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
@@ -116,7 +116,7 @@ class _SinkProtocol(asyncio.Protocol):
         stats.unsigned += not signed
 
 
-def sink_main(conn: Connection, hosts: int) -> None:
+def sink_main(conn: Connection, hosts: int, lifetime: float = SINK_LIFETIME) -> None:
     """Entry point of the sink process: serve `hosts` ports until told to stop."""
     try:
         import uvloop
@@ -135,7 +135,7 @@ def sink_main(conn: Connection, hosts: int) -> None:
         ]
         conn.send([server.sockets[0].getsockname()[1] for server in servers])
         try:
-            async with asyncio.timeout(SINK_LIFETIME):
+            async with asyncio.timeout(lifetime):
                 await stop.wait()
         except TimeoutError:
             pass
@@ -161,10 +161,12 @@ def sink_main(conn: Connection, hosts: int) -> None:
 
 
 class Sinks:
-    def __init__(self, hosts: int) -> None:
+    def __init__(self, hosts: int, lifetime: float = SINK_LIFETIME) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=sink_main, args=(child, hosts), daemon=True)
+        self._process = context.Process(
+            target=sink_main, args=(child, hosts, lifetime), daemon=True
+        )
         self._process.start()
         if not self._conn.poll(30):
             raise SystemExit("the sink process did not start")
@@ -182,8 +184,10 @@ class Sinks:
 # --------------------------------------------------------------------------- database
 
 
-def add_followers(database_url: str, ports: list[int], count: int, *, seed_domains: bool) -> None:
-    """Insert `count` remote actors, each with its own inbox, following the association.
+def add_followers(
+    database_url: str, ports: list[int], count: int, *, seed_domains: bool, slug: str = SLUG
+) -> None:
+    """Insert `count` remote actors, each with its own inbox, following the association `slug`.
 
     With `seed_domains`, each sink host also gets its `domains` row, as the delivery of our
     Accept to each follower would have left it on a real node.
@@ -198,7 +202,7 @@ def add_followers(database_url: str, ports: list[int], count: int, *, seed_domai
     engine = create_engine(database_url)
     try:
         with Session(engine) as session, session.begin():
-            association = session.scalar(select(Actor.id).where(Actor.slug == SLUG))
+            association = session.scalar(select(Actor.id).where(Actor.slug == slug))
             actors = []
             for index in range(count):
                 host = f"127.0.0.1:{ports[index % len(ports)]}"

@@ -9,8 +9,14 @@ the association's page, a search, the API agenda), `--posts` signed `Create{Note
 Every `--window` seconds it prints the node's resident memory, open file descriptors, the
 database size (file and WAL), the queue depth (inbox rows not yet applied, deliveries
 queued), p99 of each kind of request and any error; at the end whether memory, descriptors,
-queue depth and p99 stayed flat (last window against the first), and activities accepted vs
-stored.
+queue depth and p99 stayed flat (last window against the first), activities accepted vs
+stored and applied, and deliveries expected vs received.
+
+`--followers` (20) remote followers are inserted before the node starts, each with its own
+inbox on `bench_fanout.py`'s sinks (raw HTTP servers on 127.0.0.1 in their own process,
+counting each POST by path), so every published note is delivered by the node's worker to
+each of them: expected = notes published x followers, and each inbox's count says whether a
+note was lost (fewer) or delivered twice (more, allowed by the at-least-once rule).
 
 Run:  .venv/bin/python benchmarks/soak.py [--minutes 10] [--window 30]
 """
@@ -28,6 +34,7 @@ from pathlib import Path
 
 import httpx
 from _common import machine_load, percentile, print_table, rss_mb, use_tests_helpers
+from bench_fanout import Sinks, add_followers
 from bench_inbox import ActorServer, _read_response, build_requests, run_loop
 
 from migrantnet.federation.signatures.primitives import generate_key_pair
@@ -53,6 +60,12 @@ def db_size_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in files if f.exists()) / 1e6
 
 
+def inbox_states(path: Path) -> dict[str, int]:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
+        rows = conn.execute("SELECT state, COUNT(*) FROM inbox_activities GROUP BY state")
+        return {str(state): int(count) for state, count in rows}
+
+
 def queue_depth(path: Path) -> tuple[int, int, int]:
     """(inbox rows not yet applied, inbox rows in all, deliveries queued), read-only."""
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
@@ -65,7 +78,9 @@ def queue_depth(path: Path) -> tuple[int, int, int]:
     return int(pending), int(stored), int(queued[0])
 
 
-async def soak(node: object, args: argparse.Namespace, inbox_requests: list[bytes]) -> int:
+async def soak(
+    node: object, args: argparse.Namespace, inbox_requests: list[bytes], sinks: Sinks
+) -> int:
     from nodes import Node
 
     assert isinstance(node, Node) and node.process is not None
@@ -145,8 +160,24 @@ async def soak(node: object, args: argparse.Namespace, inbox_requests: list[byte
             rows.append(row)
             print("  ".join(row), flush=True)
     writer.close()
-    await asyncio.sleep(5)  # let the node apply what it accepted last
+    drain_deadline = time.monotonic() + 120  # let the node apply and deliver what came last
+    await asyncio.sleep(5)
     pending, stored, queued = queue_depth(db_path)
+    while (pending or queued) and time.monotonic() < drain_deadline:
+        await asyncio.sleep(2)
+        pending, stored, queued = queue_depth(db_path)
+    states = inbox_states(db_path)
+    published_ok = sum(
+        count
+        for window, _ in windows
+        for key, count in window.statuses.items()
+        if key.startswith("publish 2")
+    )
+    received = sinks.stop().get("paths", {})
+    per_inbox = [received.get(f"POST /users/f{index}/inbox", 0) for index in range(args.followers)]
+    expected = published_ok * args.followers
+    missing = sum(max(0, published_ok - count) for count in per_inbox)
+    duplicates = sum(max(0, count - published_ok) for count in per_inbox)
     print()
     print_table(
         [
@@ -172,10 +203,15 @@ async def soak(node: object, args: argparse.Namespace, inbox_requests: list[byte
         ),
         "no error": all(row[8] == "-" for row in rows),
         "accepted = stored": accepted == stored - args.warmup_rows,
+        "stored = applied (done or ignored, none failed)": states.get("failed", 0) == 0
+        and states.get("done", 0) + states.get("ignored", 0) == stored,
+        "no delivery lost (every inbox got every note)": missing == 0,
     }
     print(
-        f"\naccepted {accepted} inbox posts, {stored - args.warmup_rows} stored; "
-        f"published {published}; memory {first[1]} -> {last[1]} MB"
+        f"\naccepted {accepted} inbox posts, {stored - args.warmup_rows} stored, applied: "
+        f"{states}; published {published_ok} of {published}; "
+        f"deliveries expected {expected}, received {sum(per_inbox)} "
+        f"(missing {missing}, duplicates {duplicates}); memory {first[1]} -> {last[1]} MB"
     )
     for name, ok in checks.items():
         print(f"{'ok  ' if ok else 'FAIL'} {name}")
@@ -189,6 +225,7 @@ def main() -> int:
     parser.add_argument("--reads", type=int, default=8, help="page views a second")
     parser.add_argument("--posts", type=int, default=4, help="signed inbox posts a second")
     parser.add_argument("--publish-every", type=int, default=5, help="seconds between notes")
+    parser.add_argument("--followers", type=int, default=20, help="inboxes on local sinks")
     args = parser.parse_args()
     args.warmup_rows = 0
     use_tests_helpers()
@@ -198,6 +235,7 @@ def main() -> int:
     private_pem, public_pem = generate_key_pair()
     actor = ActorServer(public_pem)
     actor.start()
+    sinks = Sinks(4, lifetime=args.minutes * 60 + 600)
     with tempfile.TemporaryDirectory(prefix="migrantnet-soak-") as tmp:
         node = Node(
             "soak",
@@ -211,13 +249,16 @@ def main() -> int:
         try:
             node.database_url = f"sqlite:///{Path(tmp) / 'soak.db'}"
             node.init(SLUG)
+            add_followers(
+                node.database_url, sinks.ports, args.followers, seed_domains=True, slug=SLUG
+            )
             node.start()
             count = int(args.minutes * 60 * args.posts) + args.posts
             requests = build_requests(
                 actor, private_pem, node.domain, f"{node.base_url}/@{SLUG}", count, rfc9421=False
             )
             print("window  RSS MB  fds  DB MB  pending/queued  p99 ms: read inbox publish  errors")
-            return int(run_loop(soak(node, args, requests)))
+            return int(run_loop(soak(node, args, requests, sinks)))
         finally:
             node.close()
             actor.stop()
