@@ -3,6 +3,7 @@
 `/prebuilt`: a ~2 KB actor document serialised once at start-up, returned as bytes (the
 framework's floor for a JSON endpoint). `/page`: a Jinja2 template of 20 items, each with a
 title, a date, a summary and a link, rendered per request (~12 KB, like our home page).
+`POST /inbox`: the body read and parsed as JSON, 202 (the floor for an inbox that accepts).
 
 Run by the benchmarks as:  python benchmarks/_bare_app.py PORT
 """
@@ -82,6 +83,11 @@ def create() -> FastAPI:
         return templates.TemplateResponse(
             request, "page.html", {"title": "Bare page", "items": items}
         )
+
+    @app.post("/inbox", status_code=202)
+    async def inbox(request: Request) -> Response:
+        json.loads(await request.body())
+        return Response(b"{}", status_code=202, media_type="application/json")
 
     return app
 
