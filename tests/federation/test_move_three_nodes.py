@@ -1,5 +1,6 @@
 """An association changes node (issue 12), across three real nodes: `alpha` on A is followed
-by `gamma` on C; A exports it, B imports it, B names the old actor as an alias, A moves it.
+by `gamma` on C and follows it back; A exports it, B imports it (and follows `gamma` again
+from there), B names the old actor as an alias, A moves it.
 C checks the alias, follows the new `alpha` on B and stops following the old one; A's actor
 says `movedTo`, its page sends readers to B, and it accepts no new follower."""
 
@@ -35,6 +36,7 @@ def test_an_association_moves_and_its_follower_follows_it_to_the_new_node(
     old, new = f"{a.base_url}/@alpha", f"{b.base_url}/@alpha"
 
     follow(c, "gamma", a, "alpha")
+    follow(a, "alpha", c, "gamma")
     a.cli("post", "alpha", "Permanence juridique **mardi**", "--language", "fr")
     wait_for("the note on C", lambda: network(c, "gamma"))
 
@@ -43,6 +45,13 @@ def test_an_association_moves_and_its_follower_follows_it_to_the_new_node(
     imported = b.cli("associations", "import", str(archive), "--owner", b.admin_email).stdout
     assert "1 objects" in imported and "new keys" in imported
     assert f"@gamma@{c.domain}" in imported  # the follower to tell, listed
+    assert "Following again 1 of 1 accounts" in imported
+    # What the old alpha followed, the new one follows: C receives B's Follow and accepts it.
+    wait_for(
+        "B's alpha following gamma",
+        lambda: states(b, "alpha").get(f"@gamma@{c.domain}") == "accepted",
+    )
+    assert total(c, "/@gamma/followers") == 2  # the old alpha and the new one
     copy = httpx.get(new, headers={"Accept": AP_JSON}, timeout=5).json()
     mine = httpx.get(old, headers={"Accept": AP_JSON}, timeout=5).json()
     assert copy["publicKey"]["publicKeyPem"] != mine["publicKey"]["publicKeyPem"]
