@@ -224,3 +224,23 @@ async def test_without_follow_again_nothing_is_followed(
     assert done.status_code == 200
     assert "Accounts followed again" not in done.text
     assert UNREACHABLE not in done.text
+
+
+async def test_the_import_path_has_its_own_cap_above_the_media_cap(
+    settings: Settings, db: Database, uris: Uris, association: Actor
+) -> None:
+    """The body cap for every other upload (the media limit) does not apply to an export."""
+    _, moved = await _exports(settings, db, uris, association)
+    with zipfile.ZipFile(io.BytesIO(moved)) as archive:
+        members = {
+            name: archive.read(name) for name in archive.namelist() if name != "manifest.json"
+        }
+        about = json.loads(archive.read("manifest.json"))
+    members["padding.bin"] = hashlib.sha512().digest() * 4096  # 256 KB, stored as is
+    larger = _zip(members, about["actor"], "tunis_migrants")
+    tight = settings.model_copy(update={"media_max_bytes": 1024, "image_max_bytes": 1024})
+    async with signed_in(tight, "admin@node-a.test", "correct horse battery") as client:
+        done = await _upload(client, larger, slug="alpha")
+    assert len(larger) > 200 * 1024
+    assert done.status_code == 200, done.text[:300]
+    assert "Posts, events and resources: 1" in done.text
