@@ -29,6 +29,7 @@ from migrantnet.logs import log_event
 from migrantnet.models.changes import drop_on_page_change
 from migrantnet.models.counts import PAGES_GENERATION
 from migrantnet.uris import Uris
+from migrantnet.uris.interface import ADMIN_IMPORT_PATH
 from migrantnet.web import (
     account_pages,
     admin_pages,
@@ -36,6 +37,7 @@ from migrantnet.web import (
     agenda_pages,
     api,
     api_docs,
+    association_import_pages,
     association_pages,
     authoring,
     calendar_pages,
@@ -140,6 +142,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
         BodyLimit,
         json_max=settings.request_max_bytes,
         upload_max=max(settings.media_max_bytes, settings.image_max_bytes),
+        larger={ADMIN_IMPORT_PATH: settings.import_max_bytes},
     )
     app.add_middleware(SecurityHeaders, https=settings.https)
     app.add_middleware(InterfaceLanguage)
@@ -190,6 +193,7 @@ def node_routes() -> list[BaseRoute]:
         router.include_router(language_router)
         router.include_router(account_pages.router)
         router.include_router(moderation_pages.router)  # before `/admin/{slug}`
+        router.include_router(association_import_pages.router)  # before `/admin/{slug}`
         router.include_router(admin_pages.router)
         router.include_router(authoring.router)
         router.include_router(network_pages.router)

@@ -185,6 +185,13 @@ class Settings(BaseSettings):
     image_max_bytes: int = Field(
         default=10 * MEGABYTE, ge=1024, le=1024 * MEGABYTE, description="largest image, in bytes"
     )
+    import_max_bytes: int = Field(
+        default=512 * MEGABYTE,
+        ge=1024,
+        le=4096 * MEGABYTE,
+        description="largest association export a node admin may upload to import it, in bytes"
+        " (the command line `associations import` has no limit)",
+    )
     image_max_pixels: int = Field(
         default=40_000_000,
         ge=10_000,

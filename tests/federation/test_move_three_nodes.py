@@ -1,10 +1,12 @@
 """An association changes node (issue 12), across three real nodes: `alpha` on A is followed
-by `gamma` on C; A exports it, B imports it, B names the old actor as an alias, A moves it.
+by `gamma` on C and follows it back; A exports it, B imports it (and follows `gamma` again
+from there), B's admin names the old actor as an alias (the import page's button), A moves it.
 C checks the alias, follows the new `alpha` on B and stops following the old one; A's actor
 says `movedTo`, its page sends readers to B, and it accepts no new follower."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,6 +16,12 @@ from bovine_peer import AP_JSON
 from test_two_nodes import follow, following, network, total, wait_for
 
 from nodes import Node
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None, "no CSRF token in the page"
+    return found.group(1)
 
 
 def states(node: Node, slug: str) -> dict[str, str]:
@@ -35,6 +43,7 @@ def test_an_association_moves_and_its_follower_follows_it_to_the_new_node(
     old, new = f"{a.base_url}/@alpha", f"{b.base_url}/@alpha"
 
     follow(c, "gamma", a, "alpha")
+    follow(a, "alpha", c, "gamma")
     a.cli("post", "alpha", "Permanence juridique **mardi**", "--language", "fr")
     wait_for("the note on C", lambda: network(c, "gamma"))
 
@@ -43,6 +52,13 @@ def test_an_association_moves_and_its_follower_follows_it_to_the_new_node(
     imported = b.cli("associations", "import", str(archive), "--owner", b.admin_email).stdout
     assert "1 objects" in imported and "new keys" in imported
     assert f"@gamma@{c.domain}" in imported  # the follower to tell, listed
+    assert "Following again 1 of 1 accounts" in imported
+    # What the old alpha followed, the new one follows: C receives B's Follow and accepts it.
+    wait_for(
+        "B's alpha following gamma",
+        lambda: states(b, "alpha").get(f"@gamma@{c.domain}") == "accepted",
+    )
+    assert total(c, "/@gamma/followers") == 2  # the old alpha and the new one
     copy = httpx.get(new, headers={"Accept": AP_JSON}, timeout=5).json()
     mine = httpx.get(old, headers={"Accept": AP_JSON}, timeout=5).json()
     assert copy["publicKey"]["publicKeyPem"] != mine["publicKey"]["publicKeyPem"]
@@ -57,7 +73,24 @@ def test_an_association_moves_and_its_follower_follows_it_to_the_new_node(
     refused = a.cli("associations", "move", "alpha", new, check=False)
     assert refused.returncode == 2
     assert "does not name" in refused.stderr + refused.stdout
-    b.cli("associations", "alias", "alpha", old)
+    # B's admin names the old actor with the import page's button, over real HTTP.
+    with httpx.Client(base_url=b.base_url, timeout=10) as browser:
+        login = browser.get("/login")
+        browser.post(
+            "/login",
+            data={
+                "csrf_token": csrf_of(login.text),
+                "email": b.admin_email,
+                "password": "a long test password",
+            },
+        )
+        token = csrf_of(browser.get("/admin/import-association").text)
+        aliased = browser.post(
+            "/admin/import-association/alias",
+            data={"csrf_token": token, "slug": "alpha", "old_actor": old},
+        )
+    assert aliased.status_code == 200, aliased.text[:500]
+    assert "The new account names the old one" in aliased.text
     # B's serve process sees the command's change within its check interval (1 s)
     wait_for(
         "the alias in B's actor",

@@ -256,17 +256,27 @@ def associations_import(
     owner: Annotated[
         str | None, typer.Option(help="E-mail of a user of this node who will own it.")
     ] = None,
+    follow_again: Annotated[
+        bool,
+        typer.Option(
+            "--follow-again/--no-follow-again",
+            help="Follow from here what the old association followed (a Follow each).",
+        ),
+    ] = True,
     data_dir: DataDirOption = None,
 ) -> None:
     """Recreate an association exported from another node: its profile, its objects in every
-    language, its files; with new keys. Then `alias`, and `move` on the old node."""
+    language, its files; with new keys; and follow again what it followed. Then `alias`, and
+    `move` on the old node."""
     from datetime import UTC, datetime
 
     from migrantnet.content.media_cleaning import MediaLimits
     from migrantnet.content.storage import LocalStorage
     from migrantnet.content.users import get_user_by_email, grant_role
     from migrantnet.federation.archive import read_export
+    from migrantnet.federation.association_import import follow_again as refollow
     from migrantnet.federation.association_import import import_association
+    from migrantnet.federation.service import Federation
     from migrantnet.models import Role
 
     settings = settings_from(data_dir)
@@ -288,9 +298,19 @@ def associations_import(
             )
             if user is not None:
                 await grant_role(session, user, summary.actor, Role.OWNER)
-            return summary
+        failures = []
+        if follow_again and summary.following:
+            # After the import is committed: a peer that does not answer fails its own follow.
+            fed = Federation(settings, db)
+            try:
+                async with db.session(write=True) as session, session.begin():
+                    actor = await get_association(session, str(summary.actor.slug))
+                    failures = await refollow(session, fed, actor, summary.following)
+            finally:
+                await fed.aclose()
+        return summary, failures
 
-    summary = run_with_db(settings, work)
+    summary, failures = run_with_db(settings, work)
     new = summary.actor
     typer.echo(
         f"@{new.slug}@{settings.domain} imported from {summary.old_actor}: "
@@ -299,6 +319,13 @@ def associations_import(
     typer.echo(f"{len(summary.followers)} followers of the old association:")
     for follower in summary.followers:
         typer.echo(f"  {follower.handle or follower.actor}")
+    if follow_again and summary.following:
+        typer.echo(
+            f"Following again {len(summary.following) - len(failures)} of "
+            f"{len(summary.following)} accounts (the worker sends the Follows)."
+        )
+        for failure in failures:
+            typer.echo(f"  not followed: {failure.target}: {failure.reason}")
     typer.echo(
         f"Next: `migrantnet associations alias {new.slug} {summary.old_actor}` here, then "
         f"`migrantnet associations move SLUG {new.ap_id}` on the old node."

@@ -51,6 +51,9 @@ class ExportArchive:
     objects: list[dict[str, Any]]
     media: list[dict[str, Any]]
     followers: list[Follower]
+    # Whom the association followed, to follow again from the new node (empty in an
+    # archive without following.csv).
+    following: list[Follower]
 
     def read_member(self, name: str) -> bytes:
         with zipfile.ZipFile(self.path) as archive:
@@ -125,11 +128,11 @@ def _check_members(archive: zipfile.ZipFile, listed: dict[str, Any]) -> None:
             raise ArchiveRefused(f"{info.filename} was altered: its SHA-256 differs")
 
 
-def _followers(archive: zipfile.ZipFile) -> list[Follower]:
-    text = archive.read("followers.csv").decode("utf-8", errors="replace")
+def _follows(archive: zipfile.ZipFile, name: str) -> list[Follower]:
+    text = archive.read(name).decode("utf-8", errors="replace")
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or tuple(rows[0]) != FOLLOW_COLUMNS:
-        raise ArchiveRefused("followers.csv does not have the export's columns")
+        raise ArchiveRefused(f"{name} does not have the export's columns")
     return [Follower(row[0], row[1], row[2]) for row in rows[1:] if len(row) == len(FOLLOW_COLUMNS)]
 
 
@@ -170,7 +173,8 @@ def read_export(path: Path) -> ExportArchive:
                 isinstance(item, dict) and item.get("file") in listed for item in media
             ):
                 raise ArchiveRefused("media.json names files the archive does not hold")
-            followers = _followers(archive)
+            followers = _follows(archive, "followers.csv")
+            following = _follows(archive, "following.csv") if "following.csv" in listed else []
         except (
             zipfile.BadZipFile,
             zipfile.LargeZipFile,
@@ -188,4 +192,5 @@ def read_export(path: Path) -> ExportArchive:
         objects=objects,
         media=media,
         followers=followers,
+        following=following,
     )

@@ -7,7 +7,8 @@ peer's object is parsed, and stored as ours under a new id (`content/arrival.py`
 language it had; its files, checked and cleaned as any upload, attached again. The old
 followers are listed for the operator: they follow the new association once the old one
 sends its `Move` (`federation/moves.py`), which needs the alias set here first
-(`migrantnet associations alias`).
+(`migrantnet associations alias`). What it followed is followed again from here, after the
+import is committed (`follow_again`): one Follow each, queued as any other.
 """
 
 from __future__ import annotations
@@ -27,16 +28,20 @@ from migrantnet.content.arrival import (
 )
 from migrantnet.content.associations import create_association
 from migrantnet.content.details import load_details
+from migrantnet.content.errors import ContentError, shown
 from migrantnet.content.media_cleaning import MediaLimits
 from migrantnet.content.storage import Storage
+from migrantnet.federation.actors import ActorUnavailable
 from migrantnet.federation.archive import ArchiveRefused, ExportArchive, Follower
 from migrantnet.federation.delivery import is_public
 from migrantnet.federation.export import HIDE_ADDRESS
+from migrantnet.federation.follows import follow_remote
 from migrantnet.federation.parse import ParseError
 from migrantnet.federation.parse.actor import parse_actor
 from migrantnet.federation.parse.content import ap_to_content, content_to_remote
 from migrantnet.federation.serialize.activities import create_activity
 from migrantnet.federation.serialize.objects import object_to_ap
+from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, ContentObject, FollowState, OutboxActivity
 from migrantnet.uris import Uris
@@ -51,6 +56,36 @@ class ImportSummary:
     objects: int
     media: int
     followers: list[Follower]
+    following: list[Follower]
+
+
+@dataclass(frozen=True, slots=True)
+class FollowAgainFailure:
+    target: str
+    reason: str
+
+
+async def follow_again(
+    session: AsyncSession, fed: Federation, actor: Actor, following: list[Follower]
+) -> list[FollowAgainFailure]:
+    """Follow from `actor` (just imported) what its old account followed, through the
+    ordinary follow service and its durable queue (`federation/follows.py`). Each follow in its
+    own savepoint: one unreachable peer is listed, never undoes the import or the others."""
+    failures: list[FollowAgainFailure] = []
+    for item in following:
+        try:
+            async with session.begin_nested():
+                await follow_remote(session, fed, actor, item.actor)
+        except (ActorUnavailable, ContentError) as exc:
+            failures.append(FollowAgainFailure(item.handle or item.actor, shown(exc)))
+    log_event(
+        logger,
+        "association_followed_again",
+        slug=actor.slug,
+        follows=len(following) - len(failures),
+        failed=len(failures),
+    )
+    return failures
 
 
 async def _record_creates(
@@ -134,4 +169,9 @@ async def import_association(
         objects=len(stored),
         media=media,
         followers=followers,
+        following=[
+            item
+            for item in archive.following
+            if item.state in (FollowState.ACCEPTED, FollowState.PENDING)
+        ],
     )

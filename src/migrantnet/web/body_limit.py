@@ -4,7 +4,8 @@ FastAPI parses a JSON body before the route's dependencies run, so the API once 
 sent without any token into memory before answering 401. Here the declared length is checked
 before the first byte is read and the stream is counted as it arrives: a body over the cap
 ends in 413 at once.
-Uploads (multipart) get the media cap; everything else the JSON cap.
+Uploads (multipart) get the media cap; everything else the JSON cap; a few paths their own
+(`larger`: an association's export uploaded to import it).
 """
 
 from __future__ import annotations
@@ -25,16 +26,24 @@ class BodyTooLarge(HTTPException):
 class BodyLimit:
     """ASGI middleware capping request bodies: `json_max` bytes, `upload_max` for multipart."""
 
-    def __init__(self, app: ASGIApp, *, json_max: int, upload_max: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        json_max: int,
+        upload_max: int,
+        larger: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.json_max = json_max
         self.upload_max = upload_max + MULTIPART_OVERHEAD
+        self.larger = {path: cap + MULTIPART_OVERHEAD for path, cap in (larger or {}).items()}
 
     def limit_for(self, scope: Scope) -> int:
         for name, value in scope["headers"]:
             if name == b"content-type":
                 if value.lower().startswith(b"multipart/form-data"):
-                    return self.upload_max
+                    return self.larger.get(scope["path"], self.upload_max)
                 break
         return self.json_max
 
