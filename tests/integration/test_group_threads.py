@@ -36,6 +36,7 @@ from migrantnet.federation.service import Federation
 from migrantnet.models import (
     Actor,
     ContentObject,
+    Delivery,
     GroupThread,
     InboxState,
     ModerationAction,
@@ -345,13 +346,31 @@ async def test_pages_list_threads_start_one_reply_nested_and_moderate_with_csrf(
         admin, thread_url, f"{thread_url}/reply", {"association": "tunis_migrants", "text": "x"}
     )
     assert refused.status_code == 422 and "closed to new replies" in refused.text
+    # the members' servers are told, once: Lock{root}, then Undo{Lock} when it is opened again
+    again = await submit(admin, thread_url, moderate, {"action": "lock"})
+    assert again.status_code == 303
+    [lock] = await rows(db, OutboxActivity, OutboxActivity.type == "Lock")
+    assert lock.payload["actor"] == group.ap_id and lock.payload["object"] == thread.root_ap_id
+    assert {d.inbox_url for d in await rows(db, Delivery, Delivery.activity_id == lock.id)} == {
+        bob.server.url("/inbox")  # the shared inbox; our own member reads the database
+    }
+    assert (await submit(admin, thread_url, moderate, {"action": "unlock"})).status_code == 303
+    [unlock] = await rows(db, OutboxActivity, OutboxActivity.type == "Undo")
+    assert unlock.payload["object"]["type"] == "Lock"
+    assert unlock.payload["object"]["object"] == thread.root_ap_id
+    assert 'name="text"' in (await admin.get(thread_url, headers=HTML)).text
     hidden = await submit(admin, thread_url, moderate, {"action": "hide"})
     assert hidden.status_code == 303
     assert (await app_client.get(thread_url, headers=HTML)).status_code == 404
     assert "Caravana 2031" not in (await app_client.get(listing, headers=HTML)).text
     assert "Hidden" in (await admin.get(listing, headers=HTML)).text
     actions = [a.action for a in await rows(db, ModerationAction)]
-    assert actions == ["group_lock_thread", "group_hide_thread", "group_hide_item"]
+    assert actions == [
+        "group_lock_thread",
+        "group_unlock_thread",
+        "group_hide_thread",
+        "group_hide_item",
+    ]
 
 
 async def test_a_moderator_opens_and_closes_threads_to_non_members_from_the_groups_page(
