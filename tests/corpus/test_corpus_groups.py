@@ -59,6 +59,14 @@ def test_lemmy_announce_of_a_create_is_a_relayed_member_activity(load_corpus: Lo
     assert addresses(activity.object["object"]["audience"]) == list(page.obj.audience)
 
 
+def test_lemmys_lock_reads_as_the_lock_of_its_post(load_corpus: Load) -> None:
+    """Lemmy's `Lock`: the post's id as a bare `object`, the community as `audience`."""
+    activity = parse_activity(load_corpus("lemmy/lock-page.json"))
+    assert activity.type == "Lock"
+    assert activity.object_id == "http://lemmy-alpha:8541/post/2"
+    assert activity.object is None
+
+
 def test_a_plain_announce_is_not_taken_for_a_relayed_activity(load_corpus: Load) -> None:
     doc = load_corpus("lemmy/announce-create-page.json")
     plain = {**doc, "object": doc["object"]["object"]["id"]}

@@ -2,7 +2,8 @@
 associations starts a thread; an association of node A, a member, learns of it from the
 group's Announce, replies over HTTP, and the reply shows on B's thread page (and comes back
 to A announced). Once B's moderators lock the thread, A's next reply is refused: stored,
-never announced, not on the page."""
+never announced, not on the page; the group's Lock shows A's copy locked too, and its
+Undo{Lock} opens it again."""
 
 from __future__ import annotations
 
@@ -74,7 +75,15 @@ def test_a_member_on_another_node_replies_in_a_thread_and_a_locked_one_refuses(
     wait_for("the reply counted on A", lambda: f"{root}  1  Caravana 2031" in threads(a, handle))
 
     b.cli("groups", "thread-lock", "assembly", root)
-    a.cli("groups", "thread-reply", handle, "alpha", root, "--text", "Demasiado tarde")
+    # the group sends its members Lock: A's copy is locked, and A refuses to send a reply
+    wait_for("the lock on A", lambda: "[locked]" in threads(a, handle))
+    refused = a.cli(
+        "groups", "thread-reply", handle, "alpha", root, "--text", "Demasiado tarde", check=False
+    )
+    assert refused.returncode != 0
+    assert "closed to new replies" in refused.stdout + refused.stderr
+    # a plain reply to the first message, not through A's thread, is refused by the group
+    a.cli("post", "alpha", "Demasiado tarde", "--in-reply-to", root)
     wait_for(
         "B refusing the reply",
         lambda: "event=group_reply_refused group=assembly reason=thread_closed" in b.log(),
@@ -83,3 +92,7 @@ def test_a_member_on_another_node_replies_in_a_thread_and_a_locked_one_refuses(
     assert "Demasiado tarde" not in page and "Desde A, sí" in page
     assert "This discussion is locked: no new reply." in page
     assert f"{root}  1  Caravana 2031  [locked]" in threads(b, "assembly")
+
+    # unlocked: Undo{Lock} opens A's copy again
+    b.cli("groups", "thread-lock", "assembly", root, "--unlock")
+    wait_for("the unlock on A", lambda: "[locked]" not in threads(a, handle))

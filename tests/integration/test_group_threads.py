@@ -9,9 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_forms import HTML, submit
+from browser_forms import HTML, form_token, signed_in, submit
 from federation_peer import PUBLIC, RemoteActor, deliver, one, rows
 
+from migrantnet.config import Settings
 from migrantnet.content.errors import Forbidden, InvalidInput
 from migrantnet.content.group_thread_listing import (
     ReplyNode,
@@ -35,6 +36,7 @@ from migrantnet.federation.service import Federation
 from migrantnet.models import (
     Actor,
     ContentObject,
+    Delivery,
     GroupThread,
     InboxState,
     ModerationAction,
@@ -344,10 +346,86 @@ async def test_pages_list_threads_start_one_reply_nested_and_moderate_with_csrf(
         admin, thread_url, f"{thread_url}/reply", {"association": "tunis_migrants", "text": "x"}
     )
     assert refused.status_code == 422 and "closed to new replies" in refused.text
+    # the members' servers are told, once: Lock{root}, then Undo{Lock} when it is opened again
+    again = await submit(admin, thread_url, moderate, {"action": "lock"})
+    assert again.status_code == 303
+    [lock] = await rows(db, OutboxActivity, OutboxActivity.type == "Lock")
+    assert lock.payload["actor"] == group.ap_id and lock.payload["object"] == thread.root_ap_id
+    assert {d.inbox_url for d in await rows(db, Delivery, Delivery.activity_id == lock.id)} == {
+        bob.server.url("/inbox")  # the shared inbox; our own member reads the database
+    }
+    assert (await submit(admin, thread_url, moderate, {"action": "unlock"})).status_code == 303
+    [unlock] = await rows(db, OutboxActivity, OutboxActivity.type == "Undo")
+    assert unlock.payload["object"]["type"] == "Lock"
+    assert unlock.payload["object"]["object"] == thread.root_ap_id
+    assert 'name="text"' in (await admin.get(thread_url, headers=HTML)).text
     hidden = await submit(admin, thread_url, moderate, {"action": "hide"})
     assert hidden.status_code == 303
     assert (await app_client.get(thread_url, headers=HTML)).status_code == 404
     assert "Caravana 2031" not in (await app_client.get(listing, headers=HTML)).text
     assert "Hidden" in (await admin.get(listing, headers=HTML)).text
     actions = [a.action for a in await rows(db, ModerationAction)]
-    assert actions == ["group_lock_thread", "group_hide_thread", "group_hide_item"]
+    assert actions == [
+        "group_lock_thread",
+        "group_unlock_thread",
+        "group_hide_thread",
+        "group_hide_item",
+    ]
+
+
+async def test_a_moderator_opens_and_closes_threads_to_non_members_from_the_groups_page(
+    admin: httpx.AsyncClient,
+    app_client: httpx.AsyncClient,
+    settings: Settings,
+    db: Database,
+    fed: Federation,
+    association: Actor,
+    make_remote_actor: Any,
+) -> None:
+    group = await group_with_local_member(db, fed, association)
+    root = await start(db, fed, association, group, "Caravana 2031")
+    mallory = make_remote_actor("mallory", own_server=True)  # never joins
+    page = f"/admin/{GROUP}/group"
+    toggle = f"{page}/open-replies"
+    shown = (await admin.get(page, headers=HTML)).text
+    assert 'name="open_replies" value="on"' in shown
+    assert "Only members can reply in the group" in shown
+    closed = reply_doc(mallory, root, "Antes", None)
+    await replies_with(db, app_client, mallory, closed)
+    assert closed["id"] not in await announced_objects(db, group)
+
+    # without the form's token, nothing changes
+    assert (await admin.post(toggle, data={"open_replies": "on"}, headers=HTML)).status_code == 403
+    opened = await submit(admin, page, toggle, {"open_replies": "on"})
+    assert opened.status_code == 303
+    assert opened.headers["location"] == f"{page}?done=opened"
+    told = (await admin.get(opened.headers["location"], headers=HTML)).text
+    assert "Replies from non-members are now accepted" in told
+    assert 'name="open_replies" value="off"' in told
+    welcome = reply_doc(mallory, root, "Una pregunta", None)
+    await replies_with(db, app_client, mallory, welcome)
+    assert (await announced_objects(db, group))[-1] == welcome["id"]
+
+    # someone of this node who does not moderate the group is refused, page and form alike
+    async with db.session() as session, session.begin():
+        await create_user(session, email="s@node-a.test", password="a long password 1")
+    async with signed_in(settings, "s@node-a.test", "a long password 1") as stranger:
+        assert (await stranger.get(page, headers=HTML)).status_code == 403
+        token = await form_token(stranger, "/account")
+        refused = await stranger.post(
+            toggle, data={"open_replies": "off", "csrf_token": token}, headers=HTML
+        )
+        assert refused.status_code == 403
+    assert (await one(db, Actor, Actor.id == group.id)).open_replies
+
+    closing = await submit(admin, page, toggle, {"open_replies": "off"})
+    assert closing.headers["location"] == f"{page}?done=closed"
+    assert not (await one(db, Actor, Actor.id == group.id)).open_replies
+    late = reply_doc(mallory, root, "Después", None)
+    await replies_with(db, app_client, mallory, late)
+    assert late["id"] not in await announced_objects(db, group)
+    trail = [(a.action, a.by, a.detail) for a in await rows(db, ModerationAction)]
+    assert trail == [
+        ("group_open_replies", "admin@node-a.test", "on"),
+        ("group_open_replies", "admin@node-a.test", "off"),
+    ]

@@ -43,6 +43,7 @@ from migrantnet.models import (
     Follow,
     FollowState,
     GroupItem,
+    GroupThread,
     InboxState,
     Interaction,
     ModerationAction,
@@ -578,3 +579,23 @@ async def test_an_association_follows_a_corpus_group_and_reads_what_it_relays(
     assert "post 4" in kept.name_map.values()
     shared = await one(db, Interaction, Interaction.object_ap_id == page["id"])
     assert shared.actor_id == stored.id
+
+    # the relayed titled page is a thread of that group here; the group locks it (Lemmy's
+    # Lock, sent by the group), then unlocks it; nobody else can, not even its author
+    thread = await one(db, GroupThread, GroupThread.root_ap_id == page["id"])
+    assert thread.group_id == stored.id and not thread.locked
+    lock = corpus_doc("lemmy/lock-page.json", server)
+    lock.update(id=author.new_id(), actor=author.actor_id, object=page["id"])
+    assert (await deliver(db, app_client, author, lock, "/inbox")).state == InboxState.IGNORED
+    assert not (await one(db, GroupThread)).locked
+    lock.update(id=group.new_id(), actor=group.actor_id)
+    assert (await deliver(db, app_client, group, lock, "/inbox")).state == InboxState.DONE
+    assert (await one(db, GroupThread)).locked
+    stray = {**lock, "id": group.new_id(), "object": server.url("/post/404")}
+    assert (await deliver(db, app_client, group, stray, "/inbox")).state == InboxState.IGNORED
+    undo = group.activity("Undo", {k: v for k, v in lock.items() if k != "@context"})
+    by_author = author.activity("Undo", {**lock, "actor": author.actor_id})
+    assert (await deliver(db, app_client, author, by_author, "/inbox")).state == InboxState.IGNORED
+    assert (await one(db, GroupThread)).locked
+    assert (await deliver(db, app_client, group, undo, "/inbox")).state == InboxState.DONE
+    assert not (await one(db, GroupThread)).locked

@@ -226,15 +226,16 @@ def thread_lock(
     data_dir: DataDirOption = None,
 ) -> None:
     """Lock a thread: no new reply is announced (or, with --unlock, open it again)."""
-    from migrantnet.content.group_threads import lock_thread, thread_by_root
+    from migrantnet.content.group_threads import thread_by_root
     from migrantnet.content.groups import get_group
+    from migrantnet.federation.groups import lock_group_thread
 
     settings = settings_from(data_dir)
 
     async def work(session: Any, fed: Any) -> None:
         group = await get_group(session, slug)
         thread = await thread_by_root(session, group, root)
-        await lock_thread(session, None, group, thread, locked=not unlock)
+        await lock_group_thread(session, fed, group, None, thread, locked=not unlock)
 
     run_federated(settings, work)
     typer.echo(f"{'Unlocked' if unlock else 'Locked'}: {root}")

@@ -1,5 +1,6 @@
 """Groups on ActivityPub (FEP-1b12): what a member addresses to one of our groups, the group
-announces to all its followers; joining is a Follow; moderators remove members and hide items.
+announces to all its followers; joining is a Follow; moderators remove members, hide items
+and lock threads (`Lock` / `Undo{Lock}` to the members, as Lemmy does).
 
 The group wraps the member's activity unchanged in `Announce{object: <activity>}` with
 `audience` = the group, signed by the group at send time and queued through the durable
@@ -17,13 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import NotFound
-from migrantnet.content.group_threads import admit_to_group, hide_thread
+from migrantnet.content.group_threads import admit_to_group, hide_thread, lock_thread
 from migrantnet.content.groups import group_item, group_moderator, hide_item, is_member
 from migrantnet.content.moderation import record_action
 from migrantnet.federation.context import AS_CONTEXT, PUBLIC
 from migrantnet.federation.delivery import follower_inboxes, is_public, queue_activity
 from migrantnet.federation.follows import find_follow, reject_follow
-from migrantnet.federation.serialize.activities import undo_activity
+from migrantnet.federation.serialize.activities import lock_activity, undo_activity
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, Follow, FollowState, GroupItem, GroupThread, User
@@ -177,4 +178,36 @@ async def hide_group_thread(
     item = await group_item(session, group, thread.root_ap_id)
     if item is not None and not item.hidden:
         await hide_group_item(session, fed, group, user, thread.root_ap_id)
+    return thread
+
+
+async def lock_group_thread(
+    session: AsyncSession,
+    fed: Federation,
+    group: Actor,
+    user: User | None,
+    thread: GroupThread,
+    *,
+    locked: bool,
+) -> GroupThread:
+    """A moderator locks (or unlocks) a thread of one of our groups: no new reply is
+    announced here, and the members' servers are sent `Lock` (or `Undo{Lock}`) with the
+    thread's first message as object, so their copies show it locked. Nothing is sent when
+    the thread already was so (a second click)."""
+    changed = thread.locked != locked
+    await lock_thread(session, user, group, thread, locked=locked)
+    if changed and group.local:
+        lock_id = fed.uris.activity()
+        payload = lock_activity(
+            lock_id,
+            group.ap_id,
+            group.followers_url,
+            thread.root_ap_id,
+            locked=locked,
+            undo_id=Uris.undo_of(lock_id),
+        )
+        await queue_activity(session, fed, group, payload, await follower_inboxes(session, group))
+        log_event(
+            logger, "group_thread_locked" if locked else "group_thread_unlocked", group=group.slug
+        )
     return thread

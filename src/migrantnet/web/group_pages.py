@@ -1,5 +1,6 @@
 """A group's moderation, for its admins and moderators: members (remove one), membership
-requests (approve, reject), and what the group shared (hide an item).
+requests (approve, reject), what the group shared (hide an item), and whether its threads
+take replies from fediverse accounts that are not members (`open_replies`).
 
 Every action goes through `federation/groups.py` (a Reject to the removed member, an
 Undo{Announce} of a hidden item) and is written to the moderation trail.
@@ -17,6 +18,7 @@ from sqlalchemy.orm import aliased
 
 from migrantnet.content.associations import get_association
 from migrantnet.content.errors import NotFound
+from migrantnet.content.group_threads import set_open_replies
 from migrantnet.content.groups import group_moderator, is_group, list_members
 from migrantnet.content.html import html_to_text
 from migrantnet.federation.deps import FederationDep
@@ -26,6 +28,7 @@ from migrantnet.models import Actor, ContentObject, GroupItem
 from migrantnet.translations import N_
 from migrantnet.uris.interface import (
     ADMIN_GROUP_HIDE_PATH,
+    ADMIN_GROUP_OPEN_REPLIES_PATH,
     ADMIN_GROUP_PATH,
     ADMIN_GROUP_REMOVE_PATH,
     ADMIN_GROUP_REQUESTS_PATH,
@@ -45,6 +48,8 @@ DONE = {
     "hidden": N_("Item hidden from the group."),
     "approved": N_("Membership approved."),
     "rejected": N_("Membership request rejected."),
+    "opened": N_("Replies from non-members are now accepted in the group's threads."),
+    "closed": N_("Only members can now reply in the group's threads."),
     GONE: N_("This was already decided, or it is gone."),
 }
 
@@ -158,4 +163,21 @@ async def decide(
         "approved" if accept else "rejected",
         decide_follow_request(session, fed, group, requester, accept=accept),
         fed=fed,
+    )
+
+
+@router.post(ADMIN_GROUP_OPEN_REPLIES_PATH)
+async def open_replies(
+    slug: str, request: Request, visitor: SignedInDep, session: SessionDep
+) -> Response:
+    """Open the group's threads to replies from non-members, or close them again; nothing
+    is sent: the group only announces (or not) the replies it receives from then on."""
+    form = await read_form(request, visitor)
+    group = await _group_for(session, visitor, slug)
+    wanted = text_field(form, "open_replies") == "on"
+    return await decided(
+        session,
+        _page(slug),
+        "opened" if wanted else "closed",
+        set_open_replies(session, visitor.user, group, open_replies=wanted),
     )

@@ -23,14 +23,13 @@ from migrantnet.content.group_thread_listing import (
 )
 from migrantnet.content.group_threads import (
     hide_thread,
-    lock_thread,
     member_associations_for,
     reply_in_thread,
     start_thread,
 )
 from migrantnet.content.groups import get_group, group_moderator
 from migrantnet.content.listing import Cursor
-from migrantnet.federation.groups import hide_group_thread
+from migrantnet.federation.groups import hide_group_thread, lock_group_thread
 from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, GroupThread, User
@@ -265,7 +264,7 @@ async def moderate(
     action = text_field(form, "action")
     fed = _federation(request)
     if action in ("lock", "unlock"):
-        await lock_thread(session, visitor.user, group, thread, locked=action == "lock")
+        await lock_group_thread(session, fed, group, visitor.user, thread, locked=action == "lock")
     elif action == "hide":
         await hide_group_thread(session, fed, group, visitor.user, thread)
     elif action == "unhide":

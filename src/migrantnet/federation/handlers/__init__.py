@@ -20,6 +20,7 @@ from migrantnet.federation.handlers.interactions import (
     handle_move,
 )
 from migrantnet.federation.handlers.joins import handle_join
+from migrantnet.federation.handlers.locks import handle_lock
 from migrantnet.federation.handlers.objects import handle_create, handle_delete, handle_update
 from migrantnet.federation.handlers.undo import handle_undo
 
@@ -37,6 +38,7 @@ HANDLERS: dict[str, Handler] = {
     "Flag": handle_flag,
     "Move": handle_move,
     "Join": handle_join,
+    "Lock": handle_lock,
 }
 
 __all__ = ["HANDLERS", "Handler", "Inbound"]

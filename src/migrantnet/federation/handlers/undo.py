@@ -1,4 +1,5 @@
-"""Undo of a Follow, Like, Announce or Block, matched by the undone activity's id or shape."""
+"""Undo of a Follow, Like, Announce, Block, Join or Lock, matched by the undone activity's
+id or shape."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sqlalchemy import delete, select
 from migrantnet.federation.follows import set_state
 from migrantnet.federation.handlers.base import Inbound
 from migrantnet.federation.handlers.joins import undo_join
+from migrantnet.federation.handlers.locks import undo_lock
 from migrantnet.models import ActorBlock, Follow, FollowState, InboxState, Interaction
 
 
@@ -18,6 +20,8 @@ async def handle_undo(inbound: Inbound) -> InboxState:
 
     if kind == "Join" and isinstance(inner, dict):
         return await undo_join(inbound, inner)
+    if kind == "Lock" and isinstance(inner, dict):
+        return await undo_lock(inbound, inner)
 
     if kind in (None, "Follow"):
         follow = None

@@ -125,3 +125,26 @@ def flag_activity(
         "object": [target_actor_id, *[item for item in object_ids if item != target_actor_id]],
         "content": content,
     }
+
+
+def lock_activity(
+    ap_id: str, group_id: str, followers: str | None, root_id: str, *, locked: bool, undo_id: str
+) -> dict[str, Any]:
+    """A group's moderators lock (or unlock) a thread, in Lemmy's shape: `Lock` whose
+    `object` is the thread's first message, addressed to the group's followers and naming the
+    group as `audience`; unlocking is `Undo{Lock}` (`undo_id` its id)."""
+    followers_list = [followers] if followers else []
+    lock = {
+        "@context": AS_CONTEXT,
+        "id": ap_id,
+        "type": "Lock",
+        "actor": group_id,
+        "to": [PUBLIC],
+        "cc": followers_list,
+        "object": root_id,
+        "audience": group_id,
+    }
+    if locked:
+        return lock
+    undo = undo_activity(undo_id, group_id, lock)
+    return {**undo, "to": [PUBLIC], "cc": followers_list, "audience": group_id}
