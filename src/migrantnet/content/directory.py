@@ -96,7 +96,8 @@ def check_filter(
     checked_topic = check_topics([topic])[:1] if topic else []
     if kind and kind not in KINDS:
         raise InvalidInput("kind", N_("choose association, group or remote_org"))
-    words = (text or "").strip().lstrip("@").lower()[:MAX_TEXT]
+    # NUL is dropped: no name holds one, and PostgreSQL refuses it even in a LIKE (a 500).
+    words = (text or "").replace("\x00", "").strip().lstrip("@").lower()[:MAX_TEXT]
     return DirectoryFilter(
         country=code,
         topic=checked_topic[0] if checked_topic else None,
@@ -274,7 +275,13 @@ def _listed() -> Select[Actor]:
 
 async def listed_actor(session: AsyncSession, ap_id: str) -> Actor:
     """The actor of this id if the directory lists it (its Follow page), else `NotFound`."""
-    actor = await session.scalar(_listed().where(Actor.ap_id == ap_id[:2048]).limit(1))
+    # A NUL is never in a stored id, and PostgreSQL refuses it even in a comparison.
+    found = "\x00" not in ap_id
+    actor = (
+        await session.scalar(_listed().where(Actor.ap_id == ap_id[:2048]).limit(1))
+        if found
+        else None
+    )
     if actor is None:
         raise NotFound(f"{ap_id!r} is not in the directory")
     return actor

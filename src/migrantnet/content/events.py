@@ -62,14 +62,21 @@ class EventInput:
     hide_address: bool = False  # the exact place for members (and followers), the town for all
 
 
+ZONE_NAME_MAX = 64  # the longest IANA name is 32 characters
+
+
 def check_timezone(name: str) -> ZoneInfo:
+    """The zone named, or `InvalidInput`. A name over `ZONE_NAME_MAX` is refused before
+    `ZoneInfo` reads it as a file path (`OSError: File name too long` was a 500 for `?tz=`)."""
     try:
+        if len(name) > ZONE_NAME_MAX:
+            raise ValueError(name)
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InvalidInput(
             "timezone",
             N_("%(name)s is not an IANA time zone such as Europe/Paris"),
-            name=repr(name),
+            name=repr(name[:ZONE_NAME_MAX]),
         ) from None
 
 

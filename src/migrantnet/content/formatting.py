@@ -24,7 +24,7 @@ def zone(name: str) -> ZoneInfo:
     """An IANA zone by name; UTC for a name this machine does not know (a peer's typo)."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return ZoneInfo("UTC")
 
 

@@ -115,7 +115,7 @@ def _default_zone(calendar: Any) -> tzinfo:
     if name is not None:
         try:
             return ZoneInfo(str(name).strip())
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             pass
     return UTC
 

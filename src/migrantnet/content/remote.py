@@ -53,6 +53,10 @@ class RemoteObjectData:
 
 
 async def find_object(session: AsyncSession, ap_id: str) -> ContentObject | None:
+    """The object of this id, or None; an id with a NUL (never stored: PostgreSQL text
+    cannot hold one, and asking for it is a DataError) is None without a query."""
+    if "\x00" in ap_id:
+        return None
     return await session.scalar(select(ContentObject).where(ContentObject.ap_id == ap_id))
 
 

@@ -40,7 +40,7 @@ from migrantnet.uris.interface import (
 )
 from migrantnet.web.api.kinds import KIND_API
 from migrantnet.web.auth import DELETE_ROLES, READ_ROLES, require_role
-from migrantnet.web.deps import SessionDep, SettingsDep
+from migrantnet.web.deps import BeforeCursor, SessionDep, SettingsDep
 from migrantnet.web.drafts import headline
 from migrantnet.web.errors import INVALID_FORM_STATUS
 from migrantnet.web.forms import read_form, text_field
@@ -231,7 +231,7 @@ async def content_list(
     visitor: SignedInDep,
     session: SessionDep,
     done: str | None = None,
-    before: int | None = None,
+    before: BeforeCursor = None,
 ) -> Response:
     actor = await require_role(session, visitor.user, slug, DELETE_ROLES)
     query = select(ContentObject).where(

@@ -19,7 +19,13 @@ from migrantnet.content.agenda_filters import RANGE_CAPPED, AgendaCursor, Agenda
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.translations import interface_language
 from migrantnet.uris.paths import AGENDA_MONTH_PATH, AGENDA_PATH
-from migrantnet.web.agenda_query import TZ_COOKIE, AgendaRequest, read_agenda_request
+from migrantnet.web.agenda_query import (
+    FIRST_DAY,
+    LAST_DAY,
+    TZ_COOKIE,
+    AgendaRequest,
+    read_agenda_request,
+)
 from migrantnet.web.agenda_query import UTC as UTC_ZONE
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep
 from migrantnet.web.errors import INVALID_FORM_STATUS
@@ -140,7 +146,9 @@ async def agenda_month(
     templates: TemplatesDep,
 ) -> Response:
     match = _MONTH_RE.match(month)
-    if match is None or not 1 <= int(match[2]) <= 12 or not 1 <= int(match[1]) <= 9998:
+    # The years a filter's day may name (`0001-01` overflowed the previous month's link).
+    years = range(FIRST_DAY.year, LAST_DAY.year + 1)
+    if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) not in years:
         raise NotFound(f"{month!r} is not a month such as 2026-12")
     year, number = int(match[1]), int(match[2])
     wanted, language, context = _common(request, settings)

@@ -61,14 +61,23 @@ def reader_zone(request: Request) -> tuple[ZoneInfo, str | None]:
     return UTC, None
 
 
+# The days a filter may name: `to=9999-12-31` overflowed the day after it (a 500), and an
+# agenda has nothing to say about year 1 or 9000 anyway.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
 def _day(value: str | None, name: str) -> date | None:
     if not value or not value.strip():
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValueError(value)
+        return day
     except ValueError:
         raise InvalidInput(
-            name, N_("%(value)s is not a day such as 2026-12-18"), value=repr(value)
+            name, N_("%(value)s is not a day such as 2026-12-18"), value=repr(value[:40])
         ) from None
 
 
