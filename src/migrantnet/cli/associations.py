@@ -268,16 +268,11 @@ def associations_import(
     """Recreate an association exported from another node: its profile, its objects in every
     language, its files; with new keys; and follow again what it followed. Then `alias`, and
     `move` on the old node."""
-    from datetime import UTC, datetime
-
-    from migrantnet.content.media_cleaning import MediaLimits
-    from migrantnet.content.storage import LocalStorage
-    from migrantnet.content.users import get_user_by_email, grant_role
+    from migrantnet.content.users import get_user_by_email
     from migrantnet.federation.archive import read_export
     from migrantnet.federation.association_import import follow_again as refollow
-    from migrantnet.federation.association_import import import_association
+    from migrantnet.federation.association_import import import_on_this_node
     from migrantnet.federation.service import Federation
-    from migrantnet.models import Role
 
     settings = settings_from(data_dir)
     if not file.is_file():
@@ -287,17 +282,7 @@ def associations_import(
     async def work(db: Database) -> Any:
         async with db.session(write=True) as session, session.begin():
             user = await get_user_by_email(session, owner) if owner else None
-            summary = await import_association(
-                session,
-                Uris(settings.base_url),
-                LocalStorage(settings.media_dir),
-                archive,
-                limits=MediaLimits.from_settings(settings),
-                now=datetime.now(UTC),
-                slug=slug,
-            )
-            if user is not None:
-                await grant_role(session, user, summary.actor, Role.OWNER)
+            summary = await import_on_this_node(session, settings, archive, owner=user, slug=slug)
         failures = []
         if follow_again and summary.following:
             # After the import is committed: a peer that does not answer fails its own follow.

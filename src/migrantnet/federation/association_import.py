@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from migrantnet.config import Settings
 from migrantnet.content.arrival import (
     ArrivingFile,
     relink_arrived,
@@ -30,7 +31,8 @@ from migrantnet.content.associations import create_association
 from migrantnet.content.details import load_details
 from migrantnet.content.errors import ContentError, shown
 from migrantnet.content.media_cleaning import MediaLimits
-from migrantnet.content.storage import Storage
+from migrantnet.content.storage import LocalStorage, Storage
+from migrantnet.content.users import grant_role
 from migrantnet.federation.actors import ActorUnavailable
 from migrantnet.federation.archive import ArchiveRefused, ExportArchive, Follower
 from migrantnet.federation.delivery import is_public
@@ -43,7 +45,7 @@ from migrantnet.federation.serialize.activities import create_activity
 from migrantnet.federation.serialize.objects import object_to_ap
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
-from migrantnet.models import Actor, ContentObject, FollowState, OutboxActivity
+from migrantnet.models import Actor, ContentObject, FollowState, OutboxActivity, Role, User
 from migrantnet.uris import Uris
 
 logger = logging.getLogger("migrantnet.federation.association_import")
@@ -175,3 +177,27 @@ async def import_association(
             if item.state in (FollowState.ACCEPTED, FollowState.PENDING)
         ],
     )
+
+
+async def import_on_this_node(
+    session: AsyncSession,
+    settings: Settings,
+    archive: ExportArchive,
+    *,
+    owner: User | None,
+    slug: str | None = None,
+) -> ImportSummary:
+    """The import as the CLI and the admin page run it: this node's ids, media folder and
+    upload limits, and the owner (if any) given the new association. Flushed, not committed."""
+    summary = await import_association(
+        session,
+        Uris(settings.base_url),
+        LocalStorage(settings.media_dir),
+        archive,
+        limits=MediaLimits.from_settings(settings),
+        now=datetime.now(UTC),
+        slug=slug,
+    )
+    if owner is not None:
+        await grant_role(session, owner, summary.actor, Role.OWNER)
+    return summary

@@ -12,7 +12,6 @@ runs in a savepoint, so a refused archive leaves nothing behind.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,17 +20,12 @@ from fastapi.responses import Response
 from migrantnet.config import MEGABYTE, Settings
 from migrantnet.content.associations import get_association
 from migrantnet.content.errors import ContentError, Forbidden, shown
-from migrantnet.content.media_cleaning import MediaLimits
-from migrantnet.content.storage import LocalStorage
-from migrantnet.content.users import grant_role
 from migrantnet.federation.actors import ActorUnavailable
 from migrantnet.federation.archive import read_export
-from migrantnet.federation.association_import import follow_again, import_association
+from migrantnet.federation.association_import import follow_again, import_on_this_node
 from migrantnet.federation.deps import FederationDep
 from migrantnet.federation.moves import add_alias
-from migrantnet.models import Role
 from migrantnet.translations import gettext
-from migrantnet.uris import Uris
 from migrantnet.uris.interface import ADMIN_IMPORT_ALIAS_PATH, ADMIN_IMPORT_PATH
 from migrantnet.web.archive_upload import (
     UploadTooLarge,
@@ -136,16 +130,13 @@ async def upload_export(
         try:
             archive = await asyncio.to_thread(read_export, upload.file)
             async with session.begin_nested():  # a refusal leaves nothing behind
-                summary = await import_association(
+                summary = await import_on_this_node(
                     session,
-                    Uris(settings.base_url),
-                    LocalStorage(settings.media_dir),
+                    settings,
                     archive,
-                    limits=MediaLimits.from_settings(settings),
-                    now=datetime.now(UTC),
+                    owner=visitor.user,
                     slug=values["slug"].strip() or None,
                 )
-                await grant_role(session, visitor.user, summary.actor, Role.OWNER)
         except ContentError as exc:
             return _form(
                 request,
