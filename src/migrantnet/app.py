@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import BaseRoute
 
 from migrantnet import __version__
@@ -60,7 +59,7 @@ from migrantnet.web import (
 )
 from migrantnet.web.api.kinds import KIND_API
 from migrantnet.web.body_limit import BodyLimit
-from migrantnet.web.compression import EXCLUDED_TYPES, LEVEL, MINIMUM_SIZE
+from migrantnet.web.compression import CompressWhenAsked
 from migrantnet.web.errors import install_error_handlers, scope_error_response
 from migrantnet.web.interface_language import InterfaceLanguage
 from migrantnet.web.interface_language import router as language_router
@@ -148,12 +147,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
     app.add_middleware(InterfaceLanguage)
     app.add_middleware(PinnedOrigin, domain=settings.domain, scheme=settings.scheme)
     # Outermost: it compresses the body every other layer made, and leaves their headers.
-    app.add_middleware(
-        GZipMiddleware,
-        minimum_size=MINIMUM_SIZE,
-        compresslevel=LEVEL,
-        exclude_content_types=EXCLUDED_TYPES,
-    )
+    app.add_middleware(CompressWhenAsked)
     app.mount("/static", app.state.static, name="static")
     app.router.routes.extend(node_routes())
     return app

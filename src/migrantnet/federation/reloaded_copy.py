@@ -9,6 +9,7 @@ change made in this process calls `invalidate` to be seen at once.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -27,17 +28,32 @@ class ReloadedCopy:
         self.check_seconds = check_seconds
         self.clock = clock
         self._loaded_at = float("-inf")
+        self._reading = asyncio.Lock()
+        self._changes = 0
 
     def invalidate(self) -> None:
         self._loaded_at = float("-inf")
+        self._changes += 1
 
     async def refresh(self) -> None:
-        """Read again when the copy is older than `check_seconds` (one short session)."""
-        if self.clock() - self._loaded_at < self.check_seconds:
+        """Read again when the copy is older than `check_seconds` (one short session).
+
+        One reading at a time: when the copy goes stale under load, every request in flight
+        found it stale together and each read the table again (16 senders, 16 reads); the
+        others now wait for the one reading and use what it read."""
+        if self._fresh():
             return
-        async with self.db.session() as session:
-            await self.load(session)
-        self._loaded_at = self.clock()
+        async with self._reading:
+            if self._fresh():
+                return
+            changes, started = self._changes, self.clock()
+            async with self.db.session() as session:
+                await self.load(session)
+            if changes == self._changes:  # a change made while reading is read next time
+                self._loaded_at = started
+
+    def _fresh(self) -> bool:
+        return self.clock() - self._loaded_at < self.check_seconds
 
     async def load(self, session: AsyncSession) -> None:
         raise NotImplementedError
