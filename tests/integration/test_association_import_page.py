@@ -145,7 +145,7 @@ async def test_too_large_is_413_before_the_body_is_read(
     async with signed_in(small, "admin@node-a.test", "correct horse battery") as client:
         refused = await _upload(client, b"PK" + b"x" * 10_000)
     assert refused.status_code == 413
-    assert "This file is too large: at most 2 KB can be imported" in refused.text
+    assert "This file is too large: at most \u20682 KB\u2069 can be imported" in refused.text
     assert list(settings.data_dir.glob("import-*")) == []
 
 

@@ -49,9 +49,11 @@ def _node_admin(visitor: Visitor) -> None:
 
 
 def _limit(settings: Settings) -> str:
-    """The cap as people read it (a cap below a megabyte is not "0 MB")."""
+    """The cap as people read it (a cap below a megabyte is not "0 MB"), isolated for
+    bidirectional text: in an Arabic sentence "512 MB" would otherwise read "MB 512"."""
     size = settings.import_max_bytes
-    return f"{size // MEGABYTE} MB" if size >= MEGABYTE else f"{max(size // 1024, 1)} KB"
+    text = f"{size // MEGABYTE} MB" if size >= MEGABYTE else f"{max(size // 1024, 1)} KB"
+    return f"\u2068{text}\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE
 
 
 def _form(
