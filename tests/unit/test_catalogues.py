@@ -57,7 +57,8 @@ def messages() -> dict[str, tuple[str, ...] | str]:
 
 def catalogue(language: str) -> Catalog:
     with po_path(language).open("rb") as source:
-        return read_po(source, locale=language)
+        # A malformed entry (a msgid without its msgstr) is an error, not a printed warning.
+        return read_po(source, locale=language, abort_invalid=True)
 
 
 def test_the_extractors_see_templates_and_python(messages: dict) -> None:
