@@ -599,3 +599,21 @@ async def test_an_association_follows_a_corpus_group_and_reads_what_it_relays(
     assert (await one(db, GroupThread)).locked
     assert (await deliver(db, app_client, group, undo, "/inbox")).state == InboxState.DONE
     assert not (await one(db, GroupThread)).locked
+
+    # Lemmy's moderators lock with their own Lock, which the community announces
+    moderator = RemoteActor(server, "lemmy_mod", *pooled_key_pair(2))
+    by_mod = corpus_doc("lemmy/lock-page.json", server)
+    by_mod.update(id=moderator.new_id(), actor=moderator.actor_id, object=page["id"])
+    by_mod.pop("@context", None)
+    relayed = group.activity("Announce", by_mod)
+    assert (await deliver(db, app_client, group, relayed, "/inbox")).state == InboxState.DONE
+    assert (await one(db, GroupThread)).locked
+    unlock = moderator.activity("Undo", by_mod)
+    unlock.pop("@context")
+    relayed_undo = group.activity("Announce", unlock)
+    assert (await deliver(db, app_client, group, relayed_undo, "/inbox")).state == InboxState.DONE
+    assert not (await one(db, GroupThread)).locked
+    # the same Announce from anyone but the thread's group changes nothing
+    forged = author.activity("Announce", {**by_mod, "id": moderator.new_id()})
+    assert (await deliver(db, app_client, author, forged, "/inbox")).state == InboxState.IGNORED
+    assert not (await one(db, GroupThread)).locked

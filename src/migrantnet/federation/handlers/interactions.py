@@ -11,6 +11,7 @@ from migrantnet.federation.actors import ActorUnavailable, get_or_fetch_actor
 from migrantnet.federation.follows import follow_remote, unfollow
 from migrantnet.federation.handlers.base import Inbound
 from migrantnet.federation.handlers.groups import handle_group_announce, wrapped_activity
+from migrantnet.federation.handlers.locks import handle_announced_lock
 from migrantnet.federation.handlers.objects import sender_is_followed, store_announced
 from migrantnet.federation.normalize import ids
 from migrantnet.logs import log_event
@@ -52,10 +53,13 @@ async def _store_interaction(inbound: Inbound, kind: str, *, remote_ok: bool = F
 
 async def handle_announce(inbound: Inbound) -> InboxState:
     """A boost of ours is counted; a share by an actor we follow brings the object to us; a
-    group we follow relays a member's activity (FEP-1b12)."""
-    wrapped = wrapped_activity(inbound.activity.object)
-    if wrapped is not None and inbound.activity.object is not None:
-        return await handle_group_announce(inbound, wrapped, inbound.activity.object)
+    group we follow relays a member's activity (FEP-1b12), or its moderator's `Lock`."""
+    inner = inbound.activity.object
+    wrapped = wrapped_activity(inner)
+    if wrapped is not None and inner is not None:
+        return await handle_group_announce(inbound, wrapped, inner)
+    if inner is not None and (locking := await handle_announced_lock(inbound, inner)) is not None:
+        return locking
     object_id = inbound.activity.object_id
     if object_id and not inbound.fed.uris.is_local(object_id):
         if not await sender_is_followed(inbound) or not await store_announced(inbound, object_id):
