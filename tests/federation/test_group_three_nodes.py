@@ -83,7 +83,15 @@ def test_a_group_across_three_nodes(make_node: Callable[..., Node], outsider: Bo
     group = f"{c.base_url}/@assembly"
 
     a.cli("follow", "alpha", f"@assembly@{c.domain}")
-    b.cli("follow", "beta", f"@assembly@{c.domain}")
+    # B joins through the API (a remote group is followed as any account)
+    joining = f"{b.base_url}/api/v1/associations/beta/following"
+    handle = f"@assembly@{c.domain}"
+    assert httpx.post(joining, json={"account": handle}, timeout=5).status_code == 401
+    asked = httpx.post(joining, json={"account": handle}, headers=b.auth(), timeout=10)
+    assert asked.status_code == 200, asked.text
+    assert asked.json() == {"actor": group, "handle": handle, "state": "pending"}
+    unknown = {"account": "not a handle"}
+    assert httpx.post(joining, json=unknown, headers=b.auth(), timeout=5).status_code == 422
     wait_for("C's Accept on A", lambda: following(a, "alpha")[0]["state"] == "accepted")
     wait_for("C's Accept on B", lambda: following(b, "beta")[0]["state"] == "accepted")
 
@@ -117,7 +125,9 @@ def test_a_group_across_three_nodes(make_node: Callable[..., Node], outsider: Bo
     assert int(shown["SEQUENCE"]) > first_sequence
 
     # A leaves; what it still addresses to the group is not announced (A is no member now)
-    a.cli("unfollow", "alpha", f"@assembly@{c.domain}")
+    leaving = f"{a.base_url}/api/v1/associations/alpha/following"
+    left = httpx.delete(leaving, params={"account": group}, headers=a.auth(), timeout=10)
+    assert left.status_code == 204, left.text
     members = f"{c.base_url}/@assembly"
     wait_for(
         "A gone from the group's members",

@@ -14,6 +14,7 @@ ERROR_DESCRIPTIONS = {
     413: "The upload is larger than the node accepts.",
     415: "The file is of a type the node does not accept.",
     422: "Invalid input, as `field: message`; nothing was saved.",
+    502: "The account's own server did not answer, or answered with no usable actor.",
 }
 
 

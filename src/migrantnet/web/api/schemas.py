@@ -361,6 +361,14 @@ class NetworkItem(BaseModel):
     extra: dict[str, Any]
 
 
+class FollowIn(BaseModel):
+    account: str = Field(
+        min_length=1,
+        max_length=2048,
+        description="A handle (`@name@host`) or an actor's URL.",
+    )
+
+
 class FollowItem(BaseModel):
     actor: str
     handle: str
