@@ -37,6 +37,12 @@ def test_a_domain_block_stops_delivery_and_fetch_both_ways_and_ends_follows(
     assert total(a, "/@alpha/following") == 0
     assert a.cli("blocks", "add", f"https://{b.domain}/", check=False).returncode == 2
 
+    # The running node rereads its block list within a second of the command's change: until
+    # then it would still accept B's delivery (the test failed when B posted that fast).
+    wait_for(
+        "A to see its block",
+        lambda: "403" in b.cli("fetch", f"{a.base_url}/@alpha", check=False).stderr,
+    )
     # Theirs is not accepted: B still counts A as a follower and delivers; A answers 403.
     from_b = b.cli("post", "beta", "After the block, from B").stdout.strip()
     wait_for("A's refusal", lambda: "inbox_refused reason=blocked" in a.log())
