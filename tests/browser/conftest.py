@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from nodes import Node
 
@@ -27,6 +27,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+# The same patience for assertions as for actions: CI runs the SQLite and PostgreSQL passes
+# side by side on two cores, and a publish that federates can take more than playwright's
+# default 5 s there (seen once: the page was still the form when the check gave up).
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
 HERE = Path(__file__).parent
 
 
@@ -57,7 +62,7 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=PHONE, locale="en-GB")
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
     yield tab
     context.close()
