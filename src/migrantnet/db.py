@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from migrantnet import sqlite_connection
 from migrantnet.models.changes import LISTENERS
 
 # Seconds a client is told to wait (`Retry-After`) while the database cannot be reached.
@@ -141,12 +142,17 @@ def create_engine(
     """An async engine for `url` (already mapped to an async driver by the settings).
 
     PostgreSQL connections are pinged when taken from the pool, so the first request after
-    the server came back gets a fresh connection instead of the dead one."""
+    the server came back gets a fresh connection instead of the dead one. SQLite's connections
+    take one thread hop per statement (`sqlite_connection`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
             create_private_sqlite_file(database)
+        if parsed.get_driver_name() == "aiosqlite":
+            connect_args = dict(kwargs.pop("connect_args", {}))
+            connect_args.setdefault("async_creator_fn", sqlite_connection.connect)
+            kwargs["connect_args"] = connect_args
     else:
         kwargs.setdefault("pool_pre_ping", True)
         if "connect_timeout" not in parsed.query:
