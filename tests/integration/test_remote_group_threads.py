@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 from browser_forms import HTML, form_token, signed_in, submit
-from federation_peer import PUBLIC, RemoteActor, deliver, one, rows
+from federation_peer import PUBLIC, RemoteActor, deliver, one, pooled_key_pair, rows
+from test_groups import CorpusGroup, corpus_doc
 
 from migrantnet.config import Settings
 from migrantnet.content.associations import update_association
@@ -134,13 +135,27 @@ async def test_a_remote_groups_threads_listed_nested_answered_locked_and_shown_b
     assert f'<h2><a href="{thread_url}"' in text and "2 replies" in text
     assert f"@{handle}" in text and f'href="{group.server.url("/c/assembly")}"' in text
     assert (await app_client.get(thread_url, headers=HTML)).status_code == 404
+    # a moderator of tunis_migrants reads them, a person of another association does not
+    async with db.session() as session, session.begin():
+        reader = await create_user(session, email="m@node-a.test", password="a long password 1")
+        local = await session.get(Actor, association.id)
+        assert local is not None
+        await grant_role(session, reader, local, Role.MODERATOR)
+        await create_user(session, email="s@node-a.test", password="a long password 1")
+    async with signed_in(settings, "m@node-a.test", "a long password 1") as moderator:
+        shown = await moderator.get(thread_url, headers=HTML)
+        assert shown.status_code == 200 and "Caravana 2031" in shown.text
+        assert 'name="text"' not in shown.text  # reading is not publishing
+    async with signed_in(settings, "s@node-a.test", "a long password 1") as stranger:
+        assert (await stranger.get(listing, headers=HTML)).status_code == 404
 
     await show_follows(db, association, True)
     anonymous = (await app_client.get(thread_url, headers=HTML)).text
     assert "Caravana 2031" in anonymous and 'name="text"' not in anonymous
-    assert "Editors of member associations sign in" in (
-        await app_client.get(listing, headers=HTML)
-    ).text
+    assert (
+        "Editors of member associations sign in"
+        in (await app_client.get(listing, headers=HTML)).text
+    )
     assert f'href="{older["url"]}" rel="noopener">See the discussion on its server' in anonymous
     first_row = await one(db, ContentObject, ContentObject.ap_id == first["id"])
     item = anonymous.split(f'id="reply-{first_row.id}"', 1)[1]
@@ -177,8 +192,6 @@ async def test_a_remote_groups_threads_listed_nested_answered_locked_and_shown_b
     assert "Desde aquí, sí" in (await app_client.get(thread_url, headers=HTML)).text
 
     # a person with no role in a member association may not answer
-    async with db.session() as session, session.begin():
-        await create_user(session, email="s@node-a.test", password="a long password 1")
     async with signed_in(settings, "s@node-a.test", "a long password 1") as stranger:
         shown = (await stranger.get(thread_url, headers=HTML)).text
         assert 'name="text"' not in shown
@@ -234,3 +247,45 @@ async def test_a_remote_groups_threads_are_paged_by_newest_activity(
     # a thread id of another group is not found under this one
     assert (await admin.get(f"{listing}/999999", headers=HTML)).status_code == 404
     assert (await admin.get("/groups/nobody@nowhere.example/threads")).status_code == 404
+
+
+async def test_a_lemmy_community_from_the_corpus_shows_its_relayed_post_as_a_thread(
+    admin: httpx.AsyncClient,
+    app_client: httpx.AsyncClient,
+    db: Database,
+    fed: Federation,
+    association: Actor,
+    make_peer_server: Any,
+) -> None:
+    """`lemmy/group-community.json` followed, its `announce-create-page.json` relayed."""
+    server = make_peer_server()
+    private_pem, public_pem = pooled_key_pair(0)
+    doc = corpus_doc("lemmy/group-community.json", server)
+    doc["publicKey"]["publicKeyPem"] = public_pem
+    group = CorpusGroup(server, "group", private_pem, public_pem, doc=doc)
+    async with db.session() as session:
+        local = await session.get(Actor, association.id)
+        assert local is not None
+        advance(await follow_remote(session, fed, local, group.actor_id), FollowState.ACCEPTED)
+        await session.commit()
+    author = RemoteActor(server, "lemmy_beta", *pooled_key_pair(1))
+    announce = corpus_doc("lemmy/announce-create-page.json", server)
+    page = announce["object"]["object"]
+    page.update(
+        id=server.url("/post/7"),
+        attributedTo=author.actor_id,
+        to=[group.actor_id, PUBLIC],
+        audience=group.actor_id,
+    )
+    server.serve(page["id"], page)
+    announce["object"].update(actor=author.actor_id, id=author.new_id())
+    announce.update(id=group.new_id(), actor=group.actor_id)
+    assert (await deliver(db, app_client, group, announce, "/inbox")).state == "done"
+
+    listing = f"/groups/tenforward@{server.domain}/threads"
+    text = (await admin.get(listing, headers=HTML)).text
+    thread = await one(db, GroupThread, GroupThread.root_ap_id == page["id"])
+    assert "Ten Forward" in text and f"@tenforward@{server.domain}" in text
+    assert f'href="{listing}/{thread.id}"' in text and "post 4" in text
+    shown = (await admin.get(f"{listing}/{thread.id}", headers=HTML)).text
+    assert "post 4" in shown and f'href="{page.get("url") or page["id"]}"' in shown
