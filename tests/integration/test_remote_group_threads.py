@@ -244,6 +244,9 @@ async def test_a_remote_groups_threads_are_paged_by_newest_activity(
     second = (await admin.get(older, headers=HTML)).text
     assert [t for t in titles if f">{t}</a>" in second] == titles[:2]
     assert 'rel="next"' not in second
+    for wrong in ("x", "99999999999999999999-1", "1-0"):
+        refused = await admin.get(listing, params={"before": wrong}, headers=HTML)
+        assert refused.status_code == 422, refused.text
     # a thread id of another group is not found under this one
     assert (await admin.get(f"{listing}/999999", headers=HTML)).status_code == 404
     assert (await admin.get("/groups/nobody@nowhere.example/threads")).status_code == 404
