@@ -51,6 +51,7 @@ from migrantnet.web import (
     network_pages,
     pages,
     remote_follow_pages,
+    remote_group_thread_pages,
     reply_moderation_pages,
     reply_pages,
     robots,
@@ -193,6 +194,7 @@ def node_routes() -> list[BaseRoute]:
         router.include_router(network_pages.router)
         router.include_router(group_pages.router)
         router.include_router(group_thread_pages.router)
+        router.include_router(remote_group_thread_pages.router)
         router.include_router(settings_pages.router)
         router.include_router(cosign_pages.router)
         router.include_router(reply_moderation_pages.router)

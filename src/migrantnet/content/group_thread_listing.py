@@ -2,7 +2,7 @@
 index) and one thread with its replies nested, in two queries whatever its size: replies carry
 `group_thread_id`, and nesting by `inReplyTo` is done in memory, at most `MAX_DEPTH` levels
 and `MAX_REPLIES` replies, so a hostile peer cannot make a page unbounded. Shown are public
-and unlisted replies, not deleted, not by a blocked or deleted actor, not hidden by the
+and unlisted threads and replies, not deleted, not by a blocked or deleted actor, not hidden by the
 group's moderators (as an item) nor held by an association's reply moderation.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import ColumnElement, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -31,6 +31,15 @@ MAX_DEPTH = 6
 MAX_REPLIES = 300
 THREADS_PAGE = 20
 SHOWN = (Visibility.PUBLIC, Visibility.UNLISTED)
+
+
+def _author_shown(author: type[Actor]) -> list[ColumnElement[bool]]:
+    """The author is not deleted, nor blocked (their account or their domain)."""
+    return [
+        author.deleted_at.is_(None),
+        author.domain.not_in(select(Block.domain).where(Block.kind == BlockKind.DOMAIN)),
+        author.ap_id.not_in(select(Block.target).where(Block.kind == BlockKind.ACCOUNT)),
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +82,8 @@ async def list_threads(
         .where(
             GroupThread.group_id == group.id,
             ContentObject.deleted_at.is_(None),
-            author.deleted_at.is_(None),
+            ContentObject.visibility.in_(SHOWN),
+            *_author_shown(author),
         )
     )
     if not with_hidden:
@@ -136,7 +146,12 @@ async def thread_tree(session: AsyncSession, group: Actor, thread: GroupThread) 
         await session.execute(
             select(ContentObject, author)
             .join(author, author.id == ContentObject.actor_id)
-            .where(ContentObject.ap_id == thread.root_ap_id, ContentObject.deleted_at.is_(None))
+            .where(
+                ContentObject.ap_id == thread.root_ap_id,
+                ContentObject.deleted_at.is_(None),
+                ContentObject.visibility.in_(SHOWN),
+                *_author_shown(author),
+            )
         )
     ).first()
     if root_row is None:
@@ -153,9 +168,7 @@ async def thread_tree(session: AsyncSession, group: Actor, thread: GroupThread) 
             ContentObject.visibility.in_(SHOWN),
             ContentObject.reply_state == ReplyState.SHOWN,
             ContentObject.ap_id.not_in(hidden_items),
-            author.deleted_at.is_(None),
-            author.domain.not_in(select(Block.domain).where(Block.kind == BlockKind.DOMAIN)),
-            author.ap_id.not_in(select(Block.target).where(Block.kind == BlockKind.ACCOUNT)),
+            *_author_shown(author),
         )
         .order_by(ContentObject.published_at, ContentObject.id)
         .limit(MAX_REPLIES + 1)

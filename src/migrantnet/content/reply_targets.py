@@ -7,6 +7,7 @@ shown in its thread to anyone; its author is remembered on the reply (`extra["an
 actor id and handle), so the serialiser can address the reply to them (`cc` and a `Mention`,
 as Mastodon does, which puts it in the thread and notifies them) and the publisher can
 deliver it to their inbox. A reply answers the same post for good: an edit cannot move it.
+An event whose author closed its comments (Mobilizon's `commentsEnabled`) cannot be answered.
 """
 
 from __future__ import annotations
@@ -44,7 +45,17 @@ async def reply_target(session: AsyncSession, ap_id: str) -> ReplyTarget:
         raise InvalidInput(FIELD, N_("%(url)s was deleted"), url=url)
     if obj.visibility not in ANSWERABLE:
         raise InvalidInput(FIELD, N_("only a public or unlisted post can be answered"))
+    if comments_closed(obj):
+        raise InvalidInput(FIELD, N_("comments are closed on this event: it takes no reply"))
     return ReplyTarget(obj, author)
+
+
+def comments_closed(obj: ContentObject) -> bool:
+    """An event of another server whose author takes no comments: its `commentsEnabled`
+    (or `repliesModerationOption`), kept with the event as it was read (`extra["event"]`).
+    Our own events always take them: they have no such setting."""
+    event = (obj.extra or {}).get("event") if not obj.local else None
+    return isinstance(event, dict) and event.get("comments_enabled") is False
 
 
 def answered_author(obj: ContentObject) -> tuple[str, str] | None:

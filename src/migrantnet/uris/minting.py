@@ -40,6 +40,9 @@ from migrantnet.uris.paths import (
     OBJECT_PATH,
     OUTBOX_PATH,
     REMOTE_FOLLOW_PATH,
+    REMOTE_GROUP_THREAD_PATH,
+    REMOTE_GROUP_THREAD_REPLY_PATH,
+    REMOTE_GROUP_THREADS_PATH,
     RESET_PATH,
     RSS_FEED_PATH,
     SHARED_INBOX_PATH,
@@ -88,6 +91,23 @@ class Uris:
     @staticmethod
     def group_thread_reply_path(slug: str, thread_id: int) -> str:
         return GROUP_THREAD_REPLY_PATH.format(slug=slug, thread_id=thread_id)
+
+    @staticmethod
+    def remote_group_threads_path(handle: str, before: str | None = None) -> str:
+        """A remote group's threads as this node keeps them (`handle`: `name@host`)."""
+        path = REMOTE_GROUP_THREADS_PATH.format(handle=quote(handle, safe="@:"))
+        return f"{path}?{urlencode({'before': before})}" if before else path
+
+    @staticmethod
+    def remote_group_thread_path(handle: str, thread_id: int, reply_to: int | None = None) -> str:
+        path = REMOTE_GROUP_THREAD_PATH.format(handle=quote(handle, safe="@:"), thread_id=thread_id)
+        return f"{path}?reply_to={reply_to}#reply-form" if reply_to is not None else path
+
+    @staticmethod
+    def remote_group_thread_reply_path(handle: str, thread_id: int) -> str:
+        return REMOTE_GROUP_THREAD_REPLY_PATH.format(
+            handle=quote(handle, safe="@:"), thread_id=thread_id
+        )
 
     @staticmethod
     def group_thread_moderate_path(slug: str, thread_id: int) -> str:

@@ -24,6 +24,11 @@ GROUP_THREADS_PATH = ACTOR_PATH + "/threads"
 GROUP_THREAD_PATH = GROUP_THREADS_PATH + "/{thread_id}"
 GROUP_THREAD_REPLY_PATH = GROUP_THREAD_PATH + "/reply"
 GROUP_THREAD_MODERATE_PATH = GROUP_THREAD_PATH + "/moderate"
+# A remote group's threads as this node keeps them, by its handle (`name@host`): read, and
+# answered by the member associations of ours (`web/remote_group_thread_pages.py`).
+REMOTE_GROUP_THREADS_PATH = "/groups/{handle}/threads"
+REMOTE_GROUP_THREAD_PATH = REMOTE_GROUP_THREADS_PATH + "/{thread_id}"
+REMOTE_GROUP_THREAD_REPLY_PATH = REMOTE_GROUP_THREAD_PATH + "/reply"
 OBJECT_PATH = ACTOR_PATH + "/objects/{public_id}"
 OBJECT_ACTIVITY_PATH = OBJECT_PATH + "/activity"
 SIGNATORIES_PATH = OBJECT_PATH + "/signatories"

@@ -42,7 +42,7 @@ from migrantnet.web.rendering import see_other
 from migrantnet.web.reply_pages import reply_buttons
 from migrantnet.web.sessions import Visitor, VisitorDep
 from migrantnet.web.views.agenda import days_view
-from migrantnet.web.views.group_threads import thread_items
+from migrantnet.web.views.group_threads import links_of, thread_items
 from migrantnet.web.views.items import item_view, section_view
 from migrantnet.web.views.kinds import KIND_VIEWS, kind_order, kind_plural
 from migrantnet.web.views.object_page import object_page_view
@@ -137,7 +137,7 @@ async def _group_view(
         "days": days_view(page.entries, zone, wanted, language),
         "agenda_url": Uris.agenda_path("?" + urlencode({"group": actor.ap_id})),
         "threads": thread_items(
-            actor.slug or "", await list_threads(session, actor, limit=GROUP_THREADS), wanted
+            links_of(actor), await list_threads(session, actor, limit=GROUP_THREADS), wanted
         ),
         "threads_url": Uris.group_threads_path(actor.slug or ""),
     }

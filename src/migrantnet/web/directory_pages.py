@@ -56,12 +56,15 @@ class EntryView:
     follow_url: str  # the remote-follow page (ours, or the directory's for one elsewhere)
     follow_here_url: str | None  # elsewhere: follow it as one of our associations
     local: bool
+    # a group elsewhere that one of ours (showing it) is a member of: its threads kept here
+    threads_url: str | None = None
 
 
 def entry_view(entry: DirectoryEntry, language: str) -> EntryView:
     actor = entry.actor
     profile = Uris.actor_path(actor.slug) if actor.local and actor.slug else actor.url
     met = []
+    followed = any(way.how == FOLLOWED for way in entry.met)
     for way in entry.met:
         if way.how == OWN:
             met.append(gettext("On this node"))
@@ -86,6 +89,9 @@ def entry_view(entry: DirectoryEntry, language: str) -> EntryView:
         ),
         follow_here_url=None if actor.local else Uris.authorize_interaction_path(actor.ap_id),
         local=actor.local,
+        threads_url=Uris.remote_group_threads_path(actor.handle)
+        if followed and entry.kind == "group" and not actor.local and actor.username
+        else None,
     )
 
 

@@ -48,7 +48,7 @@ from migrantnet.web.forms import read_form, text_field
 from migrantnet.web.i18n import wanted_languages
 from migrantnet.web.rendering import render, see_other
 from migrantnet.web.sessions import SignedInDep, Visitor, VisitorDep
-from migrantnet.web.views.group_threads import thread_items, thread_page
+from migrantnet.web.views.group_threads import links_of, thread_items, thread_page
 from migrantnet.web.views.parts import actor_link
 
 router = APIRouter(include_in_schema=False)
@@ -98,11 +98,12 @@ async def _list_page(
     values: dict[str, str] | None = None,
 ) -> Response:
     cursor = Cursor.parse(before) if before else None
+    links = links_of(group)
     moderator = await _moderates(session, visitor.user, group)
     found = await list_threads(session, group, cursor, THREADS_PAGE + 1, with_hidden=moderator)
     page = found[:THREADS_PAGE]
     older = (
-        Uris.group_threads_path(group.slug or "", thread_cursor(page[-1].thread).encode())
+        links.listing(thread_cursor(page[-1].thread).encode())
         if len(found) > THREADS_PAGE
         else None
     )
@@ -114,7 +115,8 @@ async def _list_page(
         {
             "group": actor_link(group),
             "slug": group.slug,
-            "threads": thread_items(group.slug or "", page, _languages(request)),
+            "links": links,
+            "threads": thread_items(links, page, _languages(request)),
             "older_url": older,
             "writers": [(a.slug, a.name or a.slug) for a in writers],
             "errors": errors or {},
@@ -185,13 +187,13 @@ async def _thread_page(
     values: dict[str, str] | None = None,
 ) -> Response:
     thread, moderator = await _visible_thread(session, visitor, group, thread_id)
-    view = thread_page(
-        group.slug or "", await thread_tree(session, group, thread), _languages(request)
-    )
+    links = links_of(group)
+    view = thread_page(links, await thread_tree(session, group, thread), _languages(request))
     answered = view.reply_ids.get(reply_to) if reply_to is not None else None
     context: dict[str, Any] = {
         "group": actor_link(group),
         "slug": group.slug,
+        "links": links,
         "thread": view,
         "moderator": moderator,
         "writers": []

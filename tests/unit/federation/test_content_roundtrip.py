@@ -260,6 +260,10 @@ async def test_event(
     else:
         assert event.places == ()
     assert event.online_urls == ((local.online_url,) if local.online_url else ())
+    # Ours take comments and need not say so: Mobilizon reads an absent `commentsEnabled`
+    # (and `repliesModerationOption`) as "allow_all", as we do.
+    assert "commentsEnabled" not in trip.doc and "repliesModerationOption" not in trip.doc
+    assert event.comments_enabled
     # The summary the content layer wrote for Mastodon (date, zone, place) comes back too.
     assert trip.parsed.obj.summary_map == obj.summary_map
     assert_same_texts(trip)

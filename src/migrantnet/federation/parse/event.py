@@ -63,6 +63,8 @@ class ParsedEvent:
     rrule: str | None = None  # `mn:rrule`; checked (and bounded) when stored
     exdates: tuple[datetime, ...] = ()
     moved: tuple[tuple[datetime, datetime, datetime], ...] = ()
+    # Whether its author takes comments (Mobilizon's `commentsEnabled`, `_comments_enabled`)
+    comments_enabled: bool = True
 
 
 # schema.org eventStatus and iCalendar STATUS, both folded to three states.
@@ -106,7 +108,23 @@ def parse_event(doc: Mapping[str, Any]) -> ParsedEvent:
         rrule=_rrule(get_prop(doc, "rrule")),
         exdates=_instants(get_prop(doc, "exdate")),
         moved=_moved(get_prop(doc, "movedOccurrences")),
+        comments_enabled=_comments_enabled(doc),
     )
+
+
+# Mobilizon's `repliesModerationOption`: "moderated" still takes comments (held for review).
+_REPLIES_OPEN = {"allow_all": True, "moderated": True, "closed": False}
+
+
+def _comments_enabled(doc: Mapping[str, Any]) -> bool:
+    """Mobilizon reads `repliesModerationOption` first and then `commentsEnabled`, absent
+    meaning yes; it writes `commentsEnabled` true only for "allow_all", so a moderated event
+    says false while still taking comments. Read the same way: closed only when the option
+    says "closed", or, without a known option, when `commentsEnabled` is false."""
+    option = _lower_word(get_prop(doc, "repliesModerationOption"))
+    if option in _REPLIES_OPEN:
+        return _REPLIES_OPEN[option]
+    return get_prop(doc, "commentsEnabled") is not False
 
 
 MAX_SERIES_ITEMS = 200

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from migrantnet.content.agenda import AgendaEntry
 from migrantnet.content.formatting import datetime_text, zone, zone_label
 from migrantnet.content.languages import country_name
+from migrantnet.content.reply_targets import comments_closed
 from migrantnet.models import EventStatus
 from migrantnet.uris import Uris
 from migrantnet.web.hrefs import safe_href
@@ -49,6 +50,7 @@ class AgendaEventView:
     origin: str  # the server it comes from ("" for this node)
     local: bool
     calendar_url: str  # the event as iCalendar
+    comments_closed: bool = False  # another server's event whose author takes no comments
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +145,7 @@ def event_view(
         origin="" if entry.local else host,
         local=entry.local,
         calendar_url=Uris.event_calendar_path(obj.ap_id),
+        comments_closed=comments_closed(obj),
     )
 
 

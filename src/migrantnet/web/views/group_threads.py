@@ -1,7 +1,9 @@
 """A group's threads for its pages: the list (title, who started it, replies, newest
 activity) and one thread with its replies nested as `content.group_thread_listing` gives
 them. Texts are in the reader's language where they exist in several; the HTML was
-sanitised when it arrived (or when our member wrote it)."""
+sanitised when it arrived (or when our member wrote it). The same views serve a group of
+ours (pages under `/@slug`) and one elsewhere (`/groups/name@host`): `ThreadLinks` says where
+its pages are."""
 
 from __future__ import annotations
 
@@ -10,9 +12,39 @@ from dataclasses import dataclass
 from migrantnet.content.group_thread_listing import ReplyNode, ThreadSummary, ThreadTree
 from migrantnet.models import Actor, ContentObject
 from migrantnet.uris import Uris
+from migrantnet.web.hrefs import safe_href
 from migrantnet.web.i18n import pick_language, text_direction
 from migrantnet.web.views.parts import ActorLink, Moment, actor_link, demote_headings, instant
 from migrantnet.web.views.replies import ReplyView, nested_reply
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadLinks:
+    """Where a group's thread pages are: ours by slug, a remote group's by its handle."""
+
+    key: str  # the slug of a group of ours, `name@host` of one elsewhere
+    remote: bool = False
+
+    def listing(self, before: str | None = None) -> str:
+        if self.remote:
+            return Uris.remote_group_threads_path(self.key, before)
+        return Uris.group_threads_path(self.key, before)
+
+    def thread(self, thread_id: int, reply_to: int | None = None) -> str:
+        if self.remote:
+            return Uris.remote_group_thread_path(self.key, thread_id, reply_to)
+        return Uris.group_thread_path(self.key, thread_id, reply_to)
+
+    def reply(self, thread_id: int) -> str:
+        if self.remote:
+            return Uris.remote_group_thread_reply_path(self.key, thread_id)
+        return Uris.group_thread_reply_path(self.key, thread_id)
+
+
+def links_of(group: Actor) -> ThreadLinks:
+    if group.local:
+        return ThreadLinks(group.slug or "")
+    return ThreadLinks(group.handle, remote=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +83,15 @@ def _title(root: ContentObject, wanted: list[str]) -> tuple[str, str]:
     return root.name_map.get(language, ""), language
 
 
-def thread_items(slug: str, threads: list[ThreadSummary], wanted: list[str]) -> list[ThreadItem]:
+def thread_items(
+    links: ThreadLinks, threads: list[ThreadSummary], wanted: list[str]
+) -> list[ThreadItem]:
     items = []
     for summary in threads:
         title, language = _title(summary.root, wanted)
         items.append(
             ThreadItem(
-                url=Uris.group_thread_path(slug, summary.thread.id),
+                url=links.thread(summary.thread.id),
                 title=title,
                 language=language,
                 direction=text_direction(language) if language else "auto",
@@ -83,7 +117,7 @@ def _replies(
     return tuple(views)
 
 
-def thread_page(slug: str, tree: ThreadTree, wanted: list[str]) -> ThreadPage:
+def thread_page(links: ThreadLinks, tree: ThreadTree, wanted: list[str]) -> ThreadPage:
     root: ContentObject = tree.root
     author: Actor = tree.author
     title, language = _title(root, wanted)
@@ -100,14 +134,11 @@ def thread_page(slug: str, tree: ThreadTree, wanted: list[str]) -> ThreadPage:
         content_html=demote_headings(root.content_map.get(body_language, ""))
         if body_language
         else "",
-        url=root.url or root.ap_id,
+        url=safe_href(root.url or root.ap_id),
         locked=tree.thread.locked,
         hidden=tree.thread.hidden,
         replies=replies,
         reply_ids=ids,
-        answer_urls={
-            f"reply-{row_id}": Uris.group_thread_path(slug, tree.thread.id, row_id)
-            for row_id in ids
-        },
+        answer_urls={f"reply-{row_id}": links.thread(tree.thread.id, row_id) for row_id in ids},
         truncated=tree.truncated,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from migrantnet.content.reply_targets import comments_closed
 from migrantnet.models import Actor, ContentObject
 from migrantnet.web.hrefs import safe_href
 from migrantnet.web.i18n import pick_language, text_direction
@@ -105,6 +106,7 @@ class AnsweredView:
     language: str
     direction: str
     published: Moment
+    comments_closed: bool = False  # an event whose author takes no comments
 
 
 def answered_view(obj: ContentObject, actor: Actor, wanted: list[str]) -> AnsweredView:
@@ -121,4 +123,5 @@ def answered_view(obj: ContentObject, actor: Actor, wanted: list[str]) -> Answer
         if (language or title_language)
         else "auto",
         published=instant(obj.published_at),
+        comments_closed=comments_closed(obj),
     )
