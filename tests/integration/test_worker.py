@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -30,7 +29,7 @@ from migrantnet.content.associations import rotate_key
 from migrantnet.content.notes import publish_note
 from migrantnet.content.objects import delete_object
 from migrantnet.db import Database
-from migrantnet.federation.fetch import SafeClient
+from migrantnet.federation.delivery_client import DeliveryClient
 from migrantnet.federation.fetch_policy import FetchPolicy
 from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.service import Federation
@@ -394,8 +393,7 @@ async def test_a_peer_that_never_answers_is_retried(
         read_timeout=0.3,
         total_timeout=0.5,
     )
-    worker.clients = [SafeClient(quick)]
-    worker._next_client = itertools.cycle(worker.clients)
+    worker.delivery = DeliveryClient(quick)
     await publish(worker.fed, association)
 
     assert await worker.process_batch() == 1
@@ -705,9 +703,8 @@ async def test_run_wakes_for_new_work_and_stops_promptly(
                 await loop
 
     assert len(sink.posts()) == 1
-    for client in worker.clients:  # closed on the way out
-        with pytest.raises(RuntimeError, match="closed"):
-            await client.request("POST", sink.url("/users/alice/inbox"), content=b"{}")
+    with pytest.raises(RuntimeError, match="closed"):  # closed on the way out
+        await worker.delivery.post(sink.url("/users/alice/inbox"), b"{}")
     assert len(sink.posts()) == 1
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import logging
 import time
@@ -24,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.config import Settings
 from migrantnet.db import database_unavailable, unavailable_reason
 from migrantnet.federation.context import AP_CONTENT_TYPE
+from migrantnet.federation.delivery_client import DeliveryClient
 from migrantnet.federation.delivery_outcomes import Outcome, apply_outcome, domain_healths
 from migrantnet.federation.event_imports import refresh_imports_due
-from migrantnet.federation.fetch import FetchError, HostBlocked, HTTPStatusError, SafeClient, Signer
+from migrantnet.federation.fetch import FetchError, HostBlocked, HTTPStatusError, Signer
 from migrantnet.federation.fetch_policy import FetchPolicy
 from migrantnet.federation.heartbeat import beat, beat_interval, worker_name
 from migrantnet.federation.ics_feeds import ics_client, refresh_due
@@ -42,8 +42,8 @@ LEASE = timedelta(seconds=Settings.model_fields["delivery_lease_seconds"].defaul
 DATABASE_WAIT_MAX = 30.0  # seconds between tries while the database cannot be reached
 TRIM_EVERY_SECONDS = 600
 FEEDS_CHECK_SECONDS = 60  # how often due .ics feeds are looked for
-CLIENTS = 4  # several small pools: httpx's pool slows as one pool's concurrency grows
 RECORD_EVERY = 32  # outcomes written per transaction
+DELIVERY_HEADERS = {"Content-Type": AP_CONTENT_TYPE, "Accept": AP_CONTENT_TYPE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,18 +67,17 @@ class DeliveryWorker:
         policy = FetchPolicy(
             allow_private_addresses=fed.policy.allow_private_addresses,
             user_agent=fed.policy.user_agent,
-            max_connections=max(2, settings.delivery_concurrency // CLIENTS),
+            max_connections=settings.delivery_concurrency,
         )
-        self.clients = [SafeClient(policy, guard=fed.blocklist.guard) for _ in range(CLIENTS)]
-        self._next_client = itertools.cycle(self.clients)
+        # One session for the worker's life (kept-alive connections across batches).
+        self.delivery = DeliveryClient(policy, guard=fed.blocklist.guard)
         self.ics_client = ics_client(fed)
         self._signers: dict[int, tuple[str | None, Signer]] = {}
         self.lease = timedelta(seconds=settings.delivery_lease_seconds)
         self.name = worker_name()
 
     async def aclose(self) -> None:
-        for client in self.clients:
-            await client.aclose()
+        await self.delivery.aclose()
         await self.ics_client.aclose()
 
     async def claim(self, session: AsyncSession) -> list[int]:
@@ -201,12 +200,8 @@ class DeliveryWorker:
         limit = self.host_limits.setdefault(job.domain, asyncio.Semaphore(self.per_host))
         async with limit, self.concurrency:
             try:
-                response = await next(self._next_client).request(
-                    "POST",
-                    job.inbox,
-                    headers={"Content-Type": AP_CONTENT_TYPE, "Accept": AP_CONTENT_TYPE},
-                    content=job.body,
-                    sign=job.sign,
+                response = await self.delivery.post(
+                    job.inbox, job.body, headers=DELIVERY_HEADERS, sign=job.sign
                 )
                 return Outcome(job.delivery_id, response.status, None, None)
             except HTTPStatusError as exc:
