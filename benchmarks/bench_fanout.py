@@ -399,7 +399,18 @@ def main() -> int:
         action="store_true",
         help="no `domains` rows for the sink hosts beforehand (first contact with each host)",
     )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a worker setting for this run, e.g. delivery_concurrency=32 (repeatable)",
+    )
     args = parser.parse_args()
+    settings_env = {
+        f"MIGRANTNET_{name.upper()}": value
+        for name, _, value in (item.partition("=") for item in args.setting)
+    }
     followers = args.followers or (300 if args.quick else 1000)
     hosts = args.hosts or (10 if args.quick else 20)
     in_process = args.in_process or args.profile
@@ -413,7 +424,9 @@ def main() -> int:
     sink_result: dict[str, Any] = {}
     profile = cProfile.Profile(time.thread_time) if args.profile else None
     with tempfile.TemporaryDirectory(prefix="migrantnet-bench-fanout-") as tmp:
-        node = Node("fanout", Path(tmp), extra_env={"MIGRANTNET_LOG_LEVEL": "WARNING"})
+        node = Node(
+            "fanout", Path(tmp), extra_env={"MIGRANTNET_LOG_LEVEL": "WARNING", **settings_env}
+        )
         deliveries: Deliveries | None = None
         try:
             node.database_url = f"sqlite:///{Path(tmp) / 'fanout.db'}"  # SQLite, always
@@ -449,6 +462,7 @@ def main() -> int:
         f"({'no' if args.cold_domains else 'with'} `domains` rows beforehand); "
         f"`migrantnet post` queued {queued} deliveries in {post_s:.1f} s (CLI start-up "
         f"included); worker: {mode}"
+        + (f"; settings: {', '.join(args.setting)}" if args.setting else "")
     )
     scale = TARGET_SECONDS_PER_1000 * followers / 1000
     rows: list[list[str]] = []

@@ -270,4 +270,3 @@ def _translated(url: str) -> Iterator[None]:
         raise AddressNotAllowed(url, f"{type(exc).__name__}: {exc}") from exc
     except (aiohttp.ClientError, OSError) as exc:
         raise ConnectionFailed(url, f"{type(exc).__name__}: {exc}") from exc
-
