@@ -29,13 +29,18 @@ keep-alive connection the peer closed while idle is not a failed delivery.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import time
+import weakref
 from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
-from types import SimpleNamespace
+from typing import Any
 
 import aiohttp
+from aiohttp.client_reqrep import ClientRequest
+from aiohttp.connector import Connection
+from aiohttp.tracing import Trace
 from multidict import CIMultiDictProxy
 from yarl import URL
 
@@ -66,23 +71,34 @@ class Delivered:
     body: bytes
 
 
-class _Reuse:
-    """Per-request trace context: whether the connection came from the pool."""
-
-    __slots__ = ("reused",)
-
-    def __init__(self) -> None:
-        self.reused = False
+#: Whether the connection the current request got had already carried an answer. Set by the
+#: connector within the request's own task (aiohttp awaits `connect` there), read by `post`.
+_REUSED: ContextVar[bool] = ContextVar("delivery_connection_reused", default=False)
 
 
-async def _on_reuse(
-    session: aiohttp.ClientSession,
-    context: SimpleNamespace,
-    params: aiohttp.TraceConnectionReuseconnParams,
-) -> None:
-    request_context = context.trace_request_ctx
-    if isinstance(request_context, _Reuse):
-        request_context.reused = True
+class _ReuseAwareConnector(aiohttp.TCPConnector):
+    """aiohttp's connector, telling `post` whether a connection came from the pool: a POST is
+    sent again only when a kept-alive connection turned out closed, never a fresh one. (A
+    TraceConfig could tell too, at ~10 signal sends per request.)"""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._handed_out: weakref.WeakSet[object] = weakref.WeakSet()
+
+    async def connect(
+        self,
+        req: ClientRequest,
+        traces: list[Trace],
+        timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's interface
+    ) -> Connection:
+        connection = await super().connect(req, traces, timeout)
+        protocol = connection.protocol
+        if protocol is not None:
+            if protocol in self._handed_out:
+                _REUSED.set(True)
+            else:
+                self._handed_out.add(protocol)
+        return connection
 
 
 class DeliveryClient:
@@ -122,7 +138,7 @@ class DeliveryClient:
         if self._closed:
             raise RuntimeError("the delivery client is closed")
         if self._session is None:
-            connector = aiohttp.TCPConnector(
+            connector = _ReuseAwareConnector(
                 resolver=PinnedResolver(
                     allow_private_addresses=self._policy.allow_private_addresses,
                     resolver=self._resolver,
@@ -133,8 +149,6 @@ class DeliveryClient:
                 limit_per_host=0,
                 keepalive_timeout=self._keepalive,
             )
-            tracing = aiohttp.TraceConfig()
-            tracing.on_connection_reuseconn.append(_on_reuse)
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 timeout=self._timeout,
@@ -142,7 +156,6 @@ class DeliveryClient:
                 auto_decompress=False,
                 cookie_jar=aiohttp.DummyCookieJar(),
                 skip_auto_headers=("Accept-Encoding",),
-                trace_configs=[tracing],
                 raise_for_status=False,
             )
         return self._session
@@ -175,14 +188,23 @@ class DeliveryClient:
         if sign is not None:
             sent_headers = sign("POST", url, sent_headers, body)
         with _translated(url):
-            async with asyncio.timeout(self._policy.total_timeout):  # the retry included
-                reuse = _Reuse()
-                try:
-                    return await self._send(session, target, url, sent_headers, body, reuse)
-                except aiohttp.ServerDisconnectedError:
-                    if not reuse.reused:
-                        raise
-                return await self._send(session, target, url, sent_headers, body, _Reuse())
+            started = time.monotonic()
+            _REUSED.set(False)
+            try:
+                return await self._send(session, target, url, sent_headers, body, self._timeout)
+            except aiohttp.ServerDisconnectedError:
+                if not _REUSED.get():
+                    raise
+            # The retry gets what is left of the whole exchange's time.
+            left = self._policy.total_timeout - (time.monotonic() - started)
+            if left <= 0:
+                raise FetchTimeout(url, f"no answer within {self._policy.total_timeout} s")
+            retry_timeout = aiohttp.ClientTimeout(
+                total=left,
+                sock_connect=self._policy.connect_timeout,
+                sock_read=self._policy.read_timeout,
+            )
+            return await self._send(session, target, url, sent_headers, body, retry_timeout)
 
     async def _send(
         self,
@@ -191,14 +213,10 @@ class DeliveryClient:
         url: str,
         headers: dict[str, str],
         body: bytes,
-        reuse: _Reuse,
+        limits: aiohttp.ClientTimeout,
     ) -> Delivered:
         async with session.post(
-            target,
-            data=body,
-            headers=headers,
-            allow_redirects=False,
-            trace_request_ctx=reuse,
+            target, data=body, headers=headers, allow_redirects=False, timeout=limits
         ) as response:
             status = response.status
             if status >= 400:
@@ -215,6 +233,8 @@ class DeliveryClient:
         if declared is not None and declared > limit:
             response.close()
             raise ResponseTooLarge(url, f"declared body of {declared} bytes exceeds {limit}")
+        if declared is not None:
+            return await response.content.readexactly(declared)  # within the cap: checked
         body = bytearray()
         while True:
             chunk = await response.content.read(min(_READ_CHUNK, limit + 1 - len(body)))
@@ -268,5 +288,5 @@ def _translated(url: str) -> Iterator[None]:
         raise FetchTimeout(url, f"{type(exc).__name__}: {exc}") from exc
     except aiohttp.InvalidURL as exc:
         raise AddressNotAllowed(url, f"{type(exc).__name__}: {exc}") from exc
-    except (aiohttp.ClientError, OSError) as exc:
+    except (aiohttp.ClientError, OSError, EOFError) as exc:  # EOFError: a body cut short
         raise ConnectionFailed(url, f"{type(exc).__name__}: {exc}") from exc
