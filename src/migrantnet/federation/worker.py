@@ -64,6 +64,7 @@ class DeliveryWorker:
         self.per_host = settings.delivery_per_host
         self.next_trim = 0.0  # monotonic time of the next inbox retention sweep
         self.host_limits: dict[str, asyncio.Semaphore] = {}
+        self._recording = asyncio.Lock()  # one outcome transaction at a time
         policy = FetchPolicy(
             allow_private_addresses=fed.policy.allow_private_addresses,
             user_agent=fed.policy.user_agent,
@@ -109,8 +110,11 @@ class DeliveryWorker:
 
         The batch is loaded in three queries, sent concurrently (signed at send time), and its
         outcomes recorded a chunk at a time, each chunk in one transaction: the database cost
-        per delivery stays a fraction of the signature's. Every few minutes, inbox payloads
-        past their retention time are dropped first."""
+        per delivery stays a fraction of the signature's. One chunk is written at a time, and
+        takes every outcome that arrived while the one before was written: concurrent writers
+        would only meet in SQLite's busy handler, which sleeps (up to 100 ms a try) past the
+        moment the lock is free. Every few minutes, inbox payloads past their retention time
+        are dropped first."""
         await process_backlog(self.fed)
         if self.next_trim <= time.monotonic():
             self.next_trim = time.monotonic() + TRIM_EVERY_SECONDS
@@ -121,16 +125,20 @@ class DeliveryWorker:
             return 0
         jobs, pending = await self._load(ids)
 
+        async def flush() -> None:
+            async with self._recording:
+                if pending:
+                    chunk = pending[:]
+                    pending.clear()
+                    await self._record_safely(chunk)
+
         async def send(job: Job) -> None:
             pending.append(await self._send_limited(job))
             if len(pending) >= RECORD_EVERY:
-                chunk = pending[:]
-                pending.clear()
-                await self._record_safely(chunk)
+                await flush()
 
         await asyncio.gather(*(send(job) for job in jobs))
-        if pending:
-            await self._record_safely(pending)
+        await flush()
         return len(ids)
 
     async def _load(self, ids: list[int]) -> tuple[list[Job], list[Outcome]]:
