@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -64,7 +65,7 @@ class DeliveryWorker:
         self.per_host = settings.delivery_per_host
         self.next_trim = 0.0  # monotonic time of the next inbox retention sweep
         self.host_limits: dict[str, asyncio.Semaphore] = {}
-        self._recording = asyncio.Lock()  # one outcome transaction at a time
+        self._recording = asyncio.Lock()  # one claim or outcome transaction at a time
         policy = FetchPolicy(
             allow_private_addresses=fed.policy.allow_private_addresses,
             user_agent=fed.policy.user_agent,
@@ -105,8 +106,12 @@ class DeliveryWorker:
         await session.commit()
         return ids
 
-    async def process_batch(self) -> int:
+    async def process_batch(self, all_started: asyncio.Event | None = None) -> int:
         """Process received inbox activities left over, then send one batch of due deliveries.
+
+        `all_started` is set once every job of the batch is on its way (never for an empty
+        batch), so `run` can claim the next batch while this one's last answers and outcomes
+        come in.
 
         The batch is loaded in three queries, sent concurrently (signed at send time), and its
         outcomes recorded a chunk at a time, each chunk in one transaction: the database cost
@@ -119,11 +124,18 @@ class DeliveryWorker:
         if self.next_trim <= time.monotonic():
             self.next_trim = time.monotonic() + TRIM_EVERY_SECONDS
             await trim_inbox(self.fed)
-        async with self.fed.db.session(write=True) as session:
+        async with self._recording, self.fed.db.session(write=True) as session:
             ids = await self.claim(session)
         if not ids:
             return 0
         jobs, pending = await self._load(ids)
+        unstarted = len(jobs)
+
+        def started() -> None:
+            nonlocal unstarted
+            unstarted -= 1
+            if unstarted == 0 and all_started is not None:
+                all_started.set()
 
         async def flush() -> None:
             async with self._recording:
@@ -133,7 +145,7 @@ class DeliveryWorker:
                     await self._record_safely(chunk)
 
         async def send(job: Job) -> None:
-            pending.append(await self._send_limited(job))
+            pending.append(await self._send_limited(job, started))
             if len(pending) >= RECORD_EVERY:
                 await flush()
 
@@ -203,10 +215,11 @@ class DeliveryWorker:
             self._signers[actor.id] = kept
         return kept[1]
 
-    async def _send_limited(self, job: Job) -> Outcome:
+    async def _send_limited(self, job: Job, started: Callable[[], None]) -> Outcome:
         # The host's limit first: jobs waiting for a busy host do not hold the others' slots.
         limit = self.host_limits.setdefault(job.domain, asyncio.Semaphore(self.per_host))
         async with limit, self.concurrency:
+            started()
             try:
                 response = await self.delivery.post(
                     job.inbox, job.body, headers=DELIVERY_HEADERS, sign=job.sign
@@ -290,7 +303,7 @@ class DeliveryWorker:
         try:
             while not stop.is_set():
                 try:
-                    done = await self.process_batch()
+                    done = await self._batches(stop)
                 except Exception as exc:
                     done = 0
                     if database_unavailable(exc):
@@ -318,6 +331,31 @@ class DeliveryWorker:
                     await task
             await self.aclose()
             log_event(logger, "worker_stopped")
+
+    async def _batches(self, stop: asyncio.Event) -> int:
+        """`process_batch` back to back while there is work: the next batch is claimed and
+        loaded as soon as every job of the current one is on its way, so the link stays busy
+        while the current batch's last answers and outcomes come in (each batch boundary
+        left it idle ~0.1 s: claim, load, the last outcomes). At most two batches overlap;
+        the semaphores bound concurrency across both. Returns how many deliveries were
+        processed; a batch's failure is raised once the other one is over."""
+        total = 0
+        ready = asyncio.Event()
+        running = asyncio.create_task(self.process_batch(ready))
+        while True:
+            waiting = asyncio.create_task(ready.wait())
+            await asyncio.wait({running, waiting}, return_when=asyncio.FIRST_COMPLETED)
+            waiting.cancel()
+            if running.done() or stop.is_set():
+                return total + await running
+            ready = asyncio.Event()
+            following = asyncio.create_task(self.process_batch(ready))
+            try:
+                total += await running
+            except BaseException:
+                await asyncio.gather(following, return_exceptions=True)
+                raise
+            running = following
 
     async def _idle(self, stop: asyncio.Event, seconds: float) -> None:
         """Wait `seconds`, or less if this process queues work or the worker is stopped."""
