@@ -15,7 +15,8 @@ inbox received exactly one signed POST (counted at the sinks) and every row is `
 
 The sink hosts get their `domains` rows beforehand, as the delivery of our Accept to each
 follower would have left them; `--cold-domains` skips that (first contact with every host).
-`--in-process` runs `DeliveryWorker(fed).process_batch()` in a loop in this process instead;
+`--in-process` runs `DeliveryWorker(fed).process_batches()` (what the worker's loop calls:
+batches back to back, the next claimed while the current one finishes) in this process instead;
 `--profile` does that under cProfile (CPU time of the event-loop thread) and prints where the
 time goes.
 
@@ -358,8 +359,9 @@ def run_worker_in_process(node: Any, profile: cProfile.Profile | None) -> Worker
         try:
             if profile is not None:
                 profile.enable()
-            for _ in range(10_000):  # bounded; each batch claims up to 64 deliveries
-                batch = await worker.process_batch()
+            never = asyncio.Event()
+            for _ in range(10_000):  # bounded; returns when no delivery is due
+                batch = await worker.process_batches(never)
                 sent += batch
                 if batch == 0 or time.monotonic() > deadline:
                     break
@@ -459,7 +461,7 @@ def main() -> int:
     duplicates = sum(n - 1 for n in paths.values() if n > 1)
     posts = sum(1 for path in paths if path.startswith("POST ") and path.endswith("/inbox"))
     first, last = sink_result.get("first", 0.0), sink_result.get("last", 0.0)
-    mode = "in-process process_batch() loop" if in_process else "`migrantnet worker` subprocess"
+    mode = "in-process process_batches() loop" if in_process else "`migrantnet worker` subprocess"
     print(
         f"{followers} follower inboxes on {hosts} sink ports "
         f"({'no' if args.cold_domains else 'with'} `domains` rows beforehand); "

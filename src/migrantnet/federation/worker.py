@@ -303,7 +303,7 @@ class DeliveryWorker:
         try:
             while not stop.is_set():
                 try:
-                    done = await self._batches(stop)
+                    done = await self.process_batches(stop)
                 except Exception as exc:
                     done = 0
                     if database_unavailable(exc):
@@ -332,7 +332,7 @@ class DeliveryWorker:
             await self.aclose()
             log_event(logger, "worker_stopped")
 
-    async def _batches(self, stop: asyncio.Event) -> int:
+    async def process_batches(self, stop: asyncio.Event) -> int:
         """`process_batch` back to back while there is work: the next batch is claimed and
         loaded as soon as every job of the current one is on its way, so the link stays busy
         while the current batch's last answers and outcomes come in (each batch boundary
