@@ -676,6 +676,56 @@ async def test_two_workers_send_each_delivery_exactly_once(
 # -- the loop -----------------------------------------------------------------------------
 
 
+async def test_batches_back_to_back_send_each_delivery_once(
+    db: Database, association: Actor, make_sink: Callable[[], Any], make_worker: MakeWorker
+) -> None:
+    """Batches of 8 (concurrency 2), each next one claimed while the one before finishes:
+    every inbox gets one POST, every row is sent, and the per-host limit holds across the
+    two batches in flight."""
+    sinks = [await make_sink() for _ in range(3)]
+    for index in range(30):
+        await add_follower(db, association, sinks[index % 3].url(f"/users/u{index}/inbox"))
+    worker = make_worker(delivery_concurrency=2, delivery_per_host=1)
+    await publish(worker.fed, association)
+    in_flight: Counter[str] = Counter()
+    most: Counter[str] = Counter()
+    send = worker._send_limited
+
+    async def watched(job: Any, started: Callable[[], None]) -> Any:
+        def on_start() -> None:
+            in_flight[job.domain] += 1
+            most[job.domain] = max(most[job.domain], in_flight[job.domain])
+            started()
+
+        try:
+            return await send(job, on_start)
+        finally:
+            in_flight[job.domain] -= 1
+
+    batches = {"now": 0, "most": 0}
+    batch = worker.process_batch
+
+    async def counted(all_started: asyncio.Event | None = None) -> int:
+        batches["now"] += 1
+        batches["most"] = max(batches["most"], batches["now"])
+        try:
+            return await batch(all_started)
+        finally:
+            batches["now"] -= 1
+
+    worker._send_limited = watched  # type: ignore[method-assign]
+    worker.process_batch = counted  # type: ignore[method-assign]
+
+    assert await worker.process_batches(asyncio.Event()) == 30
+
+    assert batches["most"] == 2  # they did overlap
+
+    assert sorted(len(sink.posts()) for sink in sinks) == [10, 10, 10]
+    assert all(len({seen.path for seen in sink.posts()}) == 10 for sink in sinks)
+    assert await count(db, Delivery, Delivery.state == DeliveryState.SENT) == 30
+    assert set(most.values()) == {1}  # one at a time per host, across overlapping batches
+
+
 async def test_run_wakes_for_new_work_and_stops_promptly(
     db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
 ) -> None:

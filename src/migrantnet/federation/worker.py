@@ -342,20 +342,29 @@ class DeliveryWorker:
         total = 0
         ready = asyncio.Event()
         running = asyncio.create_task(self.process_batch(ready))
-        while True:
-            waiting = asyncio.create_task(ready.wait())
-            await asyncio.wait({running, waiting}, return_when=asyncio.FIRST_COMPLETED)
-            waiting.cancel()
-            if running.done() or stop.is_set():
-                return total + await running
-            ready = asyncio.Event()
-            following = asyncio.create_task(self.process_batch(ready))
-            try:
-                total += await running
-            except BaseException:
-                await asyncio.gather(following, return_exceptions=True)
-                raise
-            running = following
+        following: asyncio.Task[int] | None = None
+        try:
+            while True:
+                waiting = asyncio.create_task(ready.wait())
+                await asyncio.wait({running, waiting}, return_when=asyncio.FIRST_COMPLETED)
+                waiting.cancel()
+                if running.done() or stop.is_set():
+                    return total + await running
+                ready = asyncio.Event()
+                following = asyncio.create_task(self.process_batch(ready))
+                try:
+                    total += await running
+                except Exception:
+                    await asyncio.gather(following, return_exceptions=True)
+                    raise
+                running, following = following, None
+        finally:
+            # Cancelled from outside (the worker's own stop waits instead): no batch is left
+            # running unowned; its claimed jobs come back when their lease ends.
+            for task in (running, following):
+                if task is not None and not task.done():
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
 
     async def _idle(self, stop: asyncio.Event, seconds: float) -> None:
         """Wait `seconds`, or less if this process queues work or the worker is stopped."""
