@@ -66,6 +66,7 @@ class DeliveryWorker:
         self.next_trim = 0.0  # monotonic time of the next inbox retention sweep
         self.host_limits: dict[str, asyncio.Semaphore] = {}
         self._recording = asyncio.Lock()  # one claim or outcome transaction at a time
+        self._in_hand: set[int] = set()  # claimed by a batch under way, outcome not recorded
         policy = FetchPolicy(
             allow_private_addresses=fed.policy.allow_private_addresses,
             user_agent=fed.policy.user_agent,
@@ -98,6 +99,10 @@ class DeliveryWorker:
             .limit(self.batch_size)
             .with_for_update(skip_locked=True, of=Delivery)
         )
+        if self._in_hand:
+            # Batches overlap (`process_batches`): a job of ours sent but not yet recorded
+            # whose lease ran out must not be taken again by ourselves.
+            query = query.where(Delivery.id.not_in(self._in_hand))
         ids = list(await session.scalars(query))
         if ids:
             await session.execute(
@@ -126,6 +131,13 @@ class DeliveryWorker:
             await trim_inbox(self.fed)
         async with self._recording, self.fed.db.session(write=True) as session:
             ids = await self.claim(session)
+            self._in_hand.update(ids)
+        try:
+            return await self._send_batch(ids, all_started)
+        finally:
+            self._in_hand.difference_update(ids)
+
+    async def _send_batch(self, ids: list[int], all_started: asyncio.Event | None) -> int:
         if not ids:
             return 0
         jobs, pending = await self._load(ids)
