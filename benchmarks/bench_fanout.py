@@ -7,7 +7,7 @@ on 127.0.0.1 (a delivery's domain is host:port, so the worker's per-host limit a
 port). The sinks are a minimal raw asyncio HTTP/1.1 server answering 202, in a separate
 process so they never share an event loop with the worker. `migrantnet post` publishes a note,
 which queues the 1,000 deliveries; then `migrantnet worker` runs as a subprocess (default
-settings: 16 concurrent deliveries, 4 per host) until the database has no queued delivery.
+settings: 64 concurrent deliveries, 4 per host) until the database has no queued delivery.
 
 Reported: deliveries/s from the first request reaching a sink to the last delivery recorded
 as sent in the database, the same including the worker's start-up, and a check that every
@@ -15,7 +15,8 @@ inbox received exactly one signed POST (counted at the sinks) and every row is `
 
 The sink hosts get their `domains` rows beforehand, as the delivery of our Accept to each
 follower would have left them; `--cold-domains` skips that (first contact with every host).
-`--in-process` runs `DeliveryWorker(fed).process_batch()` in a loop in this process instead;
+`--in-process` runs `DeliveryWorker(fed).process_batches()` (what the worker's loop calls:
+batches back to back, the next claimed while the current one finishes) in this process instead;
 `--profile` does that under cProfile (CPU time of the event-loop thread) and prints where the
 time goes.
 
@@ -358,8 +359,9 @@ def run_worker_in_process(node: Any, profile: cProfile.Profile | None) -> Worker
         try:
             if profile is not None:
                 profile.enable()
-            for _ in range(10_000):  # bounded; each batch claims up to 64 deliveries
-                batch = await worker.process_batch()
+            never = asyncio.Event()
+            for _ in range(10_000):  # bounded; returns when no delivery is due
+                batch = await worker.process_batches(never)
                 sent += batch
                 if batch == 0 or time.monotonic() > deadline:
                     break
@@ -378,7 +380,10 @@ def run_worker_in_process(node: Any, profile: cProfile.Profile | None) -> Worker
         )
         return WorkerRun(started, done, "", per_delivery)
 
-    run = asyncio.run(work())
+    from migrantnet.cli.node import fast_loop_factory
+
+    with asyncio.Runner(loop_factory=fast_loop_factory()) as runner:  # as `migrantnet worker`
+        run = runner.run(work())
     run.log = stream.getvalue()
     return run
 
@@ -399,7 +404,18 @@ def main() -> int:
         action="store_true",
         help="no `domains` rows for the sink hosts beforehand (first contact with each host)",
     )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a worker setting for this run, e.g. delivery_concurrency=32 (repeatable)",
+    )
     args = parser.parse_args()
+    settings_env = {
+        f"MIGRANTNET_{name.upper()}": value
+        for name, _, value in (item.partition("=") for item in args.setting)
+    }
     followers = args.followers or (300 if args.quick else 1000)
     hosts = args.hosts or (10 if args.quick else 20)
     in_process = args.in_process or args.profile
@@ -413,7 +429,9 @@ def main() -> int:
     sink_result: dict[str, Any] = {}
     profile = cProfile.Profile(time.thread_time) if args.profile else None
     with tempfile.TemporaryDirectory(prefix="migrantnet-bench-fanout-") as tmp:
-        node = Node("fanout", Path(tmp), extra_env={"MIGRANTNET_LOG_LEVEL": "WARNING"})
+        node = Node(
+            "fanout", Path(tmp), extra_env={"MIGRANTNET_LOG_LEVEL": "WARNING", **settings_env}
+        )
         deliveries: Deliveries | None = None
         try:
             node.database_url = f"sqlite:///{Path(tmp) / 'fanout.db'}"  # SQLite, always
@@ -443,12 +461,13 @@ def main() -> int:
     duplicates = sum(n - 1 for n in paths.values() if n > 1)
     posts = sum(1 for path in paths if path.startswith("POST ") and path.endswith("/inbox"))
     first, last = sink_result.get("first", 0.0), sink_result.get("last", 0.0)
-    mode = "in-process process_batch() loop" if in_process else "`migrantnet worker` subprocess"
+    mode = "in-process process_batches() loop" if in_process else "`migrantnet worker` subprocess"
     print(
         f"{followers} follower inboxes on {hosts} sink ports "
         f"({'no' if args.cold_domains else 'with'} `domains` rows beforehand); "
         f"`migrantnet post` queued {queued} deliveries in {post_s:.1f} s (CLI start-up "
         f"included); worker: {mode}"
+        + (f"; settings: {', '.join(args.setting)}" if args.setting else "")
     )
     scale = TARGET_SECONDS_PER_1000 * followers / 1000
     rows: list[list[str]] = []

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -30,7 +29,7 @@ from migrantnet.content.associations import rotate_key
 from migrantnet.content.notes import publish_note
 from migrantnet.content.objects import delete_object
 from migrantnet.db import Database
-from migrantnet.federation.fetch import SafeClient
+from migrantnet.federation.delivery_client import DeliveryClient
 from migrantnet.federation.fetch_policy import FetchPolicy
 from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.service import Federation
@@ -394,8 +393,7 @@ async def test_a_peer_that_never_answers_is_retried(
         read_timeout=0.3,
         total_timeout=0.5,
     )
-    worker.clients = [SafeClient(quick)]
-    worker._next_client = itertools.cycle(worker.clients)
+    worker.delivery = DeliveryClient(quick)
     await publish(worker.fed, association)
 
     assert await worker.process_batch() == 1
@@ -678,6 +676,56 @@ async def test_two_workers_send_each_delivery_exactly_once(
 # -- the loop -----------------------------------------------------------------------------
 
 
+async def test_batches_back_to_back_send_each_delivery_once(
+    db: Database, association: Actor, make_sink: Callable[[], Any], make_worker: MakeWorker
+) -> None:
+    """Batches of 8 (concurrency 2), each next one claimed while the one before finishes:
+    every inbox gets one POST, every row is sent, and the per-host limit holds across the
+    two batches in flight."""
+    sinks = [await make_sink() for _ in range(3)]
+    for index in range(30):
+        await add_follower(db, association, sinks[index % 3].url(f"/users/u{index}/inbox"))
+    worker = make_worker(delivery_concurrency=2, delivery_per_host=1)
+    await publish(worker.fed, association)
+    in_flight: Counter[str] = Counter()
+    most: Counter[str] = Counter()
+    send = worker._send_limited
+
+    async def watched(job: Any, started: Callable[[], None]) -> Any:
+        def on_start() -> None:
+            in_flight[job.domain] += 1
+            most[job.domain] = max(most[job.domain], in_flight[job.domain])
+            started()
+
+        try:
+            return await send(job, on_start)
+        finally:
+            in_flight[job.domain] -= 1
+
+    batches = {"now": 0, "most": 0}
+    batch = worker.process_batch
+
+    async def counted(all_started: asyncio.Event | None = None) -> int:
+        batches["now"] += 1
+        batches["most"] = max(batches["most"], batches["now"])
+        try:
+            return await batch(all_started)
+        finally:
+            batches["now"] -= 1
+
+    worker._send_limited = watched  # type: ignore[method-assign]
+    worker.process_batch = counted  # type: ignore[method-assign]
+
+    assert await worker.process_batches(asyncio.Event()) == 30
+
+    assert batches["most"] == 2  # they did overlap
+
+    assert sorted(len(sink.posts()) for sink in sinks) == [10, 10, 10]
+    assert all(len({seen.path for seen in sink.posts()}) == 10 for sink in sinks)
+    assert await count(db, Delivery, Delivery.state == DeliveryState.SENT) == 30
+    assert set(most.values()) == {1}  # one at a time per host, across overlapping batches
+
+
 async def test_run_wakes_for_new_work_and_stops_promptly(
     db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
 ) -> None:
@@ -705,9 +753,8 @@ async def test_run_wakes_for_new_work_and_stops_promptly(
                 await loop
 
     assert len(sink.posts()) == 1
-    for client in worker.clients:  # closed on the way out
-        with pytest.raises(RuntimeError, match="closed"):
-            await client.request("POST", sink.url("/users/alice/inbox"), content=b"{}")
+    with pytest.raises(RuntimeError, match="closed"):  # closed on the way out
+        await worker.delivery.post(sink.url("/users/alice/inbox"), b"{}")
     assert len(sink.posts()) == 1
 
 

@@ -6,6 +6,7 @@ import asyncio
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -192,7 +193,18 @@ def worker(data_dir: DataDirOption = None) -> None:
         finally:
             await fed.aclose()
 
-    run_with_db(settings, work)
+    run_with_db(settings, work, loop_factory=fast_loop_factory())
+
+
+def fast_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop where it is installed (uvicorn[standard] brings it, except on Windows):
+    the worker's time outside RSA signing is mostly the event loop's and aiohttp's, and uvloop
+    takes a part of it off (benchmarks/README.md, fan-out)."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - platforms without uvloop
+        return None
+    return uvloop.new_event_loop
 
 
 @operator_errors

@@ -140,9 +140,14 @@ def _sqlite_revision(path: Path) -> str | None:
 
 
 def run_with_db(
-    settings: Settings, work: Callable[[Database], Awaitable[T]], *, node: bool = True
+    settings: Settings,
+    work: Callable[[Database], Awaitable[T]],
+    *,
+    node: bool = True,
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
 ) -> T:
-    """Run `work(db)`; first, unless `node=False` (for `init`), check a migrated node is there."""
+    """Run `work(db)`; first, unless `node=False` (for `init`), check a migrated node is there.
+    `loop_factory` chooses the event loop (the worker runs on uvloop, as `serve` does)."""
     if node:
         require_node(settings)
 
@@ -153,7 +158,8 @@ def run_with_db(
         finally:
             await db.dispose()
 
-    return asyncio.run(runner())
+    with asyncio.Runner(loop_factory=loop_factory) as loop_runner:
+        return loop_runner.run(runner())
 
 
 def run_federated(settings: Settings, work: Callable[[Any, Any], Awaitable[T]]) -> T:

@@ -184,8 +184,8 @@ class SafeClient:
 
     One instance holds one connection pool of ``policy.max_connections``.
     httpx's pool does work proportional to connections x queued requests on
-    every request (encode/httpx#3215), so high delivery concurrency should be
-    spread over several SafeClients rather than one with a huge pool.
+    every request (encode/httpx#3215), so the worker's deliveries, many at a
+    time, go through `delivery_client.DeliveryClient` (aiohttp, the same guards).
     """
 
     def __init__(

@@ -105,9 +105,9 @@ class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
 
 
 @functools.cache
-def _ssl_context() -> ssl.SSLContext:
+def shared_ssl_context() -> ssl.SSLContext:
     """One TLS context for every client of the process: loading the CA bundle costs 10-20 ms
-    of CPU, and delivery spreads its work over many small clients (see SafeClient). A context
+    of CPU, and fetching (SafeClient) and delivering (DeliveryClient) share it. A context
     is safe to share; nothing here changes it after it is made."""
     return httpx.create_ssl_context()
 
@@ -123,7 +123,7 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
     def __init__(
         self, *, max_connections: int, allow_private_addresses: bool, resolver: Resolver
     ) -> None:
-        ssl_context = _ssl_context()
+        ssl_context = shared_ssl_context()
         limits = httpx.Limits(
             max_connections=max_connections,
             max_keepalive_connections=max_connections,
