@@ -31,6 +31,7 @@ import contextlib
 import cProfile
 import io
 import multiprocessing
+import os
 import pstats
 import signal
 import sqlite3
@@ -198,9 +199,10 @@ def add_followers(
     from sqlalchemy import create_engine, insert, select
     from sqlalchemy.orm import Session
 
+    from migrantnet.config import sync_database_url
     from migrantnet.models import Actor, DomainHealth, Follow, FollowState
 
-    engine = create_engine(database_url)
+    engine = create_engine(sync_database_url(database_url))
     try:
         with Session(engine) as session, session.begin():
             association = session.scalar(select(Actor.id).where(Actor.slug == slug))
@@ -247,21 +249,41 @@ def add_followers(
 
 
 class Deliveries:
-    def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    """The node's delivery rows, read by their own connection (SQLite read-only)."""
+
+    def __init__(self, database_url: str) -> None:
+        from sqlalchemy import create_engine
+
+        from migrantnet.config import sync_database_url
+
+        url = sync_database_url(database_url)
+        if url.startswith("sqlite:///"):
+            path = url.removeprefix("sqlite:///")
+            self._engine = create_engine(
+                "sqlite://", creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            )
+        else:
+            self._engine = create_engine(url)
+
+    def _counts(self, column: str) -> list[tuple[Any, int]]:
+        from sqlalchemy import text
+
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                text(f"SELECT {column}, COUNT(*) FROM deliveries GROUP BY {column}")
+            )
+            return [(key, count) for key, count in rows]
 
     def by_state(self) -> Counter[str]:
-        rows = self._conn.execute("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
-        return Counter(dict(rows.fetchall()))
+        return Counter({str(state).lower(): n for state, n in self._counts("state")})
 
     def attempts(self) -> Counter[int]:
-        rows = self._conn.execute("SELECT attempts, COUNT(*) FROM deliveries GROUP BY attempts")
-        return Counter(dict(rows.fetchall()))
+        return Counter(dict(self._counts("attempts")))
 
     done_at_first_sample = 0
 
     def close(self) -> None:
-        self._conn.close()
+        self._engine.dispose()
 
 
 def wait_until_empty(
@@ -295,42 +317,60 @@ class WorkerRun:
     rss_mb: float | None = None  # resident memory of the worker process when done
 
 
-def run_worker_process(node: Any, deliveries: Deliveries) -> WorkerRun:
-    log_path = node.root / "worker.log"
-    with log_path.open("wb") as log:
-        started = time.monotonic()
-        process = subprocess.Popen(
+def run_worker_processes(node: Any, deliveries: Deliveries, count: int = 1) -> WorkerRun:
+    """`count` `migrantnet worker` processes on the node's database, until nothing is queued.
+    CPU is summed over them; the memory is the largest one's."""
+    logs = [node.root / f"worker-{index}.log" for index in range(count)]
+    handles = [path.open("wb") for path in logs]
+    started = time.monotonic()
+    processes = [
+        subprocess.Popen(
             [sys.executable, "-m", "migrantnet", "worker"],
             env=node.env(),
-            stdout=log,
+            stdout=handle,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
-        try:
-            done, cpu = wait_until_empty(
-                deliveries,
-                lambda: process.poll() is None,
-                lambda: process_cpu_seconds(process.pid),
+        for handle in handles
+    ]
+
+    def cpu() -> tuple[float, float] | None:
+        readings = [process_cpu_seconds(process.pid) for process in processes]
+        if any(reading is None for reading in readings):
+            return None
+        return (
+            sum(reading[0] for reading in readings if reading),
+            sum(reading[1] for reading in readings if reading),
+        )
+
+    try:
+        done, samples = wait_until_empty(
+            deliveries, lambda: all(process.poll() is None for process in processes), cpu
+        )
+        states = deliveries.by_state()
+        per_delivery = None
+        if len(samples) == 2 and samples[0] is not None and samples[1] is not None:
+            # From the first deliveries recorded (outcomes are written a chunk at a
+            # time) to the last: the deliveries recorded in between.
+            recorded = max(1, states["sent"] - deliveries.done_at_first_sample)
+            per_delivery = (
+                (samples[1][0] - samples[0][0]) * 1000 / recorded,
+                (samples[1][1] - samples[0][1]) * 1000 / recorded,
             )
-            states = deliveries.by_state()
-            per_delivery = None
-            if len(cpu) == 2 and cpu[0] is not None and cpu[1] is not None:
-                # From the first deliveries recorded (outcomes are written a chunk at a
-                # time) to the last: the deliveries recorded in between.
-                count = max(1, states["sent"] - deliveries.done_at_first_sample)
-                per_delivery = (
-                    (cpu[1][0] - cpu[0][0]) * 1000 / count,
-                    (cpu[1][1] - cpu[0][1]) * 1000 / count,
-                )
-            rss = rss_mb(process.pid)
-        finally:
+        rss = max(rss_mb(process.pid) for process in processes)
+    finally:
+        for process in processes:
             process.send_signal(signal.SIGTERM)
+        for process in processes:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=5)
-    return WorkerRun(started, done, log_path.read_text(errors="replace"), per_delivery, rss)
+        for handle in handles:
+            handle.close()
+    log = "\n".join(path.read_text(errors="replace") for path in logs)
+    return WorkerRun(started, done, log, per_delivery, rss)
 
 
 def run_worker_in_process(node: Any, profile: cProfile.Profile | None) -> WorkerRun:
@@ -411,7 +451,17 @@ def main() -> int:
         metavar="NAME=VALUE",
         help="a worker setting for this run, e.g. delivery_concurrency=32 (repeatable)",
     )
+    parser.add_argument("--database", default="", help="a PostgreSQL URL (default: a SQLite file)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes (more than one: PostgreSQL)"
+    )
     args = parser.parse_args()
+    if args.workers > 1 and not args.database:
+        parser.error("several workers need PostgreSQL (--database): SQLite runs one worker")
+    if args.workers > 1 and (args.in_process or args.profile):
+        parser.error("--workers counts worker processes; --in-process runs one loop")
+    if args.database:
+        os.environ["MIGRANTNET_TEST_DATABASE_URL"] = args.database  # read by tests/dbs.py
     settings_env = {
         f"MIGRANTNET_{name.upper()}": value
         for name, _, value in (item.partition("=") for item in args.setting)
@@ -434,20 +484,21 @@ def main() -> int:
         )
         deliveries: Deliveries | None = None
         try:
-            node.database_url = f"sqlite:///{Path(tmp) / 'fanout.db'}"  # SQLite, always
-            node.init(SLUG)
+            if not args.database:
+                node.database_url = f"sqlite:///{Path(tmp) / 'fanout.db'}"
+            node.init(SLUG)  # on PostgreSQL, a schema of its own (tests/dbs.py)
             add_followers(
                 node.database_url, sinks.ports, followers, seed_domains=not args.cold_domains
             )
             posted = time.perf_counter()
             node.cli("post", SLUG, "A note for all our followers: the office is open on Monday.")
             post_s = time.perf_counter() - posted
-            deliveries = Deliveries(Path(node.database_url.removeprefix("sqlite:///")))
+            deliveries = Deliveries(node.database_url)
             queued = deliveries.by_state()["queued"]
             if in_process:
                 run = run_worker_in_process(node, profile)
             else:
-                run = run_worker_process(node, deliveries)
+                run = run_worker_processes(node, deliveries, args.workers)
             states = deliveries.by_state()
             attempts = deliveries.attempts()
         finally:
@@ -461,12 +512,17 @@ def main() -> int:
     duplicates = sum(n - 1 for n in paths.values() if n > 1)
     posts = sum(1 for path in paths if path.startswith("POST ") and path.endswith("/inbox"))
     first, last = sink_result.get("first", 0.0), sink_result.get("last", 0.0)
-    mode = "in-process process_batches() loop" if in_process else "`migrantnet worker` subprocess"
+    mode = (
+        "in-process process_batches() loop"
+        if in_process
+        else f"{args.workers} `migrantnet worker` subprocess(es)"
+    )
+    database = "PostgreSQL" if args.database else "SQLite"
     print(
         f"{followers} follower inboxes on {hosts} sink ports "
         f"({'no' if args.cold_domains else 'with'} `domains` rows beforehand); "
         f"`migrantnet post` queued {queued} deliveries in {post_s:.1f} s (CLI start-up "
-        f"included); worker: {mode}"
+        f"included); worker: {mode}; database: {database}"
         + (f"; settings: {', '.join(args.setting)}" if args.setting else "")
     )
     scale = TARGET_SECONDS_PER_1000 * followers / 1000
@@ -486,10 +542,10 @@ def main() -> int:
         rows.append(
             ["  = deliveries/s", f"{followers / total:,.0f}", ">= 100/s", verdict(total <= scale)]
         )
-        ratio = followers / total / sign_rate
+        ratio = followers / total / sign_rate / args.workers
         rows.append(
             [
-                "  / raw RSA sign rate of this run",
+                "  per worker / raw RSA sign rate of this run",
                 f"{ratio:.2f}",
                 f">= {SIGN_RATIO_TARGET:.2f}",
                 verdict(ratio >= SIGN_RATIO_TARGET),
