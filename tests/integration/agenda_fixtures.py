@@ -67,8 +67,9 @@ async def local_event(
     online: bool = False,
     body: str | None = None,
     organizers: tuple[str, ...] = (),
+    recurrence: str | None = None,
 ) -> ContentObject:
-    """`starts` is the wall-clock time in `zone` (naive)."""
+    """`starts` is the wall-clock time in `zone` (naive); `recurrence` an RRULE."""
     return await publish_event(
         session,
         uris,
@@ -83,6 +84,7 @@ async def local_event(
             online_url="https://meet.example/room" if online else None,
             status=status,
             organizers=list(organizers),
+            recurrence=recurrence,
         ),
     )
 
