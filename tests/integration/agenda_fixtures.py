@@ -103,8 +103,10 @@ async def remote_event(
     tags: tuple[str, ...] = (),
     visibility: Visibility = Visibility.PUBLIC,
     organizers: tuple[str, ...] = (),
+    rrule: str | None = None,
 ) -> ContentObject:
-    """`starts` is aware (a peer sends instants); `organizers` besides its author."""
+    """`starts` is aware (a peer sends instants); `organizers` besides its author; `rrule`
+    a series as the peer sent it."""
     obj = await store_remote_object(
         session,
         actor,
@@ -132,6 +134,7 @@ async def remote_event(
                 locality="Buenos Aires",
                 country="AR",
                 organizers=[actor.ap_id, *organizers],
+                rrule=rrule,
             ),
         ),
     )

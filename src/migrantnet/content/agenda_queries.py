@@ -132,7 +132,7 @@ def base_query(filters: AgendaFilter, dialect: str) -> Select:
 def dates_query(filters: AgendaFilter, dialect: str) -> Select:
     """The dates (`event_occurrences`) of the events `base_query` gives, each with its event,
     object and author; no order yet."""
-    event_id: ColumnElement[int] = EventOccurrence.event_id
+    event_id: ColumnElement[int] = EventOccurrence.event_id.expression
     if dialect == "sqlite":
         # `+ 0` keeps SQLite from reaching the dates through their key from the events it
         # would read first (then sorting them all): with few actors and many series its
