@@ -6,7 +6,8 @@ Create Date: 2026-12-03 13:45:00
 
 `event_occurrences`: one row per date of an event (a single event has one, a series one per
 date of its rule up to a horizon: `content/occurrences.py`), keyed by (event, start), walked by
-`ix_event_occurrences_agenda` (start, event). `events.occurrences_until`: where writing a
+`ix_event_occurrences_agenda` (start, event); `multi_day` ones (longer than a day) also by
+`ix_event_occurrences_multi_day`, for what is under way. `events.occurrences_until`: where writing a
 series' dates stopped, for the worker to go on. Every event already stored is written here,
 as a flush would.
 """
@@ -32,6 +33,7 @@ def upgrade() -> None:
         sa.Column("ends_at", UTCDateTime(), nullable=False),
         sa.Column("recurrence_id", UTCDateTime(), nullable=True),
         sa.Column("cancelled", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("multi_day", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.ForeignKeyConstraint(
             ["event_id"],
             ["events.object_id"],
@@ -44,7 +46,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_event_occurrences_agenda", ["starts_at", "event_id"], unique=False
         )
-        batch_op.create_index("ix_event_occurrences_ends_at", ["ends_at"], unique=False)
+        batch_op.create_index(
+            "ix_event_occurrences_multi_day", ["multi_day", "ends_at"], unique=False
+        )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("occurrences_until", UTCDateTime(), nullable=True))
         batch_op.create_index(
@@ -65,6 +69,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_events_occurrences_until"))
         batch_op.drop_column("occurrences_until")
     with op.batch_alter_table("event_occurrences", schema=None) as batch_op:
-        batch_op.drop_index("ix_event_occurrences_ends_at")
+        batch_op.drop_index("ix_event_occurrences_multi_day")
         batch_op.drop_index("ix_event_occurrences_agenda")
     op.drop_table("event_occurrences")

@@ -20,7 +20,7 @@ from test_page_queries import _plan, counted
 from migrantnet.app import create_app
 from migrantnet.config import Settings
 from migrantnet.content.agenda_filters import AgendaCursor, AgendaFilter
-from migrantnet.content.agenda_queries import month_query, upcoming_query
+from migrantnet.content.agenda_queries import month_queries, under_way_queries, upcoming_query
 from migrantnet.content.associations import create_association
 from migrantnet.db import Database
 from migrantnet.models import Block, BlockKind, FollowState, Visibility
@@ -349,13 +349,17 @@ async def test_the_agenda_walks_the_dates_index_without_a_sort(
     plan = await _plan(session, query)
     assert "ix_event_occurrences_agenda" in plan, plan
     assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
-    month = month_query(
-        AgendaFilter(tag="x"),
-        datetime(2030, 1, 1, tzinfo=UTC),
-        datetime(2030, 2, 1, tzinfo=UTC),
-        1001,
-        dialect,
-    )
-    plan = await _plan(session, month)
-    assert "ix_event_occurrences_agenda" in plan, plan
-    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+    for moment, end in (
+        (datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 2, 1, tzinfo=UTC)),
+        (datetime(2030, 1, 3, 10, tzinfo=UTC), None),
+    ):
+        queries = (
+            month_queries(AgendaFilter(tag="x"), moment, end, 1001, dialect)
+            if end
+            else under_way_queries(AgendaFilter(), moment, 30, dialect)
+        )
+        short, long = [await _plan(session, query) for query in queries]
+        assert "ix_event_occurrences_agenda" in short, short
+        assert "ix_event_occurrences_multi_day" in long, long
+        for plan in (short, long):
+            assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan

@@ -305,3 +305,30 @@ async def test_statements_per_page_do_not_grow_with_series_and_none_is_capped(
             break
     assert len(seen) == len(set(seen)) == 2 * 520
     assert len({event_id for event_id, _ in seen}) == 520
+
+
+async def test_under_way_and_the_month_find_short_and_long_dates_begun_earlier(
+    served: tuple[httpx.AsyncClient, Any], session: AsyncSession, uris: Uris
+) -> None:
+    """What is under way is read by two bounded walks (short dates begun within a day, long
+    ones by their end): both kinds are found, and nothing already over."""
+    client, _ = served
+    ours = await create_association(session, uris, slug="roma_solidale", name="Roma Solidale")
+    now = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
+    for title, begun, hours in (
+        ("Meeting begun", timedelta(hours=1), 3),
+        ("Nearly a day", timedelta(hours=22), 23),
+        ("Camp", timedelta(days=5), 24 * 10),
+        ("Over", timedelta(hours=30), 29),
+        ("Long and over", timedelta(days=9), 24 * 8),
+    ):
+        await local_event(session, uris, ours, title, now - begun, hours=hours, zone="UTC")
+    await local_event(
+        session, uris, ours, "March camp", datetime(2030, 2, 27, 9), hours=24 * 4, zone="UTC"
+    )
+    await session.commit()
+    page = await _agenda(client)
+    assert [e["name"]["en"] for e in page["under_way"]] == ["Camp", "Nearly a day", "Meeting begun"]
+    assert [e["name"]["en"] for e in page["events"]] == ["March camp"]
+    march = (await client.get("/agenda/month/2030-03", params={"tz": "UTC"})).text
+    assert "March camp" in march.split('<time datetime="2030-03-01">')[1].split("</td>")[0]

@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content.agenda_filters import AgendaCursor, AgendaFilter
 from migrantnet.content.agenda_queries import (
     base_query,
-    month_query,
-    under_way_query,
+    month_queries,
+    under_way_queries,
     upcoming_query,
 )
 from migrantnet.content.events import town_only
@@ -126,6 +126,12 @@ def _entries(rows: Iterable[Any]) -> list[AgendaEntry]:
     ]
 
 
+async def _merged(session: AsyncSession, queries: list[Any]) -> list[AgendaEntry]:
+    """The entries of queries that each give (start, event) order, in that order."""
+    found = [entry for query in queries for entry in _entries(await session.execute(query))]
+    return sorted(found, key=lambda entry: entry.key)
+
+
 async def agenda_page(
     session: AsyncSession,
     filters: AgendaFilter,
@@ -134,15 +140,16 @@ async def agenda_page(
     after: AgendaCursor | None = None,
     limit: int = 30,
 ) -> AgendaPage:
-    """One page of the agenda from `filters.starts_from` (now by default): two walks of the
-    dates (one on later pages) whatever the page holds. Past events are not in it; cancelled
+    """One page of the agenda from `filters.starts_from` (now by default): three bounded walks
+    of the dates (one on later pages) whatever the page holds. Past events are not in it; cancelled
     ones are, with their status."""
     limit = max(1, min(limit, MAX_PAGE))
     dialect = session.get_bind().dialect.name
     start = filters.starts_from or now
     under_way: list[AgendaEntry] = []
     if after is None:
-        under_way = _entries(await session.execute(under_way_query(filters, start, limit, dialect)))
+        under_way = await _merged(session, under_way_queries(filters, start, limit, dialect))
+        under_way = under_way[:limit]
     rows = _entries(
         await session.execute(
             upcoming_query(filters, start, filters.until, after, limit + 1, dialect)
@@ -162,8 +169,7 @@ async def month_entries(
     """Events overlapping [starts, ends) in start order, at most `MONTH_LIMIT`; the flag says
     whether more were left out."""
     dialect = session.get_bind().dialect.name
-    query = month_query(filters, starts, ends, MONTH_LIMIT + 1, dialect)
-    rows = _entries(await session.execute(query))
+    rows = await _merged(session, month_queries(filters, starts, ends, MONTH_LIMIT + 1, dialect))
     return await with_groups(session, rows[:MONTH_LIMIT]), len(rows) > MONTH_LIMIT
 
 

@@ -9,9 +9,21 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    cast,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 
 from migrantnet.content.agenda_filters import AgendaCursor, AgendaFilter
+from migrantnet.content.occurrences import LONG
 from migrantnet.models import (
     Actor,
     ActorType,
@@ -227,19 +239,40 @@ def upcoming_query(
     return query.order_by(when, EventOccurrence.event_id).limit(limit)
 
 
-def under_way_query(filters: AgendaFilter, moment: datetime, limit: int, dialect: str) -> Select:
-    """Dates that started before `moment` and end after it: a camp, a week of action."""
-    query = dates_query(filters, dialect).where(
-        EventOccurrence.ends_at > moment, EventOccurrence.starts_at < moment
+def _overlapping(
+    filters: AgendaFilter, starts: datetime, ends: datetime | None, limit: int, dialect: str
+) -> list[Select]:
+    """Dates overlapping [starts, ends), as two bounded walks: those not `multi_day` that
+    started at most `LONG` before `starts`, in (start, event) order along
+    `ix_event_occurrences_agenda`; the `multi_day` ones not over by `starts`, soonest ended
+    first along `ix_event_occurrences_multi_day` (they are few: a limit reached there keeps
+    those ending first). The caller sorts their union by start. One walk of every date
+    starting before `ends` would read the node's whole past."""
+    date = EventOccurrence
+    short = dates_query(filters, dialect).where(
+        date.starts_at >= starts - LONG, date.ends_at > starts, date.multi_day.is_(False)
     )
-    return query.order_by(EventOccurrence.starts_at, EventOccurrence.event_id).limit(limit)
+    # `= true`, not `IS TRUE`: PostgreSQL's index takes only the first as a condition
+    long = dates_query(filters, dialect).where(date.multi_day == true(), date.ends_at > starts)
+    if ends is not None:
+        short = short.where(date.starts_at < ends)
+        long = long.where(date.starts_at < ends)
+    return [
+        short.order_by(date.starts_at, date.event_id).limit(limit),
+        long.order_by(date.multi_day, date.ends_at).limit(limit),
+    ]
 
 
-def month_query(
+def under_way_queries(
+    filters: AgendaFilter, moment: datetime, limit: int, dialect: str
+) -> list[Select]:
+    """Dates that started before `moment` and end after it: a meeting begun, a camp, a week
+    of action; each query in (start, event) order, their union the answer."""
+    return _overlapping(filters, moment, moment, limit, dialect)
+
+
+def month_queries(
     filters: AgendaFilter, starts: datetime, ends: datetime, limit: int, dialect: str
-) -> Select:
-    """Dates overlapping [starts, ends), in (start, event) order."""
-    query = dates_query(filters, dialect).where(
-        EventOccurrence.starts_at < ends, EventOccurrence.ends_at > starts
-    )
-    return query.order_by(EventOccurrence.starts_at, EventOccurrence.event_id).limit(limit)
+) -> list[Select]:
+    """Dates overlapping [starts, ends); each query in (start, event) order."""
+    return _overlapping(filters, starts, ends, limit, dialect)

@@ -45,6 +45,7 @@ from migrantnet.models import ContentObject, Event, EventOccurrence, Kind
 from migrantnet.models.base import UTCDateTime
 
 MAX_PER_SERIES = MAX_OCCURRENCES  # what expanding a series on each request gave before
+LONG = timedelta(days=1)  # a date longer than this is `multi_day`
 TOP_UP_MARGIN = timedelta(days=31)  # written again this long before its dates run out
 TOP_UP_BATCH = 100  # series written again in one pass of the worker
 _DATE_COLUMNS = ("starts_at", "ends_at", "timezone", "rrule", "exdates", "moved")
@@ -68,6 +69,7 @@ def dates_of(event: Any, now: datetime) -> EventDates:
         "ends_at": event.ends_at,
         "recurrence_id": None,
         "cancelled": False,
+        "multi_day": event.ends_at - event.starts_at > LONG,
     }
     if not event.rrule:
         return EventDates([first], None)
@@ -97,6 +99,7 @@ def dates_of(event: Any, now: datetime) -> EventDates:
                 "ends_at": occurrence.ends_at,
                 "recurrence_id": occurrence.of,
                 "cancelled": occurrence.cancelled,
+                "multi_day": occurrence.ends_at - occurrence.starts_at > LONG,
             },
         )
     last_end = event.recurs_until or event.ends_at

@@ -110,10 +110,14 @@ class EventOccurrence(Base):
     # The start the series' rule gives it (iCalendar's RECURRENCE-ID); None for a single event.
     recurrence_id: Mapped[datetime | None]
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Longer than `content/occurrences.LONG` (a camp, a week of action). What is under way at a
+    # moment is then two bounded walks: short dates that started within `LONG` before it (by
+    # start), and the few long ones not yet over (by end).
+    multi_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_event_occurrences_agenda", "starts_at", "event_id"),
-        Index("ix_event_occurrences_ends_at", "ends_at"),
+        Index("ix_event_occurrences_multi_day", "multi_day", "ends_at"),
     )
 
 
