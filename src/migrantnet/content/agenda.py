@@ -127,9 +127,12 @@ def _entries(rows: Iterable[Any]) -> list[AgendaEntry]:
 
 
 async def _merged(session: AsyncSession, queries: list[Any]) -> list[AgendaEntry]:
-    """The entries of queries that each give (start, event) order, in that order."""
-    found = [entry for query in queries for entry in _entries(await session.execute(query))]
-    return sorted(found, key=lambda entry: entry.key)
+    """The entries of `queries` in (start, event) order, each date once."""
+    found: dict[tuple[datetime, int], AgendaEntry] = {}
+    for query in queries:
+        for entry in _entries(await session.execute(query)):
+            found.setdefault(entry.key, entry)
+    return sorted(found.values(), key=lambda entry: entry.key)
 
 
 async def agenda_page(

@@ -242,15 +242,17 @@ def upcoming_query(
 def _overlapping(
     filters: AgendaFilter, starts: datetime, ends: datetime | None, limit: int, dialect: str
 ) -> list[Select]:
-    """Dates overlapping [starts, ends), as two bounded walks: those not `multi_day` that
-    started at most `LONG` before `starts`, in (start, event) order along
+    """Dates overlapping [starts, ends), as two bounded walks: those that started at most
+    `LONG` before `starts` (every short one), in (start, event) order along
     `ix_event_occurrences_agenda`; the `multi_day` ones not over by `starts`, soonest ended
     first along `ix_event_occurrences_multi_day` (they are few: a limit reached there keeps
-    those ending first). The caller sorts their union by start. One walk of every date
-    starting before `ends` would read the node's whole past."""
+    those ending first). The caller sorts their union by start, each date once. One walk of
+    every date starting before `ends` would read the node's whole past."""
     date = EventOccurrence
+    # No condition on `multi_day` here (a long date begun within `LONG` comes twice; the
+    # caller keeps it once): with one, SQLite walked the other index, every date to come.
     short = dates_query(filters, dialect).where(
-        date.starts_at >= starts - LONG, date.ends_at > starts, date.multi_day.is_(False)
+        date.starts_at >= starts - LONG, date.ends_at > starts
     )
     # `= true`, not `IS TRUE`: PostgreSQL's index takes only the first as a condition
     long = dates_query(filters, dialect).where(date.multi_day == true(), date.ends_at > starts)
