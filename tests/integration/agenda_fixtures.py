@@ -67,8 +67,9 @@ async def local_event(
     online: bool = False,
     body: str | None = None,
     organizers: tuple[str, ...] = (),
+    recurrence: str | None = None,
 ) -> ContentObject:
-    """`starts` is the wall-clock time in `zone` (naive)."""
+    """`starts` is the wall-clock time in `zone` (naive); `recurrence` an RRULE."""
     return await publish_event(
         session,
         uris,
@@ -83,6 +84,7 @@ async def local_event(
             online_url="https://meet.example/room" if online else None,
             status=status,
             organizers=list(organizers),
+            recurrence=recurrence,
         ),
     )
 
@@ -101,8 +103,10 @@ async def remote_event(
     tags: tuple[str, ...] = (),
     visibility: Visibility = Visibility.PUBLIC,
     organizers: tuple[str, ...] = (),
+    rrule: str | None = None,
 ) -> ContentObject:
-    """`starts` is aware (a peer sends instants); `organizers` besides its author."""
+    """`starts` is aware (a peer sends instants); `organizers` besides its author; `rrule`
+    a series as the peer sent it."""
     obj = await store_remote_object(
         session,
         actor,
@@ -130,6 +134,7 @@ async def remote_event(
                 locality="Buenos Aires",
                 country="AR",
                 organizers=[actor.ap_id, *organizers],
+                rrule=rrule,
             ),
         ),
     )

@@ -20,7 +20,7 @@ from test_page_queries import _plan, counted
 from migrantnet.app import create_app
 from migrantnet.config import Settings
 from migrantnet.content.agenda_filters import AgendaCursor, AgendaFilter
-from migrantnet.content.agenda_queries import upcoming_query
+from migrantnet.content.agenda_queries import month_queries, under_way_queries, upcoming_query
 from migrantnet.content.associations import create_association
 from migrantnet.db import Database
 from migrantnet.models import Block, BlockKind, FollowState, Visibility
@@ -329,12 +329,17 @@ async def test_statements_per_page_do_not_grow_with_events(
 
 
 @pytest.mark.parametrize("after", [None, AgendaCursor(datetime(2030, 1, 1, tzinfo=UTC), 10)])
-async def test_the_upcoming_query_walks_the_agenda_index_without_a_sort(
+async def test_the_agenda_walks_the_dates_index_without_a_sort(
     session: AsyncSession, uris: Uris, after: AgendaCursor | None
 ) -> None:
+    """Single events and series alike: the upcoming page and the month walk
+    `ix_event_occurrences_agenda` in (start, event) order, no sort, no series expanded."""
     ours = await create_association(session, uris, slug="roma_solidale", name="Roma Solidale")
     for n in range(6):
         await local_event(session, uris, ours, f"E {n}", datetime(2030, 1, 1 + n, 9))
+        await local_event(
+            session, uris, ours, f"S {n}", datetime(2030, 1, 1 + n, 18), recurrence="FREQ=WEEKLY"
+        )
     await session.commit()
     await session.execute(text("ANALYZE"))
     dialect = session.get_bind().dialect.name
@@ -342,5 +347,19 @@ async def test_the_upcoming_query_walks_the_agenda_index_without_a_sort(
         AgendaFilter(), datetime(2029, 1, 1, tzinfo=UTC), None, after, 31, dialect
     )
     plan = await _plan(session, query)
-    assert "ix_events_agenda" in plan, plan
+    assert "ix_event_occurrences_agenda" in plan, plan
     assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+    for moment, end in (
+        (datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 2, 1, tzinfo=UTC)),
+        (datetime(2030, 1, 3, 10, tzinfo=UTC), None),
+    ):
+        queries = (
+            month_queries(AgendaFilter(tag="x"), moment, end, 1001, dialect)
+            if end
+            else under_way_queries(AgendaFilter(), moment, 30, dialect)
+        )
+        short, long = [await _plan(session, query) for query in queries]
+        assert "ix_event_occurrences_agenda" in short, short
+        assert "ix_event_occurrences_multi_day" in long, long
+        for plan in (short, long):
+            assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan

@@ -35,6 +35,7 @@ from migrantnet.models import (
     AgendaImport,
     ContentObject,
     Event,
+    EventOccurrence,
     EventStatus,
     IcsSubscription,
 )
@@ -381,3 +382,42 @@ def test_the_agenda_commands(tmp_path: Path, database_url: str, ics_server: IcsS
     finally:  # the CLI points logging at its captured stderr; give the next tests theirs back
         root.handlers[:] = handlers
         root.setLevel(level)
+
+
+async def _dates(db: Database) -> list[datetime]:
+    async with db.session() as session:
+        return list(await session.scalars(select(EventOccurrence.starts_at).order_by("starts_at")))
+
+
+async def test_a_feeds_series_gets_its_dates_and_the_worker_writes_more_as_time_goes_by(
+    fed: Federation, db: Database, association: Actor, ics_server: IcsServer
+) -> None:
+    """A weekly VEVENT until 2040 from a partner's feed: its first two years of dates are in
+    `event_occurrences` once imported; the feed changing its rule rewrites them; the worker's
+    pass, run later, writes the following ones."""
+    weekly = "RRULE:FREQ=WEEKLY;UNTIL=20400101T000000Z"
+    ics_server.served = Served(body=calendar(vevent("w@partner", "Weekly desk", extra=weekly)))
+    await subscribe_feed(fed, association.slug or "", ics_server.url)
+    dates = await _dates(db)
+    first = datetime(2030, 4, 5, 16, tzinfo=UTC)  # 18:00 in Rome, summer time
+    assert dates[0] == first and len(dates) == 105
+    ics_server.served = Served(
+        body=calendar(vevent("w@partner", "Weekly desk", extra="RRULE:FREQ=WEEKLY;COUNT=3"))
+    )
+    feed_id = (await _subscription(db)).feed_id
+    async with ics_client(fed) as client:
+        await refresh_feed(fed, client, feed_id)
+        assert await _dates(db) == [first + timedelta(weeks=n) for n in range(3)]
+        ics_server.served = Served(body=calendar(vevent("w@partner", "Weekly desk", extra=weekly)))
+        await refresh_feed(fed, client, feed_id)
+    assert len(await _dates(db)) == 105
+    worker = DeliveryWorker(fed)
+    try:
+        assert await worker.top_up_series() == 0  # its dates reach two years ahead
+        fed.now = lambda: datetime(2031, 7, 1, tzinfo=UTC)  # type: ignore[method-assign]
+        assert await worker.top_up_series() == 1
+    finally:
+        await worker.aclose()
+    later = await _dates(db)
+    assert later[:105] == dates and len(later) > 105
+    assert later[-1] > datetime(2033, 6, 1, tzinfo=UTC)

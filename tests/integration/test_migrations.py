@@ -6,18 +6,26 @@ import os
 import subprocess
 import sys
 import tomllib
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from dbs import backend, table_names
-from migrantnet.config import sync_database_url
-from migrantnet.migrations import current_revision, head_revision, upgrade
+from migrantnet.config import load_settings, sync_database_url
+from migrantnet.content.associations import create_association
+from migrantnet.content.events import EventInput, PlaceInput, publish_event
+from migrantnet.content.publishing import NoFederation
+from migrantnet.content.texts import TextsInput
+from migrantnet.db import Database
+from migrantnet.migrations import alembic_config, current_revision, head_revision, upgrade
 from migrantnet.models import Base
 from migrantnet.models.search import UNMODELLED_INDEXES, UNMODELLED_TABLES
+from migrantnet.uris import Uris
 
 
 def test_upgrade_on_an_empty_database_reaches_head(database_url: str) -> None:
@@ -104,3 +112,57 @@ def test_processes_migrating_at_once_do_not_collide(database_url: str) -> None:
     errors = [process.communicate(timeout=120)[1] for process in processes]
     assert [process.returncode for process in processes] == [0, 0, 0], errors
     assert current_revision(database_url) == head_revision()
+
+
+async def test_the_occurrences_migration_writes_the_dates_of_events_already_stored(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Events stored before `0020_event_occurrences` (here: written, then the migration undone)
+    get their dates when it runs: a single event one, a series one per date, in its zone."""
+    upgrade(database_url)
+    settings = load_settings(
+        environ={}, data_dir=tmp_path / "data", database_url=database_url, domain="node-a.test"
+    )
+    uris = Uris(settings.base_url)
+    database = Database(settings.effective_database_url)
+    place = PlaceInput(name="Casa del Popolo", locality="Roma")
+    try:
+        async with database.session() as session:
+            ours = await create_association(session, uris, slug="roma", name="Roma")
+            for title, rule in (("Once", None), ("Weekly", "FREQ=WEEKLY;COUNT=3")):
+                await publish_event(
+                    session,
+                    uris,
+                    NoFederation(),
+                    ours,
+                    EventInput(
+                        texts=TextsInput(title={"en": title}),
+                        starts=datetime(2030, 3, 26, 18),
+                        ends=datetime(2030, 3, 26, 20),
+                        timezone="Europe/Rome",
+                        place=place,
+                        recurrence=rule,
+                    ),
+                )
+            await session.commit()
+    finally:
+        await database.dispose()
+    engine = create_engine(sync_database_url(database_url))
+    query = text("SELECT event_id, starts_at FROM event_occurrences ORDER BY event_id, starts_at")
+    try:
+        with engine.connect() as connection:
+            written = [tuple(row) for row in connection.execute(query)]
+        command.downgrade(alembic_config(database_url), "0019_group_threads")
+        assert "event_occurrences" not in table_names(database_url)
+        upgrade(database_url)
+        with engine.connect() as connection:
+            filled = [tuple(row) for row in connection.execute(query)]
+    finally:
+        engine.dispose()
+    assert filled == written
+    assert [str(start)[:16] for _, start in filled] == [
+        "2030-03-26 17:00",  # the single event
+        "2030-03-26 17:00",
+        "2030-04-02 16:00",  # summer time in Rome: 18:00 is 16:00Z
+        "2030-04-09 16:00",
+    ]

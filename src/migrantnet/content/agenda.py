@@ -7,10 +7,13 @@ shared with us (`Announce`). Each object is one row of `objects`, so an event th
 by two ways is listed once. The agenda names where each event comes from (its author and
 server), never which of our associations follows whom: follow lists stay private.
 
-Upcoming pages walk `ix_events_agenda` in start order from a moment, paged by keyset on
-(start, id); events already under way at that moment come from `ix_events_ends_at` and head
-the first page. A date range is capped (`MAX_RANGE`) so a request for a century costs what a
-year does.
+Pages walk the events' dates (`event_occurrences`, one row per date of a single event or a
+series, written with the event: `content/occurrences.py`) along `ix_event_occurrences_agenda`
+in start order from a moment, paged by keyset on (start, event id); dates already under way
+at that moment head the first page. So a page costs what its entries cost, however many
+events and series the node keeps. A date range is capped (`MAX_RANGE`) so a request for a
+century costs what a year does. iCalendar feeds take series whole (their RRULE and EXDATEs),
+from `events`.
 """
 
 from __future__ import annotations
@@ -26,13 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content.agenda_filters import AgendaCursor, AgendaFilter
 from migrantnet.content.agenda_queries import (
     base_query,
-    series_query,
-    under_way_query,
+    month_queries,
+    under_way_queries,
     upcoming_query,
 )
 from migrantnet.content.events import town_only
-from migrantnet.content.formatting import zone
-from migrantnet.content.recurrence import occurrences, parse_instants, parse_moved
 from migrantnet.models import (
     Actor,
     ActorType,
@@ -112,43 +113,26 @@ async def with_groups(session: AsyncSession, entries: list[AgendaEntry]) -> list
 def _entries(rows: Iterable[Any]) -> list[AgendaEntry]:
     """The agenda is public: an event whose address is hidden is in it with its town only."""
     return [
-        AgendaEntry(town_only(event), obj, author, event.starts_at, event.ends_at)
-        for event, obj, author in rows
+        AgendaEntry(
+            town_only(event),
+            obj,
+            author,
+            date.starts_at,
+            date.ends_at,
+            date.recurrence_id,
+            date.cancelled,
+        )
+        for date, event, obj, author in rows
     ]
 
 
-def _occurrences(
-    rows: Iterable[Any],
-    window_start: datetime,
-    window_end: datetime | None,
-    limit: int,
-) -> list[AgendaEntry]:
-    """Each series' occurrences in the window, at most `limit` of each."""
-    found = []
-    for event, obj, author in rows:
-        for occurrence in occurrences(
-            event.rrule or "",
-            event.starts_at,
-            event.ends_at,
-            zone(event.timezone),
-            parse_instants(event.exdates),
-            parse_moved(event.moved),
-            window_start=window_start,
-            window_end=window_end,
-            limit=limit,
-        ):
-            found.append(
-                AgendaEntry(
-                    town_only(event),
-                    obj,
-                    author,
-                    occurrence.starts_at,
-                    occurrence.ends_at,
-                    occurrence.of,
-                    occurrence.cancelled,
-                )
-            )
-    return found
+async def _merged(session: AsyncSession, queries: list[Any]) -> list[AgendaEntry]:
+    """The entries of `queries` in (start, event) order, each date once."""
+    found: dict[tuple[datetime, int], AgendaEntry] = {}
+    for query in queries:
+        for entry in _entries(await session.execute(query)):
+            found.setdefault(entry.key, entry)
+    return sorted(found.values(), key=lambda entry: entry.key)
 
 
 async def agenda_page(
@@ -159,33 +143,21 @@ async def agenda_page(
     after: AgendaCursor | None = None,
     limit: int = 30,
 ) -> AgendaPage:
-    """One page of the agenda from `filters.starts_from` (now by default): two queries
-    whatever the page holds. Past events are not in it; cancelled ones are, with their status."""
+    """One page of the agenda from `filters.starts_from` (now by default): three bounded walks
+    of the dates (one on later pages) whatever the page holds. Past events are not in it; cancelled
+    ones are, with their status."""
     limit = max(1, min(limit, MAX_PAGE))
     dialect = session.get_bind().dialect.name
     start = filters.starts_from or now
-    # occurrences of series from the page's start (the cursor's start on later pages)
-    series = _occurrences(
-        await session.execute(series_query(filters, start, filters.until, dialect)),
-        max(start, after.starts_at) if after else start,
-        filters.until,
-        limit + 1 + (0 if after is None else MAX_PAGE),
-    )
     under_way: list[AgendaEntry] = []
     if after is None:
-        under_way = _entries(await session.execute(under_way_query(filters, start, limit, dialect)))
-        under_way += [o for o in series if o.starts_at < start]
-        under_way.sort(key=lambda entry: entry.key)
+        under_way = await _merged(session, under_way_queries(filters, start, limit, dialect))
         under_way = under_way[:limit]
-    later = [o for o in series if o.starts_at >= start]
-    if after is not None:
-        later = [o for o in later if o.key > (after.starts_at, after.object_id)]
     rows = _entries(
         await session.execute(
             upcoming_query(filters, start, filters.until, after, limit + 1, dialect)
         )
     )
-    rows = sorted([*rows, *later], key=lambda entry: entry.key)
     page = rows[:limit]
     cursor = None
     if len(rows) > limit:
@@ -200,20 +172,7 @@ async def month_entries(
     """Events overlapping [starts, ends) in start order, at most `MONTH_LIMIT`; the flag says
     whether more were left out."""
     dialect = session.get_bind().dialect.name
-    query = (
-        base_query(filters, dialect)
-        .where(Event.rrule.is_(None), Event.starts_at < ends, Event.ends_at > starts)
-        .order_by(Event.starts_at, Event.object_id)
-        .limit(MONTH_LIMIT + 1)
-    )
-    rows = _entries(await session.execute(query))
-    rows += _occurrences(
-        await session.execute(series_query(filters, starts, ends, dialect)),
-        starts,
-        ends,
-        MONTH_LIMIT + 1,
-    )
-    rows.sort(key=lambda entry: entry.key)
+    rows = await _merged(session, month_queries(filters, starts, ends, MONTH_LIMIT + 1, dialect))
     return await with_groups(session, rows[:MONTH_LIMIT]), len(rows) > MONTH_LIMIT
 
 
@@ -244,4 +203,7 @@ async def calendar_events(
     if indexable_only:
         query = query.where(ContentObject.noindex.is_(False))
     query = query.order_by(Event.starts_at, Event.object_id).limit(CALENDAR_LIMIT)
-    return _entries(await session.execute(query))
+    return [
+        AgendaEntry(town_only(event), obj, author, event.starts_at, event.ends_at)
+        for event, obj, author in await session.execute(query)
+    ]

@@ -1,6 +1,7 @@
 """The agenda's statements: which events are the node's agenda (`sources`), a filter applied,
-and the upcoming, under-way and recurring walks along `ix_events_agenda` / `ix_events_ends_at`.
-Pure SQLAlchemy selects, so their plans can be checked on both databases."""
+and the upcoming, under-way and month walks of their dates along `ix_event_occurrences_agenda`
+(`content/occurrences.py` writes one row per date, series included). Pure SQLAlchemy selects,
+so their plans can be checked on both databases."""
 
 from __future__ import annotations
 
@@ -8,9 +9,21 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    cast,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 
 from migrantnet.content.agenda_filters import AgendaCursor, AgendaFilter
+from migrantnet.content.occurrences import LONG
 from migrantnet.models import (
     Actor,
     ActorType,
@@ -19,6 +32,7 @@ from migrantnet.models import (
     BlockKind,
     ContentObject,
     Event,
+    EventOccurrence,
     Follow,
     FollowState,
     GroupItem,
@@ -27,8 +41,6 @@ from migrantnet.models import (
     Kind,
     Visibility,
 )
-
-MAX_SERIES = 500  # recurring events looked at for one page
 
 
 def _associations() -> Select:
@@ -123,20 +135,43 @@ def _json_text_like(column: Any, needle: str, dialect: str) -> ColumnElement[boo
 
 def base_query(filters: AgendaFilter, dialect: str) -> Select:
     """Public, live events of the agenda's sources with the filters applied; no order yet."""
+    query = select(Event, ContentObject, Actor).join(
+        ContentObject, ContentObject.id == Event.object_id
+    )
+    return narrowed(query, filters, dialect)
+
+
+def dates_query(filters: AgendaFilter, dialect: str) -> Select:
+    """The dates (`event_occurrences`) of the events `base_query` gives, each with its event,
+    object and author; no order yet."""
+    event_id: ColumnElement[int] = EventOccurrence.event_id.expression
+    if dialect == "sqlite":
+        # `+ 0` keeps SQLite from reaching the dates through their key from the events it
+        # would read first (then sorting them all): with few actors and many series its
+        # planner chose that, which costs what every running series holds. The dates are
+        # walked in order, each event found by its primary key.
+        event_id = EventOccurrence.event_id + 0
     query = (
-        select(Event, ContentObject, Actor)
+        select(EventOccurrence, Event, ContentObject, Actor)
+        .select_from(EventOccurrence)
+        .join(Event, Event.object_id == event_id)
         .join(ContentObject, ContentObject.id == Event.object_id)
-        .join(Actor, Actor.id == ContentObject.actor_id)
-        .where(
-            ContentObject.kind == Kind.EVENT,
-            ContentObject.visibility == Visibility.PUBLIC,
-            ContentObject.deleted_at.is_(None),
-            Actor.deleted_at.is_(None),
-            _sources(),
-            # nothing of a domain or account the node blocked, even when relayed by another
-            Actor.domain.not_in(select(Block.domain).where(Block.kind == BlockKind.DOMAIN)),
-            Actor.ap_id.not_in(select(Block.target).where(Block.kind == BlockKind.ACCOUNT)),
-        )
+    )
+    return narrowed(query, filters, dialect)
+
+
+def narrowed(query: Select, filters: AgendaFilter, dialect: str) -> Select:
+    """`query` (joined to `events` and `objects`) kept to the agenda: its sources, public and
+    live, nothing blocked, and the reader's filters."""
+    query = query.join(Actor, Actor.id == ContentObject.actor_id).where(
+        ContentObject.kind == Kind.EVENT,
+        ContentObject.visibility == Visibility.PUBLIC,
+        ContentObject.deleted_at.is_(None),
+        Actor.deleted_at.is_(None),
+        _sources(),
+        # nothing of a domain or account the node blocked, even when relayed by another
+        Actor.domain.not_in(select(Block.domain).where(Block.kind == BlockKind.DOMAIN)),
+        Actor.ap_id.not_in(select(Block.target).where(Block.kind == BlockKind.ACCOUNT)),
     )
     if filters.tag is not None:
         query = query.where(
@@ -191,35 +226,55 @@ def upcoming_query(
     limit: int,
     dialect: str,
 ) -> Select:
-    """Events starting at or after `starts_from` (and before `until`), in start order."""
-    query = base_query(filters, dialect).where(
-        Event.rrule.is_(None), Event.starts_at >= starts_from
-    )
+    """Dates starting at or after `starts_from` (and before `until`), in (start, event) order,
+    after the cursor: a keyset walk of `ix_event_occurrences_agenda`."""
+    when = EventOccurrence.starts_at
+    query = dates_query(filters, dialect).where(when >= starts_from)
     if until is not None:
-        query = query.where(Event.starts_at < until)
+        query = query.where(when < until)
     if after is not None:
         query = query.where(
-            tuple_(Event.starts_at, Event.object_id) > tuple_(after.starts_at, after.object_id)
+            tuple_(when, EventOccurrence.event_id) > tuple_(after.starts_at, after.object_id)
         )
-    return query.order_by(Event.starts_at, Event.object_id).limit(limit)
+    return query.order_by(when, EventOccurrence.event_id).limit(limit)
 
 
-def under_way_query(filters: AgendaFilter, moment: datetime, limit: int, dialect: str) -> Select:
-    """Events that started before `moment` and end after it: a camp, a week of action."""
-    query = base_query(filters, dialect).where(
-        Event.rrule.is_(None), Event.ends_at > moment, Event.starts_at < moment
+def _overlapping(
+    filters: AgendaFilter, starts: datetime, ends: datetime | None, limit: int, dialect: str
+) -> list[Select]:
+    """Dates overlapping [starts, ends), as two bounded walks: those that started at most
+    `LONG` before `starts` (every short one), in (start, event) order along
+    `ix_event_occurrences_agenda`; the `multi_day` ones not over by `starts`, soonest ended
+    first along `ix_event_occurrences_multi_day` (they are few: a limit reached there keeps
+    those ending first). The caller sorts their union by start, each date once. One walk of
+    every date starting before `ends` would read the node's whole past."""
+    date = EventOccurrence
+    # No condition on `multi_day` here (a long date begun within `LONG` comes twice; the
+    # caller keeps it once): with one, SQLite walked the other index, every date to come.
+    short = dates_query(filters, dialect).where(
+        date.starts_at >= starts - LONG, date.ends_at > starts
     )
-    return query.order_by(Event.starts_at, Event.object_id).limit(limit)
-
-
-def series_query(
-    filters: AgendaFilter, starts: datetime, ends: datetime | None, dialect: str
-) -> Select:
-    """Series with an occurrence that may fall in [starts, ends): at most `MAX_SERIES`, by
-    `ix_events_recurs_until` (every series ends, see `content/recurrence.py`)."""
-    query = base_query(filters, dialect).where(
-        Event.rrule.is_not(None), Event.recurs_until > starts
-    )
+    # `= true`, not `IS TRUE`: PostgreSQL's index takes only the first as a condition
+    long = dates_query(filters, dialect).where(date.multi_day == true(), date.ends_at > starts)
     if ends is not None:
-        query = query.where(Event.starts_at < ends)
-    return query.order_by(Event.starts_at, Event.object_id).limit(MAX_SERIES)
+        short = short.where(date.starts_at < ends)
+        long = long.where(date.starts_at < ends)
+    return [
+        short.order_by(date.starts_at, date.event_id).limit(limit),
+        long.order_by(date.multi_day, date.ends_at).limit(limit),
+    ]
+
+
+def under_way_queries(
+    filters: AgendaFilter, moment: datetime, limit: int, dialect: str
+) -> list[Select]:
+    """Dates that started before `moment` and end after it: a meeting begun, a camp, a week
+    of action; each query in (start, event) order, their union the answer."""
+    return _overlapping(filters, moment, moment, limit, dialect)
+
+
+def month_queries(
+    filters: AgendaFilter, starts: datetime, ends: datetime, limit: int, dialect: str
+) -> list[Select]:
+    """Dates overlapping [starts, ends); each query in (start, event) order."""
+    return _overlapping(filters, starts, ends, limit, dialect)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_datetime, format_time
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from migrantnet.content import occurrences as _occurrences  # noqa: F401  (dates every flush)
 from migrantnet.content import peer_values
 from migrantnet.content.choices import check_choice
 from migrantnet.content.errors import InvalidInput

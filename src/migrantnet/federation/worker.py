@@ -22,6 +22,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.config import Settings
+from migrantnet.content.occurrences import top_up_occurrences
 from migrantnet.db import database_unavailable, unavailable_reason
 from migrantnet.federation.context import AP_CONTENT_TYPE
 from migrantnet.federation.delivery_client import DeliveryClient
@@ -289,14 +290,26 @@ class DeliveryWorker:
         feeds = await refresh_due(self.fed, self.ics_client, now)
         return feeds + await refresh_imports_due(self.fed, now)
 
+    async def top_up_series(self) -> int:
+        """Write the next dates of series whose written ones run out within a month of the
+        horizon (`content/occurrences.py`); how many series."""
+        async with self.fed.db.session(write=True) as session, session.begin():
+            return await top_up_occurrences(session, self.fed.now())
+
     async def _feeds_loop(self, stop: asyncio.Event) -> None:
-        """Feeds on their own schedule, so a slow calendar never holds up deliveries."""
+        """Feeds (and series' dates) on their own schedule, so a slow calendar never holds up
+        deliveries."""
         while not stop.is_set():
             try:
                 await self.refresh_feeds()
             except Exception as exc:
                 if not database_unavailable(exc):  # the main loop reports an outage
                     logger.exception("ics_refresh_failed")
+            try:
+                await self.top_up_series()
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    logger.exception("occurrences_top_up_failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=FEEDS_CHECK_SECONDS)
 

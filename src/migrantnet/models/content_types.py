@@ -81,6 +81,9 @@ class Event(Base):
     recurs_until: Mapped[datetime | None] = mapped_column(index=True)
     # iCalendar's SEQUENCE: one more on every edit (ours) or update received (a peer's).
     sequence: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # Where writing its `event_occurrences` stopped (`content/occurrences.py`: the horizon),
+    # when its rule runs on past it; None when every occurrence is written.
+    occurrences_until: Mapped[datetime | None] = mapped_column(index=True)
 
     __table_args__ = (
         # The agenda walks events in start order from a moment (keyset on start and id), and
@@ -88,6 +91,33 @@ class Event(Base):
         # the index on `starts_at` alone, which PostgreSQL could not walk in (start, id) order.
         Index("ix_events_agenda", "starts_at", "object_id"),
         Index("ix_events_ends_at", "ends_at"),
+    )
+
+
+class EventOccurrence(Base):
+    """One date of an event: a single event has one, a series one per date of its rule up to
+    a horizon (`content/occurrences.py`), written whenever the event is. The agenda walks
+    these in (start, event) order, so a page costs what its entries cost however many series
+    are running."""
+
+    __tablename__ = "event_occurrences"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.object_id", ondelete="CASCADE"), primary_key=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(primary_key=True)
+    ends_at: Mapped[datetime]
+    # The start the series' rule gives it (iCalendar's RECURRENCE-ID); None for a single event.
+    recurrence_id: Mapped[datetime | None]
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Longer than `content/occurrences.LONG` (a camp, a week of action). What is under way at a
+    # moment is then two bounded walks: short dates that started within `LONG` before it (by
+    # start), and the few long ones not yet over (by end).
+    multi_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    __table_args__ = (
+        Index("ix_event_occurrences_agenda", "starts_at", "event_id"),
+        Index("ix_event_occurrences_multi_day", "multi_day", "ends_at"),
     )
 
 
