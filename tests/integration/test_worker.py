@@ -588,6 +588,31 @@ async def test_a_late_answer_does_not_undo_a_finished_delivery(
     assert len(sink.posts()) == 2  # at least once: the overlap sent it twice
 
 
+async def test_a_batch_that_outlives_its_lease_keeps_its_jobs(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    """A slow host holds a batch past one lease: the worker renews the leases of the jobs it
+    has not recorded, so another worker does not send them again."""
+    await add_follower(db, association, sink.url("/users/alice/inbox"))
+    release = asyncio.Event()
+    sink.answer("/users/alice/inbox", Reply(202, hold=release))
+    slow, other = make_worker(delivery_lease_seconds=1), make_worker(delivery_lease_seconds=1)
+    await publish(slow.fed, association)
+
+    first = asyncio.create_task(slow.process_batch())
+    await sink.wait_for(1)
+    for _ in range(5):  # 2.5 s: two and a half leases
+        await asyncio.sleep(0.5)
+        assert await other.process_batch() == 0, "the job is still the slow worker's"
+        assert (await one(db, Delivery)).locked_until is not None
+    release.set()
+    assert await first == 1
+
+    delivery = await one(db, Delivery)
+    assert (delivery.state, delivery.attempts) == (DeliveryState.SENT, 1)
+    assert len(sink.posts()) == 1
+
+
 # -- several workers (PostgreSQL) ---------------------------------------------------------
 
 

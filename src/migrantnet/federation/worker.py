@@ -150,21 +150,57 @@ class DeliveryWorker:
             if unstarted == 0 and all_started is not None:
                 all_started.set()
 
+        unrecorded = set(ids)
+
         async def flush() -> None:
             async with self._recording:
                 if pending:
                     chunk = pending[:]
                     pending.clear()
                     await self._record_safely(chunk)
+                    unrecorded.difference_update(outcome.delivery_id for outcome in chunk)
 
         async def send(job: Job) -> None:
             pending.append(await self._send_limited(job, started))
             if len(pending) >= RECORD_EVERY:
                 await flush()
 
-        await asyncio.gather(*(send(job) for job in jobs))
-        await flush()
+        renewing = asyncio.create_task(self._keep_leases(unrecorded))
+        try:
+            await asyncio.gather(*(send(job) for job in jobs))
+            await flush()
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
         return len(ids)
+
+    async def _keep_leases(self, unrecorded: set[int]) -> None:
+        """Renew the leases of a batch's jobs whose outcome is not written yet, every third of
+        a lease: a batch to a slow host (4 at a time, up to the policy's deadline each) can
+        outlive one lease, and another worker would then send those jobs again. A worker
+        that dies stops renewing, and its jobs come back within a lease."""
+        period = self.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(period)
+            if not unrecorded:
+                continue
+            try:
+                async with (
+                    self._recording,
+                    self.fed.db.session(write=True) as session,
+                    session.begin(),
+                ):
+                    await session.execute(
+                        update(Delivery)
+                        .where(
+                            Delivery.id.in_(list(unrecorded)),
+                            Delivery.state == DeliveryState.QUEUED,
+                        )
+                        .values(locked_until=self.fed.now() + self.lease)
+                    )
+            except Exception:  # the database away a moment: the next turn tries again
+                logger.exception("delivery_lease_renewal_failed")
 
     async def _load(self, ids: list[int]) -> tuple[list[Job], list[Outcome]]:
         async with self.fed.db.session() as session:
