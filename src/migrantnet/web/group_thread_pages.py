@@ -24,7 +24,6 @@ from migrantnet.content.group_thread_listing import (
 from migrantnet.content.group_threads import (
     hide_thread,
     member_associations_for,
-    reply_in_thread,
     start_thread,
 )
 from migrantnet.content.groups import get_group, group_moderator
@@ -48,6 +47,7 @@ from migrantnet.web.forms import read_form, text_field
 from migrantnet.web.i18n import wanted_languages
 from migrantnet.web.rendering import render, see_other
 from migrantnet.web.sessions import SignedInDep, Visitor, VisitorDep
+from migrantnet.web.thread_reply_form import reply_values, send_reply
 from migrantnet.web.views.group_threads import links_of, thread_items, thread_page
 from migrantnet.web.views.parts import actor_link
 
@@ -231,27 +231,14 @@ async def reply(
     form = await read_form(request, visitor)
     group = await get_group(session, slug)
     thread, _moderator = await _visible_thread(session, visitor, group, thread_id)
-    values = {name: text_field(form, name) for name in ("association", "text", "language")}
+    values = reply_values(form)
     actor = await _writer(session, visitor, group, values["association"])
-    fed = _federation(request)
     try:
-        answer = await reply_in_thread(
-            session,
-            fed.uris,
-            ActivityPubNotifier(fed),
-            actor,
-            group,
-            thread,
-            text=values["text"],
-            language=values["language"] or interface_language(),
-            parent_ap_id=text_field(form, "in_reply_to") or None,
-        )
+        answer = await send_reply(request, session, actor, group, thread, form)
     except InvalidInput as error:  # raised before anything is written
         return await _thread_page(
             request, visitor, session, group, thread_id, None, {"text": error.shown()}, values
         )
-    await session.commit()
-    fed.wakeup.set()
     return see_other(f"{Uris.group_thread_path(slug, thread_id)}#reply-{answer.id}")
 
 

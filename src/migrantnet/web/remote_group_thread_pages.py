@@ -25,11 +25,9 @@ from migrantnet.content.group_thread_listing import (
     thread_cursor,
     thread_tree,
 )
-from migrantnet.content.group_threads import member_associations_for, reply_in_thread
+from migrantnet.content.group_threads import member_associations_for
 from migrantnet.content.listing import Cursor
 from migrantnet.content.remote_group_threads import check_may_read, remote_group
-from migrantnet.federation.publisher import ActivityPubNotifier
-from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, GroupThread
 from migrantnet.translations import interface_language
 from migrantnet.uris.paths import (
@@ -40,10 +38,11 @@ from migrantnet.uris.paths import (
 from migrantnet.web.auth import PUBLISH_ROLES
 from migrantnet.web.deps import SessionDep
 from migrantnet.web.errors import form_status
-from migrantnet.web.forms import read_form, text_field
+from migrantnet.web.forms import read_form
 from migrantnet.web.i18n import wanted_languages
 from migrantnet.web.rendering import render, see_other
 from migrantnet.web.sessions import SignedInDep, Visitor, VisitorDep
+from migrantnet.web.thread_reply_form import reply_values, send_reply
 from migrantnet.web.views.group_threads import links_of, thread_items, thread_page
 from migrantnet.web.views.parts import actor_link
 
@@ -161,31 +160,18 @@ async def remote_reply(
     form = await read_form(request, visitor)
     group = await _readable_group(session, visitor, handle)
     thread = await _visible_thread(session, group, thread_id)
-    values = {name: text_field(form, name) for name in ("association", "text", "language")}
+    values = reply_values(form)
     actor = next(
         (a for a in await _writers(session, visitor, group) if a.slug == values["association"]),
         None,
     )
     if actor is None:
         raise Forbidden(f"{values['association']!r} cannot write in {group.handle}'s threads")
-    fed: Federation = request.app.state.federation
     try:
-        answer = await reply_in_thread(
-            session,
-            fed.uris,
-            ActivityPubNotifier(fed),
-            actor,
-            group,
-            thread,
-            text=values["text"],
-            language=values["language"] or interface_language(),
-            parent_ap_id=text_field(form, "in_reply_to") or None,
-        )
+        answer = await send_reply(request, session, actor, group, thread, form)
     except InvalidInput as error:  # raised before anything is written
         return await _thread_page(
             request, visitor, session, group, thread_id, None, {"text": error.shown()}, values
         )
-    await session.commit()
-    fed.wakeup.set()
     links = links_of(group)
     return see_other(f"{links.thread(thread_id)}#reply-{answer.id}")
