@@ -7,27 +7,19 @@ the browser's CSRF token (`read_form`), as the other forms do.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from migrantnet.content.errors import Forbidden, InvalidInput, NotFound
 from migrantnet.content.group_thread_listing import (
-    THREADS_PAGE,
     get_thread,
-    list_threads,
-    thread_cursor,
-    thread_tree,
 )
 from migrantnet.content.group_threads import (
     hide_thread,
-    member_associations_for,
     start_thread,
 )
 from migrantnet.content.groups import get_group, group_moderator
-from migrantnet.content.listing import Cursor
 from migrantnet.federation.groups import hide_group_thread, lock_group_thread
 from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.service import Federation
@@ -40,15 +32,21 @@ from migrantnet.uris.paths import (
     GROUP_THREAD_REPLY_PATH,
     GROUP_THREADS_PATH,
 )
-from migrantnet.web.auth import PUBLISH_ROLES
 from migrantnet.web.deps import SessionDep
 from migrantnet.web.errors import form_status
 from migrantnet.web.forms import read_form, text_field
-from migrantnet.web.i18n import wanted_languages
 from migrantnet.web.rendering import render, see_other
 from migrantnet.web.sessions import SignedInDep, Visitor, VisitorDep
-from migrantnet.web.thread_reply_form import reply_values, send_reply
-from migrantnet.web.views.group_threads import links_of, thread_items, thread_page
+from migrantnet.web.thread_pages import (
+    languages,
+    reply_values,
+    send_reply,
+    thread_response,
+    threads_listed,
+    writer,
+    writers,
+)
+from migrantnet.web.views.group_threads import thread_items
 from migrantnet.web.views.parts import actor_link
 
 router = APIRouter(include_in_schema=False)
@@ -57,12 +55,6 @@ router = APIRouter(include_in_schema=False)
 def _federation(request: Request) -> Federation:
     fed: Federation = request.app.state.federation
     return fed
-
-
-async def _writers(session: AsyncSession, visitor: Visitor, group: Actor) -> list[Actor]:
-    if visitor.user is None:
-        return []
-    return await member_associations_for(session, visitor.user, group, PUBLISH_ROLES)
 
 
 async def _moderates(session: AsyncSession, user: User | None, group: Actor) -> bool:
@@ -75,19 +67,6 @@ async def _moderates(session: AsyncSession, user: User | None, group: Actor) -> 
     return True
 
 
-async def _writer(session: AsyncSession, visitor: Visitor, group: Actor, slug: str) -> Actor:
-    for actor in await _writers(session, visitor, group):
-        if actor.slug == slug:
-            return actor
-    raise Forbidden(f"{slug!r} cannot write in the threads of {group.slug!r}")
-
-
-def _languages(request: Request) -> list[str]:
-    return wanted_languages(
-        request.headers.get("accept-language"), request.query_params.get("lang")
-    )
-
-
 async def _list_page(
     request: Request,
     visitor: Visitor,
@@ -97,17 +76,9 @@ async def _list_page(
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
 ) -> Response:
-    cursor = Cursor.parse(before) if before else None
-    links = links_of(group)
     moderator = await _moderates(session, visitor.user, group)
-    found = await list_threads(session, group, cursor, THREADS_PAGE + 1, with_hidden=moderator)
-    page = found[:THREADS_PAGE]
-    older = (
-        links.listing(thread_cursor(page[-1].thread).encode())
-        if len(found) > THREADS_PAGE
-        else None
-    )
-    writers = await _writers(session, visitor, group)
+    links, page, older = await threads_listed(session, group, before, with_hidden=moderator)
+    writing = await writers(session, visitor, group)
     return render(
         request,
         visitor,
@@ -116,9 +87,9 @@ async def _list_page(
             "group": actor_link(group),
             "slug": group.slug,
             "links": links,
-            "threads": thread_items(links, page, _languages(request)),
+            "threads": thread_items(links, page, languages(request)),
             "older_url": older,
-            "writers": [(a.slug, a.name or a.slug) for a in writers],
+            "writers": [(a.slug, a.name or a.slug) for a in writing],
             "errors": errors or {},
             "values": values or {"language": interface_language()},
         },
@@ -143,7 +114,7 @@ async def start(slug: str, request: Request, visitor: SignedInDep, session: Sess
     form = await read_form(request, visitor)
     group = await get_group(session, slug)
     values = {name: text_field(form, name) for name in ("association", "title", "text", "language")}
-    actor = await _writer(session, visitor, group, values["association"])
+    actor = await writer(session, visitor, group, values["association"])
     fed = _federation(request)
     try:
         thread = await start_thread(
@@ -187,28 +158,17 @@ async def _thread_page(
     values: dict[str, str] | None = None,
 ) -> Response:
     thread, moderator = await _visible_thread(session, visitor, group, thread_id)
-    links = links_of(group)
-    view = thread_page(links, await thread_tree(session, group, thread), _languages(request))
-    answered = view.reply_ids.get(reply_to) if reply_to is not None else None
-    context: dict[str, Any] = {
-        "group": actor_link(group),
-        "slug": group.slug,
-        "links": links,
-        "thread": view,
-        "moderator": moderator,
-        "writers": []
-        if thread.locked or thread.hidden
-        else [(a.slug, a.name or a.slug) for a in await _writers(session, visitor, group)],
-        "in_reply_to": answered or thread.root_ap_id,
-        "answering": reply_to if answered else None,
-        "errors": errors or {},
-        "values": values or {"language": interface_language()},
-    }
-    response = render(
-        request, visitor, "group/thread.html", context, status_code=form_status(errors)
+    return await thread_response(
+        request,
+        visitor,
+        session,
+        group,
+        thread,
+        reply_to,
+        moderator=moderator,
+        errors=errors,
+        values=values,
     )
-    response.headers["Vary"] = "Accept-Language, Cookie"
-    return response
 
 
 @router.get(GROUP_THREAD_PATH)
@@ -232,7 +192,7 @@ async def reply(
     group = await get_group(session, slug)
     thread, _moderator = await _visible_thread(session, visitor, group, thread_id)
     values = reply_values(form)
-    actor = await _writer(session, visitor, group, values["association"])
+    actor = await writer(session, visitor, group, values["association"])
     try:
         answer = await send_reply(request, session, actor, group, thread, form)
     except InvalidInput as error:  # raised before anything is written
