@@ -15,6 +15,7 @@ At most `MAX_TERMS` words of at most `MAX_QUERY` characters; pages by bounded of
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -26,6 +27,7 @@ from sqlalchemy import (
     column,
     event,
     func,
+    inspect,
     literal_column,
     select,
     table,
@@ -117,15 +119,28 @@ def documents_of(obj: Any) -> dict[str, str]:
     return documents
 
 
+# What `documents_of` reads: an object flushed with none of these changed keeps its rows.
+_INDEXED = ("deleted_at", "visibility", "noindex", "name_map", "summary_map", "content_map")
+
+
+def _text_changed(obj: ContentObject) -> bool:
+    attributes = inspect(obj).attrs
+    return any(attributes[name].history.has_changes() for name in _INDEXED)
+
+
 @event.listens_for(Session, "after_flush")
 def _index_flushed(session: Session, _flush: UOWTransaction) -> None:
+    """Index what this flush inserted, and what it changed in the indexed columns: a new
+    object has no rows to replace, and a change to its thread or counters leaves its text
+    as it was (an applied `Create` is flushed twice, and was indexed twice)."""
+    new = [obj for obj in session.new if isinstance(obj, ContentObject) and obj.id is not None]
     changed = [
         obj
-        for obj in (*session.new, *session.dirty)
-        if isinstance(obj, ContentObject) and obj.id is not None
+        for obj in session.dirty
+        if isinstance(obj, ContentObject) and obj.id is not None and _text_changed(obj)
     ]
-    if changed:
-        write_documents(session.connection(), changed)
+    if new or changed:
+        write_documents(session.connection(), [*new, *changed], new={obj.id for obj in new})
 
 
 # The columns indexing reads, as a plain table: the migration indexes existing rows with it,
@@ -156,11 +171,16 @@ def reindex_all(connection: Connection, batch: int = 500) -> None:
         last = rows[-1].id
 
 
-def write_documents(connection: Connection, changed: list[Any]) -> None:
+def write_documents(
+    connection: Connection, changed: list[Any], *, new: Collection[int] = ()
+) -> None:
+    """Replace the rows of `changed`; those in `new` were inserted by this transaction, so
+    they have none yet (a deleted object's rows go with it: ON DELETE CASCADE)."""
     postgresql = connection.dialect.name == "postgresql"
-    ids = [obj.id for obj in changed]
+    ids = [obj.id for obj in changed if obj.id not in new]
     documents = cast(Table, SearchDocument.__table__)
-    connection.execute(documents.delete().where(SearchDocument.object_id.in_(ids)))
+    if ids:
+        connection.execute(documents.delete().where(SearchDocument.object_id.in_(ids)))
     rows: list[dict[str, Any]] = [
         {"object_id": obj.id, "language": language, "body": body}
         for obj in changed

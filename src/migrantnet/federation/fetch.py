@@ -63,6 +63,7 @@ from migrantnet.federation.fetch_errors import (
     TooManyRedirects,
 )
 from migrantnet.federation.fetch_policy import FetchPolicy, check_destination, parse_url
+from migrantnet.federation.offline import current_tape
 from migrantnet.federation.payload import decode_json
 from migrantnet.federation.pinned import PinnedNetworkBackend, PinnedTransport
 
@@ -256,6 +257,19 @@ class SafeClient:
         Raises :class:`HTTPStatusError` for status >= 400 (without reading the
         body) unless ``raise_for_status`` is false.
         """
+        tape = current_tape()
+        if tape is not None:  # inside a transaction: answered from what was fetched before
+            return tape.answer(
+                (method.upper(), url, raise_for_status),
+                lambda: self.request(
+                    method,
+                    url,
+                    headers=headers,
+                    content=content,
+                    sign=sign,
+                    raise_for_status=raise_for_status,
+                ),
+            )
         try:
             async with asyncio.timeout(self._policy.total_timeout):
                 return await self._follow(

@@ -18,7 +18,7 @@ from migrantnet.federation.context import AS_CONTEXT
 from migrantnet.federation.deps import FederationDep, MaxIdCursor
 from migrantnet.federation.errors import PayloadTooLarge
 from migrantnet.federation.inbox import MAX_BODY_BYTES, receive
-from migrantnet.federation.inbox_processing import process_activity
+from migrantnet.federation.inbox_processing import applier_for
 from migrantnet.federation.rendered import cached
 from migrantnet.federation.responses import ActivityJSONResponse
 from migrantnet.federation.serialize.actor import actor_to_ap
@@ -83,7 +83,7 @@ async def _accept_delivery(
         body=body,
     )
     if row_id is not None:
-        background.add_task(process_activity, fed, row_id)
+        background.add_task(applier_for(fed).apply, row_id)
     return JSONResponse({"status": "accepted"}, status_code=202)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from migrantnet import __version__
 from migrantnet.config import Settings
@@ -23,6 +24,9 @@ from migrantnet.federation.signatures.primitives import load_private_key
 from migrantnet.federation.unavailable_hosts import UnavailableHosts
 from migrantnet.models import Actor
 from migrantnet.uris import Uris
+
+if TYPE_CHECKING:
+    from migrantnet.federation.inbox_processing import InboxApplier
 
 
 class Federation:
@@ -55,6 +59,8 @@ class Federation:
         )
         # Set when work is queued in this process, so an in-process worker starts at once.
         self.wakeup = asyncio.Event()
+        # Applies accepted activities in batches (`inbox_processing.applier_for`).
+        self.inbox_applier: InboxApplier | None = None
 
     @property
     def discovery_scheme(self) -> str:

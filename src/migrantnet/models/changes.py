@@ -124,6 +124,10 @@ def _bump(session: Session, name: str) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _bump_generation(session: Session) -> None:
+    # Released savepoints fire this event too: the generations move once, when the outer
+    # transaction commits (a batch of inbox rows has a savepoint or two per row).
+    if session.in_nested_transaction():
+        return
     # The commit's own flush comes after this event: flush first, so a change left pending
     # until the commit still moves the generations other processes read.
     if session.new or session.dirty or session.deleted:
@@ -136,6 +140,8 @@ def _bump_generation(session: Session) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _notify(session: Session) -> None:
+    if session.in_nested_transaction():  # a released savepoint: nothing is committed yet
+        return
     if session.info.pop(_FLAG, False):
         listeners: list[Callable[[], None]] = session.info.get(LISTENERS, [])
         for listener in listeners:

@@ -1,0 +1,283 @@
+"""Inbox rows that arrive together are applied together, and still each exactly once.
+
+One transaction per row spent most of its time on sessions, claims, commits and counters;
+a batch claims its rows in one statement, applies each in a savepoint and commits once. What
+a batch must not do is wait on the network while it holds the write lock, nor let one broken
+row take the others down: such rows are undone and applied alone. Real keys, a real peer
+over HTTP, a real database (SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import psycopg
+import pytest
+from federation_peer import RemoteActor, count, one
+from sqlalchemy import event, make_url, select
+from test_inbox_statements import deliver
+
+import migrantnet.federation.inbox_processing as processing
+from migrantnet.config import Settings
+from migrantnet.db import Database
+from migrantnet.federation.handlers import HANDLERS, Inbound
+from migrantnet.federation.inbox_processing import applier_for, apply_many
+from migrantnet.federation.service import Federation
+from migrantnet.models import Actor, ContentObject, InboxActivity, InboxState
+from migrantnet.models.counts import PAGES_GENERATION, NodeCounter
+
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+
+
+@pytest.fixture
+async def fed(settings: Settings, db: Database) -> AsyncIterator[Federation]:
+    federation = Federation(settings.model_copy(update={"render_cache_check_seconds": 60}), db)
+    yield federation
+    await federation.aclose()
+
+
+async def stored_notes(
+    fed: Federation, peer: RemoteActor, association: Actor, how_many: int
+) -> list[int]:
+    """`how_many` Create{Note} addressed to the association, accepted and not yet applied."""
+    ids = []
+    for index in range(how_many):
+        note = peer.note({"en": f"<p>note {index}</p>"}, to=[association.ap_id], cc=[PUBLIC])
+        row_id = await deliver(fed, peer, peer.activity("Create", note, to=[association.ap_id]))
+        assert row_id is not None
+        ids.append(row_id)
+    return ids
+
+
+def commits_of(db: Database) -> tuple[list[None], Callable[[], None]]:
+    seen: list[None] = []
+
+    def record(_connection: Any) -> None:
+        seen.append(None)
+
+    engines = {db.engine.sync_engine, db.write_engine.sync_engine}
+    for engine in engines:
+        event.listen(engine, "commit", record)
+
+    def stop() -> None:
+        for engine in engines:
+            event.remove(engine, "commit", record)
+
+    return seen, stop
+
+
+async def states_of(db: Database, ids: list[int]) -> list[str]:
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(InboxActivity.state).where(InboxActivity.id.in_(ids)).order_by(InboxActivity.id)
+        )
+        return list(rows)
+
+
+async def pages_generation(db: Database) -> int:
+    async with db.session() as session:
+        value = await session.scalar(
+            select(NodeCounter.value).where(NodeCounter.name == PAGES_GENERATION)
+        )
+        return value or 0
+
+
+async def test_rows_that_arrive_together_are_applied_in_one_commit(
+    fed: Federation, db: Database, association: Actor, remote_actor: RemoteActor
+) -> None:
+    ids = await stored_notes(fed, remote_actor, association, 8)
+    generation = await pages_generation(db)
+    commits, stop = commits_of(db)
+    try:
+        states = await apply_many(fed, ids)
+    finally:
+        stop()
+
+    assert states == dict.fromkeys(ids, InboxState.DONE)
+    assert len(commits) == 1
+    assert await states_of(db, ids) == [InboxState.DONE] * 8
+    assert await count(db, ContentObject, ContentObject.local.is_(False)) == 8
+    # The pages' generation moves once, with the commit (not with each released savepoint).
+    assert await pages_generation(db) == generation + 1
+
+
+async def test_a_row_applied_elsewhere_is_not_applied_again(
+    fed: Federation, db: Database, association: Actor, remote_actor: RemoteActor
+) -> None:
+    ids = await stored_notes(fed, remote_actor, association, 6)
+
+    first, second = await asyncio.gather(apply_many(fed, ids), apply_many(fed, ids[::-1]))
+
+    for row_id in ids:  # one of the two applied it, the other found it taken
+        assert {first[row_id], second[row_id]} == {InboxState.DONE, None}
+    assert await count(db, ContentObject, ContentObject.local.is_(False)) == 6
+    assert await apply_many(fed, ids) == dict.fromkeys(ids)
+
+
+async def test_a_row_that_would_fetch_is_applied_alone_with_its_fetch(
+    fed: Federation, db: Database, association: Actor, remote_actor: RemoteActor
+) -> None:
+    before = await stored_notes(fed, remote_actor, association, 2)
+    by_id = remote_actor.note({"en": "<p>sent by its id</p>"}, to=[association.ap_id], cc=[PUBLIC])
+    remote_actor.server.serve(by_id["id"], by_id)
+    fetching = await deliver(
+        fed, remote_actor, remote_actor.activity("Create", by_id["id"], to=[association.ap_id])
+    )
+    assert fetching is not None
+    after = await stored_notes(fed, remote_actor, association, 2)
+    ids = [*before, fetching, *after]
+
+    states = await apply_many(fed, ids)
+
+    assert states == dict.fromkeys(ids, InboxState.DONE)
+    stored = await one(db, ContentObject, ContentObject.ap_id == by_id["id"])
+    assert "sent by its id" in (stored.content_map or {}).get("en", "")
+    assert remote_actor.server.gets(by_id["id"]) == 1  # once, outside the batch
+    assert await count(db, ContentObject, ContentObject.local.is_(False)) == 5
+
+
+async def test_a_row_that_fails_is_recorded_alone_and_the_others_are_applied(
+    fed: Federation,
+    db: Database,
+    association: Actor,
+    remote_actor: RemoteActor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A handler that writes and then raises (a bug of ours, injected): what it wrote is
+    undone, its row is `failed` with the reason, the rows beside it are applied."""
+    notes = await stored_notes(fed, remote_actor, association, 3)
+    create = HANDLERS["Create"]
+
+    async def breaks_on_the_second(inbound: Inbound) -> InboxState:
+        state = await create(inbound)
+        if "note 1" in str(inbound.payload):
+            raise RuntimeError("a bug in a handler")
+        return state
+
+    monkeypatch.setitem(HANDLERS, "Create", breaks_on_the_second)
+
+    states = await apply_many(fed, notes)
+
+    assert states == {
+        notes[0]: InboxState.DONE,
+        notes[1]: InboxState.FAILED,
+        notes[2]: InboxState.DONE,
+    }
+    failed = await one(db, InboxActivity, InboxActivity.id == notes[1])
+    assert failed.error == "RuntimeError: a bug in a handler"
+    assert failed.attempts == 1
+    kept = await count(db, ContentObject, ContentObject.local.is_(False))
+    assert kept == 2  # the failing row's object is not kept
+
+
+async def test_concurrent_requests_share_batches(
+    fed: Federation, db: Database, association: Actor, remote_actor: RemoteActor
+) -> None:
+    ids = await stored_notes(fed, remote_actor, association, 12)
+    applier = applier_for(fed)
+    commits, stop = commits_of(db)
+    try:
+        states = await asyncio.gather(*(applier.apply(row_id) for row_id in ids))
+    finally:
+        stop()
+
+    assert states == [InboxState.DONE] * 12
+    assert len(commits) <= 2  # the first row alone, then the eleven that waited meanwhile
+    assert await states_of(db, ids) == [InboxState.DONE] * 12
+
+
+async def test_a_batch_whose_transaction_fails_keeps_nothing_and_leaves_its_rows_received(
+    fed: Federation,
+    db: Database,
+    association: Actor,
+    remote_actor: RemoteActor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The batch's own statement fails (injected, as a database that went away would): nothing
+    of it is kept, no row is left claimed, and the worker's sweep applies them later."""
+    ids = await stored_notes(fed, remote_actor, association, 3)
+    real = processing._known_senders
+
+    async def fails_once(*args: Any) -> dict[str, Actor]:
+        monkeypatch.setattr(processing, "_known_senders", real)
+        raise RuntimeError("the batch broke")
+
+    monkeypatch.setattr(processing, "_known_senders", fails_once)
+
+    assert await apply_many(fed, ids) == dict.fromkeys(ids)
+    assert await states_of(db, ids) == [InboxState.RECEIVED] * 3
+    assert await count(db, ContentObject, ContentObject.local.is_(False)) == 0
+
+    assert await apply_many(fed, ids) == dict.fromkeys(ids, InboxState.DONE)  # the sweep
+    rows = [await one(db, InboxActivity, InboxActivity.id == row_id) for row_id in ids]
+    assert [row.attempts for row in rows] == [1, 1, 1]  # the failed claim was rolled back
+
+
+def open_transactions(database_url: str) -> int:
+    """Transactions open on the node's database just now, seen from outside (another
+    connection, as another process would): on SQLite whether the write lock is held, on
+    PostgreSQL the sessions idle in a transaction."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        connection = sqlite3.connect(url.database or "", timeout=0, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("ROLLBACK")
+            return 0
+        except sqlite3.OperationalError:  # database is locked
+            return 1
+        finally:
+            connection.close()
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND state LIKE 'idle in transaction%%'"
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+
+async def test_no_transaction_is_open_while_an_object_is_fetched(
+    fed: Federation,
+    db: Database,
+    settings: Settings,
+    association: Actor,
+    remote_actor: RemoteActor,
+) -> None:
+    """A peer that answers slowly (or never) must not hold the write lock that every
+    accepted delivery needs: the batch fetches nothing itself."""
+    seen_open: list[int] = []
+    note = remote_actor.note({"en": "<p>slow</p>"}, to=[association.ap_id], cc=[PUBLIC])
+
+    def answer() -> dict[str, Any]:
+        seen_open.append(open_transactions(settings.effective_database_url))
+        return note
+
+    remote_actor.server.serve(note["id"], answer)
+    ids = [
+        *await stored_notes(fed, remote_actor, association, 2),
+        await deliver(
+            fed, remote_actor, remote_actor.activity("Create", note["id"], to=[association.ap_id])
+        ),
+    ]
+
+    states = await apply_many(fed, [row_id for row_id in ids if row_id is not None])
+
+    assert set(states.values()) == {InboxState.DONE}
+    assert seen_open == [0]
+
+
+async def test_a_failed_fetch_is_met_again_from_the_tape_not_sent_twice(
+    fed: Federation, db: Database, association: Actor, remote_actor: RemoteActor
+) -> None:
+    missing = remote_actor.new_id("notes")  # the peer answers 404
+    row_id = await deliver(
+        fed, remote_actor, remote_actor.activity("Create", missing, to=[association.ap_id])
+    )
+    assert row_id is not None
+
+    assert await apply_many(fed, [row_id]) == {row_id: InboxState.IGNORED}
+    assert remote_actor.server.gets(missing) == 1
