@@ -42,7 +42,7 @@ STALE_PROCESSING = timedelta(minutes=5)
 BACKLOG_GRACE = timedelta(seconds=2)
 # Rows applied in one transaction at most: on SQLite the batch holds the write lock, and a
 # delivery accepted meanwhile waits for it (~5-10 ms a row).
-MAX_BATCH = 32
+MAX_BATCH = 16
 MAX_FETCH_ROUNDS = 4  # an announced post, its author, the post it answers, its author
 
 
