@@ -217,9 +217,9 @@ async def test_a_batch_whose_transaction_fails_keeps_nothing_and_leaves_its_rows
 
 
 def open_transactions(database_url: str) -> int:
-    """Transactions open on the node's database just now, seen from outside (another
-    connection, as another process would): on SQLite whether the write lock is held, on
-    PostgreSQL the sessions idle in a transaction."""
+    """Transactions holding the node's database just now, seen from another connection (as
+    another process would): on SQLite whether the write lock is held; on PostgreSQL the
+    sessions idle in a transaction that hold locks on this test's schema."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         connection = sqlite3.connect(url.database or "", timeout=0, isolation_level=None)
@@ -234,8 +234,12 @@ def open_transactions(database_url: str) -> int:
     dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn) as connection:
         row = connection.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND state LIKE 'idle in transaction%%'"
+            "SELECT count(DISTINCT a.pid) FROM pg_locks l"
+            " JOIN pg_class c ON c.oid = l.relation"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE n.nspname = current_schema() AND a.pid <> pg_backend_pid()"
+            " AND a.state LIKE 'idle in transaction%%'"
         ).fetchone()
         return int(row[0]) if row else 0
 
