@@ -1,22 +1,25 @@
 """Inbox acceptance rate of a real node process, and how long applying the activities takes.
 
-A node is initialised in a temporary directory and started as `migrantnet serve` (SQLite,
-uvicorn, in-process worker, log level WARNING) through `tests/nodes.py`. A remote actor's
-document, with its RSA-2048 key, is served by a tiny HTTP server on 127.0.0.1, so the node
-fetches the key once, during a warm-up. Then N distinct `Create{Note}` activities (~1.5 KB,
-addressed to the node's association, so each is stored and then applied into a content row)
-are signed in advance (draft-cavage, or RFC 9421 with `--rfc9421`) and POSTed to `/inbox`
-by a fixed number of keep-alive connections (a minimal raw asyncio HTTP/1.1 client, so the
-load generator takes little of the 2 cores it shares with the node).
+A node is initialised in a temporary directory and started as `migrantnet serve` (SQLite, or
+PostgreSQL with `--database`; uvicorn, in-process worker, log level WARNING) through
+`tests/nodes.py`. A remote actor's document, with its RSA-2048 key, is served by a tiny HTTP
+server on 127.0.0.1, so the node fetches the key once, during a warm-up. Then N distinct
+`Create{Note}` activities (~1.5 KB, addressed to the node's association, so each is stored
+and then applied into a content row) are signed in advance (draft-cavage, or RFC 9421 with
+`--rfc9421`) and POSTed to `/inbox` by a fixed number of keep-alive connections (a minimal
+raw asyncio HTTP/1.1 client, so the load generator takes little of the 2 cores it shares
+with the node).
 
 Reported: accepted (202) requests/s over the sending phase, p50 / p99 latency, any other
 status, then the time until every accepted activity has been applied by the node's
-background tasks (read from the node's SQLite database, read-only, every 50 ms). The limit,
+background tasks (read from the node's database by a connection of this script, every
+50 ms). The limit,
 measured in the same run: the same requests sent the same way to a bare FastAPI endpoint on
 the same server options that parses the JSON body and answers 202 (`_bare_app.py`); the
 target is an accepted rate of at least 25 % of its rate.
 
 Run:  .venv/bin/python benchmarks/bench_inbox.py [--quick] [--count N] [--concurrency C]
+                                                [--database postgresql://...]
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import socket
 import sqlite3
 import subprocess
@@ -210,21 +214,39 @@ async def send_all(port: int, requests: list[bytes], concurrency: int) -> SendRe
 
 
 class InboxRows:
-    """Counts inbox rows by state in the node's SQLite database, opened read-only."""
+    """Counts inbox rows by state in the node's database, by a connection of its own (SQLite:
+    opened read-only)."""
 
-    def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    def __init__(self, database_url: str) -> None:
+        from sqlalchemy import create_engine
+
+        from migrantnet.config import sync_database_url
+
+        url = sync_database_url(database_url)
+        if url.startswith("sqlite:///"):
+            path = url.removeprefix("sqlite:///")
+            self._engine = create_engine(
+                "sqlite://",
+                creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5),
+            )
+        else:
+            self._engine = create_engine(url)
 
     def by_state(self) -> Counter[str]:
-        rows = self._conn.execute("SELECT state, COUNT(*) FROM inbox_activities GROUP BY state")
-        return Counter(dict(rows.fetchall()))
+        from sqlalchemy import text
+
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT state, COUNT(*) FROM inbox_activities GROUP BY state")
+            )
+            return Counter({state: count for state, count in rows})
 
     def terminal(self) -> int:
         states = self.by_state()
         return sum(states[state] for state in TERMINAL_STATES)
 
     def close(self) -> None:
-        self._conn.close()
+        self._engine.dispose()
 
 
 async def wait_applied(rows: InboxRows, expected: int, deadline: float) -> float | None:
@@ -319,9 +341,12 @@ def main() -> int:
     parser.add_argument("--count", type=int, help="activities to send (default 3000)")
     parser.add_argument("--concurrency", type=int, default=16, help="connections (16)")
     parser.add_argument("--rfc9421", action="store_true", help="sign with RFC 9421")
+    parser.add_argument("--database", default="", help="a PostgreSQL URL (default: SQLite)")
     args = parser.parse_args()
     count = args.count or (600 if args.quick else 3000)
     warmup = 20
+    if args.database:
+        os.environ["MIGRANTNET_TEST_DATABASE_URL"] = args.database  # read by tests/dbs.py
     use_tests_helpers()
     from nodes import Node
 
@@ -343,7 +368,8 @@ def main() -> int:
         )
         rows: InboxRows | None = None
         try:
-            node.database_url = f"sqlite:///{Path(tmp) / 'bench.db'}"  # SQLite, always
+            if not args.database:
+                node.database_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
             node.init(SLUG)
             node.start()
             association = f"{node.base_url}/@{SLUG}"
@@ -352,7 +378,7 @@ def main() -> int:
                 actor, private_pem, node.domain, association, warmup + count, rfc9421=args.rfc9421
             )
             sign_s = time.perf_counter() - started
-            rows = InboxRows(Path(node.database_url.removeprefix("sqlite:///")))
+            rows = InboxRows(node.database_url)
             assert node.process is not None
             run = run_loop(
                 measure(
@@ -374,8 +400,9 @@ def main() -> int:
     elapsed = result.finished - result.started
     rate = accepted / elapsed if elapsed > 0 else 0.0
     scheme = "RFC 9421" if args.rfc9421 else "draft-cavage"
+    database = "PostgreSQL" if args.database else "SQLite"
     print(
-        f"{count} signed Create{{Note}} ({len(requests[-1]):,} B requests, {scheme}) "
+        f"{database}; {count} signed Create{{Note}} ({len(requests[-1]):,} B requests, {scheme}) "
         f"to POST /inbox over {args.concurrency} keep-alive connections; "
         f"pre-signed in {sign_s:.1f} s; key fetched during warm-up "
         f"({gets_before} actor GETs), {actor.gets - gets_before} GETs during the run"

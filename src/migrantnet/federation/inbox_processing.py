@@ -43,6 +43,8 @@ BACKLOG_GRACE = timedelta(seconds=2)
 # Rows applied in one transaction at most: on SQLite the batch holds the write lock, and a
 # delivery accepted meanwhile waits for it (~5-10 ms a row).
 MAX_BATCH = 16
+# Batches applied at once by one process on PostgreSQL (each holds a pooled connection).
+PG_PARALLEL_BATCHES = 4
 MAX_FETCH_ROUNDS = 4  # an announced post, its author, the post it answers, its author
 
 
@@ -213,32 +215,39 @@ async def _known_senders(session: AsyncSession, rows: list[_Row]) -> dict[str, A
 
 class InboxApplier:
     """Applies what this process's requests accepted, the rows that came in together in one
-    batch. Each request's background task waits for its row, so a connection's next delivery
-    waits too (back-pressure: a peer cannot fill the table faster than it is applied)."""
+    batch. On SQLite one batch at a time (one writer anyway: a second would wait for the
+    lock); on PostgreSQL a few, since a batch spends much of its time waiting for answers.
+    The answer (202) does not wait for it: the row is stored before, and what is waiting
+    here when the process stops is taken by the worker's sweep."""
 
     def __init__(self, fed: Federation) -> None:
         self.fed = fed
+        self.parallel = 1 if fed.db.dialect == "sqlite" else PG_PARALLEL_BATCHES
         self._waiting: dict[int, asyncio.Future[InboxState | None]] = {}
-        self._draining: asyncio.Task[None] | None = None
+        self._draining: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def apply(self, activity_id: int) -> InboxState | None:
         """Apply the stored row `activity_id` with those waiting beside it; its final state,
         or None if it was applied elsewhere or is left for the worker's sweep (the database
         away: logged once for the batch)."""
         loop = asyncio.get_running_loop()
-        if self._draining is not None and self._draining.get_loop() is not loop:
+        if self._loop is not loop:
             # A loop that ended (tests make one per client) took its waiters with it.
-            self._draining, self._waiting = None, {}
+            self._loop, self._waiting, self._draining = loop, {}, set()
         future = loop.create_future()
         self._waiting[activity_id] = future
-        if self._draining is None or self._draining.done():
-            self._draining = asyncio.create_task(self._drain())
+        if len(self._draining) < self.parallel:
+            task = asyncio.create_task(self._drain())
+            self._draining.add(task)
+            task.add_done_callback(self._draining.discard)
         try:
             return await asyncio.shield(future)
         except Exception:
             return None
 
     async def _drain(self) -> None:
+        await asyncio.sleep(0)  # let the rows accepted in this same turn join the batch
         while self._waiting:
             batch = dict(list(self._waiting.items())[:MAX_BATCH])
             for activity_id in batch:
