@@ -18,7 +18,7 @@ from `events`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -29,7 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content.agenda_filters import AgendaCursor, AgendaFilter
 from migrantnet.content.agenda_queries import (
     base_query,
-    month_queries,
+    month_counts_query,
+    month_days_query,
     under_way_queries,
     upcoming_query,
 )
@@ -45,7 +46,8 @@ from migrantnet.models import (
 )
 
 MAX_PAGE = 100
-MONTH_LIMIT = 1000  # events shown in one month's calendar
+MONTH_SHOWN = 3  # dates a day of the month's grid shows; "n more" links to the day's list
+DAY_COUNT_CAP = 100  # each of a day's two walks is counted up to this ("97+ more")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,14 +168,45 @@ async def agenda_page(
     return AgendaPage(shown[: len(under_way)], shown[len(under_way) :], cursor)
 
 
-async def month_entries(
-    session: AsyncSession, filters: AgendaFilter, starts: datetime, ends: datetime
-) -> tuple[list[AgendaEntry], bool]:
-    """Events overlapping [starts, ends) in start order, at most `MONTH_LIMIT`; the flag says
-    whether more were left out."""
+@dataclass(frozen=True, slots=True)
+class DayEntries:
+    """A day of the month's grid: its first dates and how many it holds."""
+
+    entries: list[AgendaEntry]  # in (start, event) order, at most `MONTH_SHOWN`
+    count: int  # every date of the day, each walk counted up to `DAY_COUNT_CAP`
+    capped: bool  # the day holds more than `count`
+
+
+async def month_days(
+    session: AsyncSession,
+    filters: AgendaFilter,
+    days: Sequence[tuple[datetime, datetime]],
+    *,
+    shown: int = MONTH_SHOWN,
+) -> list[DayEntries]:
+    """The first `shown` dates of each day [start, end) of `days` and its count, in three
+    statements (dates, counts, the groups that shared them) of bounded walks, so a month costs
+    what `shown` dates and `DAY_COUNT_CAP` counted ones a day cost, however many it holds. A
+    day's dates are those starting in it and the multi-day ones begun before it and not over
+    (`agenda_queries._day_walks`)."""
     dialect = session.get_bind().dialect.name
-    rows = await _merged(session, month_queries(filters, starts, ends, MONTH_LIMIT + 1, dialect))
-    return await with_groups(session, rows[:MONTH_LIMIT]), len(rows) > MONTH_LIMIT
+    found: dict[int, list[AgendaEntry]] = {number: [] for number in range(len(days))}
+    rows = (await session.execute(month_days_query(filters, days, shown, dialect))).all()
+    for row in rows:
+        found[row[0]].extend(_entries([tuple(row[1:])]))
+    firsts = [sorted(entries, key=lambda e: e.key)[:shown] for entries in found.values()]
+    counts = [0] * len(days)
+    capped = [False] * len(days)
+    for number, dates in await session.execute(
+        month_counts_query(filters, days, DAY_COUNT_CAP + 1, dialect)
+    ):
+        counts[number] += min(dates, DAY_COUNT_CAP)
+        capped[number] = capped[number] or dates > DAY_COUNT_CAP
+    shared = iter(await with_groups(session, [entry for day in firsts for entry in day]))
+    return [
+        DayEntries([next(shared) for _ in day], counts[number], capped[number])
+        for number, day in enumerate(firsts)
+    ]
 
 
 CALENDAR_LIMIT = 1000  # events in one .ics answer

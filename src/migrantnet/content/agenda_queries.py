@@ -6,20 +6,25 @@ so their plans can be checked on both databases."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
+    Integer,
     Select,
     String,
     and_,
     cast,
     func,
+    literal_column,
     or_,
     select,
     true,
     tuple_,
+    union_all,
 )
 
 from migrantnet.content.agenda_filters import AgendaCursor, AgendaFilter
@@ -141,9 +146,9 @@ def base_query(filters: AgendaFilter, dialect: str) -> Select:
     return narrowed(query, filters, dialect)
 
 
-def dates_query(filters: AgendaFilter, dialect: str) -> Select:
+def dates_query(filters: AgendaFilter, dialect: str, *columns: Any) -> Select:
     """The dates (`event_occurrences`) of the events `base_query` gives, each with its event,
-    object and author; no order yet."""
+    object and author (or only `columns`, for a key or a count); no order yet."""
     event_id: ColumnElement[int] = EventOccurrence.event_id.expression
     if dialect == "sqlite":
         # `+ 0` keeps SQLite from reaching the dates through their key from the events it
@@ -152,7 +157,7 @@ def dates_query(filters: AgendaFilter, dialect: str) -> Select:
         # walked in order, each event found by its primary key.
         event_id = EventOccurrence.event_id + 0
     query = (
-        select(EventOccurrence, Event, ContentObject, Actor)
+        select(*(columns or (EventOccurrence, Event, ContentObject, Actor)))
         .select_from(EventOccurrence)
         .join(Event, Event.object_id == event_id)
         .join(ContentObject, ContentObject.id == Event.object_id)
@@ -273,8 +278,64 @@ def under_way_queries(
     return _overlapping(filters, moment, moment, limit, dialect)
 
 
-def month_queries(
-    filters: AgendaFilter, starts: datetime, ends: datetime, limit: int, dialect: str
-) -> list[Select]:
-    """Dates overlapping [starts, ends); each query in (start, event) order."""
-    return _overlapping(filters, starts, ends, limit, dialect)
+def _day_walks(
+    filters: AgendaFilter, days: Sequence[tuple[datetime, datetime]], limit: int, dialect: str
+) -> list[tuple[int, Select]]:
+    """For each day [start, end) of `days` (the reader's days), by its number, two walks of at
+    most `limit` date keys (day number, event, start), together that day's dates: those
+    starting in it, along `ix_event_occurrences_agenda`, and the `multi_day` ones begun before
+    it and not over, along `ix_event_occurrences_multi_day`. The two never hold the same date.
+    A short date across midnight is its first day's only: a walk for the dates begun the day
+    before would read that whole day to find them (the day's list shows it as under way)."""
+    date = EventOccurrence
+    walks = []
+    for number, (start, end) in enumerate(days):
+        # the number written in the statement: a bound parameter in a compound has no type on
+        # PostgreSQL
+        key = (literal_column(str(number), Integer).label("day"), date.event_id, date.starts_at)
+        starting = dates_query(filters, dialect, *key).where(
+            date.starts_at >= start, date.starts_at < end
+        )
+        # `= true`, not `IS TRUE`: PostgreSQL's index takes only the first as a condition
+        begun = dates_query(filters, dialect, *key).where(
+            date.multi_day == true(), date.ends_at > start, date.starts_at < start
+        )
+        walks.append((number, starting.order_by(date.starts_at, date.event_id).limit(limit)))
+        walks.append((number, begun.order_by(date.multi_day, date.ends_at).limit(limit)))
+    return walks
+
+
+def _limited(walks: list[tuple[int, Select]]) -> CompoundSelect:
+    # each walk in a subquery of its own: SQLite takes no ORDER BY or LIMIT in a compound's arm
+    arms = [select(*walk.subquery().c) for _, walk in walks]
+    return union_all(*arms)
+
+
+def month_days_query(
+    filters: AgendaFilter, days: Sequence[tuple[datetime, datetime]], limit: int, dialect: str
+) -> Select:
+    """The first dates of each day (at most `limit` of each walk), each with its day number,
+    event, object and author, in one statement: 2 x days bounded walks, however many events
+    the month holds."""
+    keys = _limited(_day_walks(filters, days, limit, dialect)).subquery("day_keys")
+    date = EventOccurrence
+    return (
+        select(keys.c.day, date, Event, ContentObject, Actor)
+        .select_from(keys)
+        .join(date, and_(date.event_id == keys.c.event_id, date.starts_at == keys.c.starts_at))
+        .join(Event, Event.object_id == date.event_id)
+        .join(ContentObject, ContentObject.id == Event.object_id)
+        .join(Actor, Actor.id == ContentObject.actor_id)
+    )
+
+
+def month_counts_query(
+    filters: AgendaFilter, days: Sequence[tuple[datetime, datetime]], cap: int, dialect: str
+) -> CompoundSelect:
+    """How many dates each day holds, each walk counted up to `cap` (so a day with thousands
+    costs what one with `cap` does): rows of (day number, count), two a day."""
+    counts = []
+    for number, walk in _day_walks(filters, days, cap, dialect):
+        day = literal_column(str(number), Integer).label("day")
+        counts.append(select(day, func.count().label("dates")).select_from(walk.subquery()))
+    return union_all(*counts)
