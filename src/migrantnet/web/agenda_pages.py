@@ -29,7 +29,7 @@ from migrantnet.web.agenda_query import (
 from migrantnet.web.agenda_query import UTC as UTC_ZONE
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep
 from migrantnet.web.errors import INVALID_FORM_STATUS
-from migrantnet.web.i18n import wanted_languages
+from migrantnet.web.i18n import accepted_languages, wanted_languages
 from migrantnet.web.views.agenda import day_bounds, days_view, first_weekday, month_view
 
 router = APIRouter(include_in_schema=False)
@@ -183,7 +183,9 @@ async def agenda_month(
         wanted,
         language,
         _now().astimezone(zone).date(),
-        week_start=first_weekday(language, request.headers.get("accept-language")),
+        week_start=first_weekday(
+            language, accepted_languages(request.headers.get("accept-language"))
+        ),
         day_url=day_url,
     )
     response = templates.TemplateResponse(

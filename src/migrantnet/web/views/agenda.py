@@ -180,13 +180,14 @@ def days_view(
 _REGION_RE = re.compile(r"^([A-Za-z]{2,3})[-_](?:[A-Za-z]{4}[-_])?([A-Za-z]{2}|\d{3})\b")
 
 
-def first_weekday(language: str, accept_language: str | None) -> int:
+def first_weekday(language: str, accepted: list[str]) -> int:
     """The day weeks start on (0 Monday ... 6 Sunday, as `calendar`), Babel's for the reader's
-    region: the first Accept-Language tag of the interface's language that names one (en-GB:
-    Monday), else the language's most likely region (en: the US, Sunday; ar: Egypt, Saturday)."""
+    region: the first of the reader's languages (`i18n.accepted_languages`, in order) that is the
+    interface's and names a region (en-GB: Monday), else the language's most likely region
+    (en: the US, Sunday; ar: Egypt, Saturday)."""
     territory = None
-    for part in (accept_language or "").split(","):
-        match = _REGION_RE.match(part.strip())
+    for tag in accepted:
+        match = _REGION_RE.match(tag)
         if match and match[1].lower() == language:
             territory = match[2].upper()
             break
