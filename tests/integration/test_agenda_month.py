@@ -98,6 +98,8 @@ async def test_days_are_the_readers_days(
     # the camp ends at midnight UTC starting 4 March: 1-3 March in UTC, and 4 March in Rome
     assert [day for day in range(1, 6) if _titles(_cell(utc, f"2030-03-0{day}"))] == [1, 2, 3]
     assert [day for day in range(1, 6) if "Camp" in _cell(rome, f"2030-03-0{day}")] == [1, 2, 3, 4]
+    # begun in February: no start time on its March days, which would read as a new start
+    assert "continued" in _cell(utc, "2030-03-02") and "09:00" not in _cell(utc, "2030-03-02")
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -218,6 +218,15 @@ def day_bounds(year: int, month: int, reader_zone: ZoneInfo) -> list[tuple[datet
 _DAY = timedelta(days=1)
 
 
+def _in_cell(
+    view: AgendaEventView, entry: AgendaEntry, day: date, reader_zone: ZoneInfo
+) -> AgendaEventView:
+    """A date begun on an earlier day shows no time of day there (its start's would mislead)."""
+    if entry.starts_at.astimezone(reader_zone).date() < day:
+        return replace(view, clock="")
+    return view
+
+
 def month_view(
     year: int,
     month: int,
@@ -241,7 +250,7 @@ def month_view(
         for d in week:
             found = by_day.get(d)
             shown = tuple(
-                event_view(entry, reader_zone, wanted, language)
+                _in_cell(event_view(entry, reader_zone, wanted, language), entry, d, reader_zone)
                 for entry in (found.entries if found is not None else ())
             )
             cells.append(
