@@ -22,6 +22,7 @@ from migrantnet.app import create_app
 from migrantnet.config import Settings
 from migrantnet.content.agenda_filters import AgendaCursor, AgendaFilter
 from migrantnet.content.agenda_queries import (
+    day_params,
     month_counts_query,
     month_days_query,
     under_way_queries,
@@ -386,11 +387,12 @@ async def test_the_month_grid_is_two_bounded_walks_a_day_without_a_sort(
     dialect = session.get_bind().dialect.name
     days = day_bounds(2030, 1, ZoneInfo("Europe/Rome"))
     for query in (
-        month_days_query(AgendaFilter(tag="x"), days, 3, dialect),
-        month_counts_query(AgendaFilter(), days, 101, dialect),
+        month_days_query(AgendaFilter(tag="x"), len(days), 3, dialect),
+        month_counts_query(AgendaFilter(), len(days), 101, dialect),
     ):
-        plan = await _plan(session, query)
-        assert plan.count("ix_event_occurrences_agenda") >= len(days), plan
-        assert plan.count("ix_event_occurrences_multi_day") >= len(days), plan
+        plan = await _plan(session, query.params(day_params(days)))
+        # each walk once in the statement, run once a day (a LATERAL or a correlated list)
+        assert "ix_event_occurrences_agenda" in plan, plan
+        assert "ix_event_occurrences_multi_day" in plan, plan
         assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
         assert "WindowAgg" not in plan and "SCAN event_occurrences" not in plan, plan

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.content.agenda_filters import AgendaCursor, AgendaFilter
 from migrantnet.content.agenda_queries import (
     base_query,
+    day_params,
     month_counts_query,
     month_days_query,
     under_way_queries,
@@ -191,17 +192,19 @@ async def month_days(
     (`agenda_queries._day_walks`)."""
     dialect = session.get_bind().dialect.name
     found: dict[int, list[AgendaEntry]] = {number: [] for number in range(len(days))}
-    rows = (await session.execute(month_days_query(filters, days, shown, dialect))).all()
+    params = day_params(days)
+    query = month_days_query(filters, len(days), shown, dialect)
+    rows = (await session.execute(query, params)).all()
     for row in rows:
         found[row[0]].extend(_entries([tuple(row[1:])]))
     firsts = [sorted(entries, key=lambda e: e.key)[:shown] for entries in found.values()]
     counts = [0] * len(days)
     capped = [False] * len(days)
-    for number, dates in await session.execute(
-        month_counts_query(filters, days, DAY_COUNT_CAP + 1, dialect)
+    for number, *walks in await session.execute(
+        month_counts_query(filters, len(days), DAY_COUNT_CAP + 1, dialect), params
     ):
-        counts[number] += min(dates, DAY_COUNT_CAP)
-        capped[number] = capped[number] or dates > DAY_COUNT_CAP
+        counts[number] = sum(min(dates, DAY_COUNT_CAP) for dates in walks)
+        capped[number] = any(dates > DAY_COUNT_CAP for dates in walks)
     shared = iter(await with_groups(session, [entry for day in firsts for entry in day]))
     return [
         DayEntries([next(shared) for _ in day], counts[number], capped[number])
