@@ -185,11 +185,11 @@ async def month_days(
     *,
     shown: int = MONTH_SHOWN,
 ) -> list[DayEntries]:
-    """The first `shown` dates of each day [start, end) of `days` and its count, in three
-    statements (dates, counts, the groups that shared them) of bounded walks, so a month costs
-    what `shown` dates and `DAY_COUNT_CAP` counted ones a day cost, however many it holds. A
-    day's dates are those starting in it and the multi-day ones begun before it and not over
-    (`agenda_queries._day_walks`)."""
+    """The first `shown` dates of each day [start, end) of `days` and its count, in two
+    statements (dates, counts) of bounded walks, so a month costs what `shown` dates and
+    `DAY_COUNT_CAP` counted ones a day cost, however many it holds. A day's dates are those
+    starting in it and the multi-day ones begun before it and not over
+    (`agenda_queries._day_walks`). No `via`: a cell of the grid shows no provenance."""
     dialect = session.get_bind().dialect.name
     found: dict[int, list[AgendaEntry]] = {number: [] for number in range(len(days))}
     params = day_params(days)
@@ -205,11 +205,7 @@ async def month_days(
     ):
         counts[number] = sum(min(dates, DAY_COUNT_CAP) for dates in walks)
         capped[number] = any(dates > DAY_COUNT_CAP for dates in walks)
-    shared = iter(await with_groups(session, [entry for day in firsts for entry in day]))
-    return [
-        DayEntries([next(shared) for _ in day], counts[number], capped[number])
-        for number, day in enumerate(firsts)
-    ]
+    return [DayEntries(day, counts[number], capped[number]) for number, day in enumerate(firsts)]
 
 
 CALENDAR_LIMIT = 1000  # events in one .ics answer

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -66,12 +66,23 @@ class DayView:
 
 
 @dataclass(frozen=True, slots=True)
+class CellEventView:
+    url: str
+    title: str
+    title_language: str
+    title_direction: str
+    cancelled: bool
+    start_iso: str  # in the event's zone
+    clock: str  # the start's time of day in the reader's zone; "" on the days after its start
+
+
+@dataclass(frozen=True, slots=True)
 class CellView:
     day: int | None  # None: a day of the neighbouring month
     iso: str
     label: str  # "Friday 18 December 2026": for screen readers, and on narrow screens
     today: bool
-    events: tuple[AgendaEventView, ...]  # the day's first few
+    events: tuple[CellEventView, ...]  # the day's first few
     more: int = 0  # the day's other dates, not shown in the grid
     more_capped: bool = False  # at least `more`: the day was counted up to a cap
     day_url: str = ""  # the agenda's list of that day
@@ -218,13 +229,28 @@ def day_bounds(year: int, month: int, reader_zone: ZoneInfo) -> list[tuple[datet
 _DAY = timedelta(days=1)
 
 
-def _in_cell(
-    view: AgendaEventView, entry: AgendaEntry, day: date, reader_zone: ZoneInfo
-) -> AgendaEventView:
-    """A date begun on an earlier day shows no time of day there (its start's would mislead)."""
-    if entry.starts_at.astimezone(reader_zone).date() < day:
-        return replace(view, clock="")
-    return view
+def cell_event_view(
+    entry: AgendaEntry, day: date, reader_zone: ZoneInfo, wanted: list[str], language: str
+) -> CellEventView:
+    """What a cell shows of a date: a list's whole view (both zones' spans, place, author)
+    took most of a full month's rendering. A date begun on an earlier day shows no time of
+    day there (its start's would read as a new start)."""
+    obj = entry.obj
+    title_language = pick_language(obj.name_map, wanted, obj.primary_language) or ""
+    title = obj.name_map.get(title_language) if title_language else None
+    starts = entry.starts_at.astimezone(reader_zone)
+    return CellEventView(
+        url=safe_href(obj.url or obj.ap_id),
+        title=title or urlsplit(obj.ap_id).hostname or "",
+        title_language=title_language,
+        title_direction=text_direction(title_language),
+        cancelled=entry.cancelled,
+        start_iso=entry.starts_at.astimezone(zone(entry.event.timezone)).isoformat(
+            timespec="minutes"
+        ),
+        # Babel's "HH:mm" in each interface language, without its per-call locale lookup
+        clock=starts.strftime("%H:%M") if starts.date() >= day else "",
+    )
 
 
 def month_view(
@@ -250,19 +276,22 @@ def month_view(
         for d in week:
             found = by_day.get(d)
             shown = tuple(
-                _in_cell(event_view(entry, reader_zone, wanted, language), entry, d, reader_zone)
+                cell_event_view(entry, d, reader_zone, wanted, language)
                 for entry in (found.entries if found is not None else ())
             )
             cells.append(
                 CellView(
                     day=d.day if d.month == month else None,
                     iso=d.isoformat(),
+                    # shown only for the month's own days
                     label=datetime_text(
                         datetime.combine(d, time(12), reader_zone),
                         DAY_PATTERN,
                         reader_zone,
                         language,
-                    ),
+                    )
+                    if d.month == month
+                    else "",
                     today=d == today,
                     events=shown,
                     more=max(found.count - len(shown), 0) if found is not None else 0,
