@@ -48,7 +48,7 @@ from migrantnet.models import (
 
 MAX_PAGE = 100
 MONTH_SHOWN = 3  # dates a day of the month's grid shows; "n more" links to the day's list
-DAY_COUNT_CAP = 100  # each of a day's two walks is counted up to this ("97+ more")
+DAY_COUNT_CAP = 30  # each of a day's two walks is counted up to this ("27+ more")
 
 
 @dataclass(frozen=True, slots=True)

@@ -265,11 +265,12 @@ def month_view(
     week_start: int = 0,
     day_url: Callable[[date], str] = lambda day: "",
 ) -> MonthView:
-    """Weeks from `week_start`; `days` are the month's, from the 1st (`month_days`): each cell
-    shows its first dates and how many more the day holds, linked to that day's list."""
+    """Weeks from `week_start`; `days` are the month's from the 1st (`month_days`; none when the
+    filters were wrong, the page then says so): each cell shows its first dates and how many
+    more the day holds, linked to that day's list."""
     by_day = {date(year, month, n + 1): day for n, day in enumerate(days)}
     first = date(year, month, 1)
-    last = date(year, month, len(days))
+    last = date(year, month, calendar.monthrange(year, month)[1])
     weeks = []
     for week in calendar.Calendar(firstweekday=week_start).monthdatescalendar(year, month):
         cells = []
