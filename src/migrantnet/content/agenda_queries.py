@@ -338,8 +338,8 @@ def _day_walks(
 
 @lru_cache(maxsize=64)
 def month_days_query(filters: AgendaFilter, days: int, limit: int, dialect: str) -> Select:
-    """The first dates of each day (at most `limit` of each walk), each with its day number,
-    event, object and author, in one statement: two bounded walks a day, however many events
+    """The first dates of each day (at most `limit` of each walk), each with its day number
+    and what a cell shows of it, in one statement: two bounded walks a day, however many events
     the month holds. PostgreSQL runs each walk once a day as a LATERAL subquery; SQLite, which
     has no LATERAL, as a correlated `IN` list of the day's keys. `days` is how many; their
     instants are bound (`day_params`), so one statement (built, keyed and compiled once: a month
@@ -365,13 +365,25 @@ def month_days_query(filters: AgendaFilter, days: int, limit: int, dialect: str)
                 .join(found_date, tuple_(found_date.event_id, found_date.starts_at).in_(walk))
             )
     keys = union_all(*arms).subquery("day_keys")
+    # the columns a cell shows (`agenda.MonthDate`), not the entities
     return (
-        select(keys.c.day, date, Event, ContentObject, Actor)
+        select(
+            keys.c.day,
+            date.event_id,
+            date.starts_at,
+            date.ends_at,
+            date.cancelled,
+            Event.timezone,
+            Event.status,
+            ContentObject.ap_id,
+            ContentObject.url,
+            ContentObject.name_map,
+            ContentObject.primary_language,
+        )
         .select_from(keys)
         .join(date, and_(date.event_id == keys.c.event_id, date.starts_at == keys.c.starts_at))
         .join(Event, Event.object_id == date.event_id)
         .join(ContentObject, ContentObject.id == Event.object_id)
-        .join(Actor, Actor.id == ContentObject.actor_id)
     )
 
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 
-from migrantnet.content.agenda import AgendaEntry, DayEntries
+from migrantnet.content.agenda import AgendaEntry, DayEntries, MonthDate
 from migrantnet.content.formatting import datetime_text, zone, zone_label
 from migrantnet.content.languages import country_name
 from migrantnet.content.reply_targets import comments_closed
@@ -230,24 +230,21 @@ _DAY = timedelta(days=1)
 
 
 def cell_event_view(
-    entry: AgendaEntry, day: date, reader_zone: ZoneInfo, wanted: list[str], language: str
+    entry: MonthDate, day: date, reader_zone: ZoneInfo, wanted: list[str], language: str
 ) -> CellEventView:
     """What a cell shows of a date: a list's whole view (both zones' spans, place, author)
     took most of a full month's rendering. A date begun on an earlier day shows no time of
     day there (its start's would read as a new start)."""
-    obj = entry.obj
-    title_language = pick_language(obj.name_map, wanted, obj.primary_language) or ""
-    title = obj.name_map.get(title_language) if title_language else None
+    title_language = pick_language(entry.name_map, wanted, entry.primary_language) or ""
+    title = entry.name_map.get(title_language) if title_language else None
     starts = entry.starts_at.astimezone(reader_zone)
     return CellEventView(
-        url=safe_href(obj.url or obj.ap_id),
-        title=title or urlsplit(obj.ap_id).hostname or "",
+        url=safe_href(entry.url or entry.ap_id),
+        title=title or urlsplit(entry.ap_id).hostname or "",
         title_language=title_language,
         title_direction=text_direction(title_language),
         cancelled=entry.cancelled,
-        start_iso=entry.starts_at.astimezone(zone(entry.event.timezone)).isoformat(
-            timespec="minutes"
-        ),
+        start_iso=entry.starts_at.astimezone(zone(entry.timezone)).isoformat(timespec="minutes"),
         # Babel's "HH:mm" in each interface language, without its per-call locale lookup
         clock=starts.strftime("%H:%M") if starts.date() >= day else "",
     )
