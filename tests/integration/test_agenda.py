@@ -9,6 +9,7 @@ import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -20,11 +21,18 @@ from test_page_queries import _plan, counted
 from migrantnet.app import create_app
 from migrantnet.config import Settings
 from migrantnet.content.agenda_filters import AgendaCursor, AgendaFilter
-from migrantnet.content.agenda_queries import month_queries, under_way_queries, upcoming_query
+from migrantnet.content.agenda_queries import (
+    day_params,
+    month_counts_query,
+    month_days_query,
+    under_way_queries,
+    upcoming_query,
+)
 from migrantnet.content.associations import create_association
 from migrantnet.db import Database
 from migrantnet.models import Block, BlockKind, FollowState, Visibility
 from migrantnet.uris import Uris
+from migrantnet.web.views.agenda import day_bounds
 
 BA = "America/Argentina/Buenos_Aires"
 
@@ -349,17 +357,42 @@ async def test_the_agenda_walks_the_dates_index_without_a_sort(
     plan = await _plan(session, query)
     assert "ix_event_occurrences_agenda" in plan, plan
     assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
-    for moment, end in (
-        (datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 2, 1, tzinfo=UTC)),
-        (datetime(2030, 1, 3, 10, tzinfo=UTC), None),
-    ):
-        queries = (
-            month_queries(AgendaFilter(tag="x"), moment, end, 1001, dialect)
-            if end
-            else under_way_queries(AgendaFilter(), moment, 30, dialect)
+    moment = datetime(2030, 1, 3, 10, tzinfo=UTC)
+    short, long = [
+        await _plan(session, query)
+        for query in under_way_queries(AgendaFilter(), moment, 30, dialect)
+    ]
+    assert "ix_event_occurrences_agenda" in short, short
+    assert "ix_event_occurrences_multi_day" in long, long
+    for plan in (short, long):
+        assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+
+
+async def test_the_month_grid_is_two_bounded_walks_a_day_without_a_sort(
+    session: AsyncSession, uris: Uris
+) -> None:
+    """Each day of the month, its dates and their count: a walk of the day's starts along
+    `ix_event_occurrences_agenda` and one of the long dates begun before it along
+    `ix_event_occurrences_multi_day`, each with its limit: no sort of the month's dates, no
+    window over all of them."""
+    ours = await create_association(session, uris, slug="roma_solidale", name="Roma Solidale")
+    for n in range(6):
+        await local_event(session, uris, ours, f"E {n}", datetime(2030, 1, 1 + n, 9))
+        await local_event(
+            session, uris, ours, f"S {n}", datetime(2030, 1, 1 + n, 18), recurrence="FREQ=WEEKLY"
         )
-        short, long = [await _plan(session, query) for query in queries]
-        assert "ix_event_occurrences_agenda" in short, short
-        assert "ix_event_occurrences_multi_day" in long, long
-        for plan in (short, long):
-            assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+        await local_event(session, uris, ours, f"Camp {n}", datetime(2030, 1, 1 + n, 9), hours=72)
+    await session.commit()
+    await session.execute(text("ANALYZE"))
+    dialect = session.get_bind().dialect.name
+    days = day_bounds(2030, 1, ZoneInfo("Europe/Rome"))
+    for query in (
+        month_days_query(AgendaFilter(tag="x"), len(days), 3, dialect),
+        month_counts_query(AgendaFilter(), len(days), 31, dialect),
+    ):
+        plan = await _plan(session, query.params(day_params(days)))
+        # each walk once in the statement, run once a day (a LATERAL or a correlated list)
+        assert "ix_event_occurrences_agenda" in plan, plan
+        assert "ix_event_occurrences_multi_day" in plan, plan
+        assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+        assert "WindowAgg" not in plan and "SCAN event_occurrences" not in plan, plan

@@ -7,14 +7,14 @@ cookie), pages and months are links. A wrong filter is said on the page, beside 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from migrantnet.config import Settings
-from migrantnet.content.agenda import AgendaEntry, agenda_page, month_entries
+from migrantnet.content.agenda import DayEntries, agenda_page, month_days
 from migrantnet.content.agenda_filters import RANGE_CAPPED, AgendaCursor, AgendaFilter
 from migrantnet.content.errors import InvalidInput, NotFound
 from migrantnet.translations import interface_language
@@ -29,8 +29,8 @@ from migrantnet.web.agenda_query import (
 from migrantnet.web.agenda_query import UTC as UTC_ZONE
 from migrantnet.web.deps import SessionDep, SettingsDep, TemplatesDep
 from migrantnet.web.errors import INVALID_FORM_STATUS
-from migrantnet.web.i18n import wanted_languages
-from migrantnet.web.views.agenda import days_view, month_bounds, month_view
+from migrantnet.web.i18n import accepted_languages, wanted_languages
+from migrantnet.web.views.agenda import day_bounds, days_view, first_weekday, month_view
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
@@ -154,7 +154,6 @@ async def agenda_month(
     wanted, language, context = _common(request, settings)
     asked, error = _read(request)
     zone = asked.reader_zone if asked is not None else UTC_ZONE
-    starts, ends = month_bounds(year, number, zone)
     filters = asked.filters if asked is not None else AgendaFilter()
     # the month is the range: `from` and `to` do not apply here
     month_filters = AgendaFilter(
@@ -164,14 +163,31 @@ async def agenda_month(
         organiser=filters.organiser,
         group=filters.group,
     )
-    entries: list[AgendaEntry] = []
-    truncated = False
-    if asked is not None:
-        entries, truncated = await month_entries(session, month_filters, starts, ends)
-    view = month_view(year, number, entries, zone, wanted, language, _now().astimezone(zone).date())
+    days: list[DayEntries] = []
     query = ""
     if asked is not None:
+        days = await month_days(session, month_filters, day_bounds(year, number, zone))
         query = asked.query(**{"from": "", "to": ""})
+
+    def day_url(day: date) -> str:
+        """The agenda's list of one day (its filters kept): every date of it, by pages."""
+        if asked is None:
+            return ""
+        return AGENDA_PATH + asked.query(**{"from": day.isoformat(), "to": day.isoformat()})
+
+    view = month_view(
+        year,
+        number,
+        days,
+        zone,
+        wanted,
+        language,
+        _now().astimezone(zone).date(),
+        week_start=first_weekday(
+            language, accepted_languages(request.headers.get("accept-language"))
+        ),
+        day_url=day_url,
+    )
     response = templates.TemplateResponse(
         request,
         "agenda/month.html",
@@ -181,7 +197,6 @@ async def agenda_month(
             "month": view,
             "month_query": query,
             "error": error,
-            "truncated": truncated,
         },
         status_code=200 if asked is not None else INVALID_FORM_STATUS,
     )

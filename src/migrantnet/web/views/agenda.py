@@ -9,12 +9,17 @@ now and the event moves nothing.
 from __future__ import annotations
 
 import calendar
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from migrantnet.content.agenda import AgendaEntry
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+
+from migrantnet.content.agenda import AgendaEntry, DayEntries, MonthDate
 from migrantnet.content.formatting import datetime_text, zone, zone_label
 from migrantnet.content.languages import country_name
 from migrantnet.content.reply_targets import comments_closed
@@ -61,12 +66,26 @@ class DayView:
 
 
 @dataclass(frozen=True, slots=True)
+class CellEventView:
+    url: str
+    title: str
+    title_language: str
+    title_direction: str
+    cancelled: bool
+    start_iso: str  # in the event's zone
+    clock: str  # the start's time of day in the reader's zone; "" on the days after its start
+
+
+@dataclass(frozen=True, slots=True)
 class CellView:
     day: int | None  # None: a day of the neighbouring month
     iso: str
     label: str  # "Friday 18 December 2026": for screen readers, and on narrow screens
     today: bool
-    events: tuple[AgendaEventView, ...]
+    events: tuple[CellEventView, ...]  # the day's first few
+    more: int = 0  # the day's other dates, not shown in the grid
+    more_capped: bool = False  # at least `more`: the day was counted up to a cap
+    day_url: str = ""  # the agenda's list of that day
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,60 +188,121 @@ def days_view(
     )
 
 
-def month_bounds(year: int, month: int, reader_zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The month's first instant and the next month's, in the reader's zone."""
-    first = datetime(year, month, 1, tzinfo=reader_zone)
-    following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=reader_zone)
-    return first, following
+_REGION_RE = re.compile(r"^([A-Za-z]{2,3})[-_](?:[A-Za-z]{4}[-_])?([A-Za-z]{2}|\d{3})\b")
+
+
+def first_weekday(language: str, accepted: list[str]) -> int:
+    """The day weeks start on (0 Monday ... 6 Sunday, as `calendar`), Babel's for the reader's
+    region: the first of the reader's languages (`i18n.accepted_languages`, in order) that is the
+    interface's and names a region (en-GB: Monday), else the language's most likely region
+    (en: the US, Sunday; ar: Egypt, Saturday)."""
+    territory = None
+    for tag in accepted:
+        match = _REGION_RE.match(tag)
+        if match and match[1].lower() == language:
+            territory = match[2].upper()
+            break
+    if territory is None:
+        # "en" -> "en_Latn_US": the region a reader of the language most likely lives in
+        likely = str(get_global("likely_subtags").get(language, ""))
+        territory = next((p for p in likely.split("_")[1:] if p.isupper() or p.isdigit()), None)
+    try:
+        return Locale(language, territory).first_week_day
+    except (UnknownLocaleError, ValueError, TypeError):
+        return 0
+
+
+def day_bounds(year: int, month: int, reader_zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """Each day of the month as [midnight, next midnight) in the reader's zone (a day of a
+    daylight-saving change is 23 or 25 hours long)."""
+    last_day = calendar.monthrange(year, month)[1]
+    days = [date(year, month, n) for n in range(1, last_day + 1)]
+    return [
+        (
+            datetime.combine(d, time(0), reader_zone),
+            datetime.combine(d + _DAY, time(0), reader_zone),
+        )
+        for d in days
+    ]
+
+
+_DAY = timedelta(days=1)
+
+
+def cell_event_view(
+    entry: MonthDate, day: date, reader_zone: ZoneInfo, wanted: list[str], language: str
+) -> CellEventView:
+    """What a cell shows of a date: a list's whole view (both zones' spans, place, author)
+    took most of a full month's rendering. A date begun on an earlier day shows no time of
+    day there (its start's would read as a new start)."""
+    title_language = pick_language(entry.name_map, wanted, entry.primary_language) or ""
+    title = entry.name_map.get(title_language) if title_language else None
+    starts = entry.starts_at.astimezone(reader_zone)
+    return CellEventView(
+        url=safe_href(entry.url or entry.ap_id),
+        title=title or urlsplit(entry.ap_id).hostname or "",
+        title_language=title_language,
+        title_direction=text_direction(title_language),
+        cancelled=entry.cancelled,
+        start_iso=entry.starts_at.astimezone(zone(entry.timezone)).isoformat(timespec="minutes"),
+        # Babel's "HH:mm" in each interface language, without its per-call locale lookup
+        clock=starts.strftime("%H:%M") if starts.date() >= day else "",
+    )
 
 
 def month_view(
     year: int,
     month: int,
-    entries: list[AgendaEntry],
+    days: list[DayEntries],
     reader_zone: ZoneInfo,
     wanted: list[str],
     language: str,
     today: date,
+    *,
+    week_start: int = 0,
+    day_url: Callable[[date], str] = lambda day: "",
 ) -> MonthView:
-    """Weeks from Monday; an event is shown on every day of the month it covers."""
-    by_day: dict[date, list[AgendaEventView]] = {}
-    last_day = calendar.monthrange(year, month)[1]
-    first, last = date(year, month, 1), date(year, month, last_day)
-    for entry in entries:
-        view = event_view(entry, reader_zone, wanted, language)
-        start = max(entry.starts_at.astimezone(reader_zone).date(), first)
-        # an event ending at midnight does not cover the next day
-        ends = entry.ends_at.astimezone(reader_zone) - timedelta(microseconds=1)
-        end = min(max(ends.date(), start), last)
-        day = start
-        while day <= end:
-            by_day.setdefault(day, []).append(view)
-            day += timedelta(days=1)
+    """Weeks from `week_start`; `days` are the month's from the 1st (`month_days`; none when the
+    filters were wrong, the page then says so): each cell shows its first dates and how many
+    more the day holds, linked to that day's list."""
+    by_day = {date(year, month, n + 1): day for n, day in enumerate(days)}
+    first = date(year, month, 1)
+    last = date(year, month, calendar.monthrange(year, month)[1])
     weeks = []
-    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
-        weeks.append(
-            tuple(
+    for week in calendar.Calendar(firstweekday=week_start).monthdatescalendar(year, month):
+        cells = []
+        for d in week:
+            found = by_day.get(d)
+            shown = tuple(
+                cell_event_view(entry, d, reader_zone, wanted, language)
+                for entry in (found.entries if found is not None else ())
+            )
+            cells.append(
                 CellView(
                     day=d.day if d.month == month else None,
                     iso=d.isoformat(),
+                    # shown only for the month's own days
                     label=datetime_text(
                         datetime.combine(d, time(12), reader_zone),
                         DAY_PATTERN,
                         reader_zone,
                         language,
-                    ),
+                    )
+                    if d.month == month
+                    else "",
                     today=d == today,
-                    events=tuple(by_day.get(d, ())) if d.month == month else (),
+                    events=shown,
+                    more=max(found.count - len(shown), 0) if found is not None else 0,
+                    more_capped=found.capped if found is not None else False,
+                    day_url=day_url(d) if found is not None else "",
                 )
-                for d in week
             )
-        )
+        weeks.append(tuple(cells))
     monday = date(2024, 1, 1)  # a Monday
     noon = time(12)
     weekdays = tuple(
         datetime_text(
-            datetime.combine(monday + timedelta(days=n), noon, reader_zone),
+            datetime.combine(monday + timedelta(days=(week_start + n) % 7), noon, reader_zone),
             "EEEE",
             reader_zone,
             language,
