@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -285,3 +286,36 @@ async def test_a_failed_fetch_is_met_again_from_the_tape_not_sent_twice(
 
     assert await apply_many(fed, [row_id]) == {row_id: InboxState.IGNORED}
     assert remote_actor.server.gets(missing) == 1
+
+
+async def test_a_slow_fetch_does_not_hold_up_the_rows_behind_it(
+    fed: Federation, db: Database, association: Actor, remote_actor: RemoteActor
+) -> None:
+    """A peer that takes its time to answer (a tarpit's whole timeout, say) delays only the
+    activity that needs its answer: the batches after it are applied meanwhile."""
+    release = threading.Event()
+    note = remote_actor.note({"en": "<p>slow</p>"}, to=[association.ap_id], cc=[PUBLIC])
+
+    def answer() -> dict[str, Any]:
+        release.wait(10)
+        return note
+
+    remote_actor.server.serve(note["id"], answer)
+    slow = await deliver(
+        fed, remote_actor, remote_actor.activity("Create", note["id"], to=[association.ap_id])
+    )
+    assert slow is not None
+    quick = await stored_notes(fed, remote_actor, association, 3)
+    applier = applier_for(fed)
+
+    waiting = asyncio.create_task(applier.apply(slow))
+    while remote_actor.server.gets(note["id"]) == 0:  # its batch is done, its fetch sent
+        await asyncio.sleep(0.02)
+    behind = await asyncio.wait_for(
+        asyncio.gather(*(applier.apply(row_id) for row_id in quick)), timeout=5
+    )
+
+    assert behind == [InboxState.DONE] * 3
+    assert not waiting.done()
+    release.set()
+    assert await asyncio.wait_for(waiting, timeout=10) == InboxState.DONE

@@ -76,19 +76,28 @@ async def apply_many(fed: Federation, ids: Sequence[int]) -> dict[int, InboxStat
     states: dict[int, InboxState | None] = dict.fromkeys(ids)
     ordered = sorted(set(ids))
     for start in range(0, len(ordered), MAX_BATCH):
-        chunk = ordered[start : start + MAX_BATCH]
-        tapes = {row_id: Tape() for row_id in chunk}
-        try:
-            outcome = await _batch(fed, tapes, claim=True)
-        except Exception as exc:
-            # The transaction itself failed (the database away, a lock past its timeout):
-            # nothing of it was kept, the rows are `received` again, for the worker's sweep.
-            _log_batch_failure(exc, len(chunk))
-            continue
-        states.update(outcome.states)
-        for row_id in outcome.again:
-            states[row_id] = await _apply_alone(fed, row_id, tapes[row_id])
+        applied, again = await _apply_chunk(fed, ordered[start : start + MAX_BATCH])
+        states.update(applied)
+        alone = list(again.items())
+        finals = await asyncio.gather(*(_apply_alone(fed, row_id, tape) for row_id, tape in alone))
+        states.update((row_id, final) for (row_id, _tape), final in zip(alone, finals, strict=True))
     return states
+
+
+async def _apply_chunk(
+    fed: Federation, chunk: list[int]
+) -> tuple[dict[int, InboxState], dict[int, Tape]]:
+    """One batch: the states of the rows it applied, and the tapes of those left to apply
+    alone (`_apply_alone`), which are ours now (`processing`)."""
+    tapes = {row_id: Tape() for row_id in chunk}
+    try:
+        outcome = await _batch(fed, tapes, claim=True)
+    except Exception as exc:
+        # The transaction itself failed (the database away, a lock past its timeout):
+        # nothing of it was kept, the rows are `received` again, for the worker's sweep.
+        _log_batch_failure(exc, len(chunk))
+        return {}, {}
+    return outcome.states, {row_id: tapes[row_id] for row_id in outcome.again}
 
 
 async def _apply_alone(fed: Federation, row_id: int, tape: Tape) -> InboxState | None:
@@ -225,6 +234,7 @@ class InboxApplier:
         self.parallel = 1 if fed.db.dialect == "sqlite" else PG_PARALLEL_BATCHES
         self._waiting: dict[int, asyncio.Future[InboxState | None]] = {}
         self._draining: set[asyncio.Task[None]] = set()
+        self._alone: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def apply(self, activity_id: int) -> InboxState | None:
@@ -234,7 +244,7 @@ class InboxApplier:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             # A loop that ended (tests make one per client) took its waiters with it.
-            self._loop, self._waiting, self._draining = loop, {}, set()
+            self._loop, self._waiting, self._draining, self._alone = loop, {}, set(), set()
         future = loop.create_future()
         self._waiting[activity_id] = future
         if len(self._draining) < self.parallel:
@@ -253,22 +263,30 @@ class InboxApplier:
             for activity_id in batch:
                 del self._waiting[activity_id]
             try:
-                states = await apply_many(self.fed, list(batch))
-            except BaseException as exc:
-                # Left `received` or `processing`: the worker's sweep applies them later.
-                if isinstance(exc, Exception):
-                    log_event(
-                        logger, "inbox_apply_postponed", rows=len(batch), reason=type(exc).__name__
-                    )
+                applied, again = await _apply_chunk(self.fed, list(batch))
+            except Exception as exc:  # a bug of ours: the rows wait for the worker's sweep
+                logger.exception("inbox_apply_postponed")
                 for future in batch.values():
                     if not future.done():
                         future.set_exception(exc)
-                if not isinstance(exc, Exception):
-                    raise
                 continue
             for activity_id, future in batch.items():
-                if not future.done():
-                    future.set_result(states.get(activity_id))
+                if activity_id in again:
+                    # Its fetches (a slow peer's, perhaps) must not hold up the next batch.
+                    task = asyncio.create_task(
+                        self._finish_alone(activity_id, again[activity_id], future)
+                    )
+                    self._alone.add(task)
+                    task.add_done_callback(self._alone.discard)
+                elif not future.done():
+                    future.set_result(applied.get(activity_id))
+
+    async def _finish_alone(
+        self, activity_id: int, tape: Tape, future: asyncio.Future[InboxState | None]
+    ) -> None:
+        state = await _apply_alone(self.fed, activity_id, tape)
+        if not future.done():
+            future.set_result(state)
 
 
 async def _apply(
