@@ -1,0 +1,340 @@
+"""Delivery signatures made in processes beside the worker's event loop.
+
+`cryptography` holds the GIL while it signs, and signing was more than half of the worker's
+CPU per delivery (benchmarks/README.md): with the RSA step in another process, the loop does
+HTTP and the database while another core signs.
+
+`SigningPool.sign` prepares a request's signature on the loop (`cavage_input`: Host, Date,
+Digest and the signing string, a few microseconds), queues the signing string and awaits the
+signature. What was queued during one turn of the loop goes to an idle signing process as one
+chunk: one write and one read per chunk, not per request. While a process signs a chunk, the
+loop sends what is signed and queues the next. The Date is taken when a request is queued, at
+most about two chunks' signing (tens of milliseconds) before the request leaves, as when the
+loop signed at send time. The headers are exactly the in-process signer's: the same
+`cavage_input` and `signed_headers` around the same RSA step (PKCS#1 v1.5 is deterministic).
+
+A process that dies or stops answering (`CHUNK_DEADLINE`) is killed and its chunk is signed on
+the loop, each request with a fresh Date; another process is started, at once the first time,
+then after a delay that doubles up to a minute while they keep failing. Until one is ready,
+requests are signed on the loop as with no pool at all: no delivery waits for a process, not
+even for the first one to start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import pickle
+import sys
+import time
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+import migrantnet
+from migrantnet.federation.signatures import signing_child
+from migrantnet.federation.signatures.cavage import (
+    CavageInput,
+    cavage_input,
+    sign_request,
+    signed_headers,
+)
+from migrantnet.logs import log_event
+
+logger = logging.getLogger("migrantnet.federation.signing_pool")
+
+CHUNK_MAX = 128  # requests per round trip; a chunk is ~30-60 ms of signing on one core
+CHUNK_DEADLINE = 10.0  # seconds a process may take to answer a chunk before it is killed
+START_DEADLINE = 30.0  # seconds for a new process to import what it needs
+RESTART_DELAY_MAX = 60.0
+#: The children run the same migrantnet as ours, whatever is installed (a checkout, a test run).
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(migrantnet.__file__)))
+STOP_SECONDS = 5.0  # a process that does not end within this after its input closed is killed
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """One actor's key, as PEM for the signing processes and parsed for the loop's own
+    signatures (when no process can sign)."""
+
+    key_id: str
+    private_key_pem: str
+    private_key: rsa.RSAPrivateKey
+
+
+class SigningProcessDown(Exception):
+    """A signing process ended, or did not answer in time."""
+
+
+@dataclass(slots=True)
+class _Request:
+    prepared: CavageInput
+    key: SigningKey
+    done: asyncio.Future[bytes | None]  # None: sign it on the loop
+
+
+class _SigningProcess:
+    """One `signing_child` process and its pipes; one chunk at a time."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.pid = process.pid
+        self._stdin = process.stdin
+        self._stdout = process.stdout
+
+    @classmethod
+    async def start(cls) -> _SigningProcess:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                signing_child.__name__,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                env=env,
+            )
+        except OSError as exc:
+            raise SigningProcessDown(f"could not start: {exc}") from exc
+        child = cls(process)
+        try:
+            async with asyncio.timeout(START_DEADLINE):
+                ready = await child._read()
+        except BaseException:
+            await child.kill()
+            raise
+        if ready != signing_child.READY:
+            await child.kill()
+            raise SigningProcessDown(f"unexpected first frame {ready[:20]!r}")
+        return child
+
+    async def _read(self) -> bytes:
+        assert self._stdout is not None
+        try:
+            header = await self._stdout.readexactly(signing_child.LENGTH.size)
+            return await self._stdout.readexactly(signing_child.LENGTH.unpack(header)[0])
+        except asyncio.IncompleteReadError as exc:
+            raise SigningProcessDown("its output ended") from exc
+
+    async def sign(self, request: signing_child.Request) -> signing_child.Answer:
+        assert self._stdin is not None
+        payload = pickle.dumps(request, pickle.HIGHEST_PROTOCOL)
+        try:
+            async with asyncio.timeout(CHUNK_DEADLINE):
+                self._stdin.write(signing_child.LENGTH.pack(len(payload)) + payload)
+                await self._stdin.drain()
+                body = await self._read()
+        except (OSError, TimeoutError, SigningProcessDown) as exc:  # OSError: a broken pipe
+            await self.kill()
+            raise SigningProcessDown(
+                f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            ) from exc
+        except BaseException:  # cancelled mid-chunk: the stream is out of step, end it
+            await self.kill()
+            raise
+        answer: signing_child.Answer = pickle.loads(body)  # noqa: S301 - our own child
+        return answer
+
+    async def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+        await self.process.wait()
+
+    async def stop(self) -> None:
+        """Close its input (it ends by itself then); killed if it has not within a moment."""
+        if self._stdin is not None:
+            self._stdin.close()
+        try:
+            async with asyncio.timeout(STOP_SECONDS):
+                await self.process.wait()
+        except TimeoutError:
+            await self.kill()
+
+
+class SigningPool:
+    """`processes` signing processes, started on first use; 0: every request is signed on
+    the loop, as `service.signer_for` does. ``await pool.aclose()`` when the worker stops."""
+
+    def __init__(self, processes: int, *, chunk_max: int = CHUNK_MAX) -> None:
+        self.processes = processes
+        self.chunk_max = chunk_max
+        self._live: set[_SigningProcess] = set()  # ready, idle or signing a chunk
+        self._idle: list[_SigningProcess] = []
+        self._pending: list[_Request] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._starting = 0
+        self._next_start = 0.0  # monotonic time before which no process is started
+        self._restart_delay = 0.0
+        self._dispatching = False
+        self._closed = False
+        #: How many requests each side signed (benchmarks and tests read them).
+        self.signed_by_processes = 0
+        self.signed_on_loop = 0
+
+    @property
+    def pids(self) -> list[int]:
+        """The ready processes' ids."""
+        return sorted(child.pid for child in self._live)
+
+    async def start(self) -> None:
+        """Start the processes now and wait until they are ready (or failed to start)."""
+        self._top_up()
+        while self._starting:
+            await asyncio.gather(*list(self._tasks))
+
+    async def sign(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        key: SigningKey,
+    ) -> dict[str, str]:
+        """`headers` plus Host, Date, Digest and the Signature by `key` (draft-cavage)."""
+        if self.processes and not self._closed:
+            self._top_up()
+        if not self._live:
+            return self._sign_here(method, url, headers, body, key)
+        prepared = cavage_input(method, url, headers, body, now=datetime.now(UTC))
+        request = _Request(prepared, key, asyncio.get_running_loop().create_future())
+        self._pending.append(request)
+        self._dispatch_soon()
+        signature = await request.done
+        if signature is None:  # its process died, or the pool closed meanwhile
+            return self._sign_here(method, url, headers, body, key)
+        self.signed_by_processes += 1
+        return signed_headers(prepared, key_id=key.key_id, signature=signature)
+
+    def _sign_here(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        key: SigningKey,
+    ) -> dict[str, str]:
+        self.signed_on_loop += 1
+        return sign_request(
+            method,
+            url,
+            headers,
+            body,
+            key_id=key.key_id,
+            private_key=key.private_key,
+            now=datetime.now(UTC),
+        )
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _top_up(self) -> None:
+        missing = self.processes - len(self._live) - self._starting
+        if missing <= 0 or self._closed or time.monotonic() < self._next_start:
+            return
+        for _ in range(missing):
+            self._starting += 1
+            self._spawn(self._start_one())
+
+    async def _start_one(self) -> None:
+        try:
+            child = await _SigningProcess.start()
+        except SigningProcessDown as exc:
+            self._failed(f"could not start: {exc}")
+            return
+        finally:
+            self._starting -= 1
+        if self._closed:
+            await child.stop()
+            return
+        self._live.add(child)
+        self._idle.append(child)
+        log_event(logger, "signing_process_started", pid=child.pid)
+        self._dispatch_soon()
+
+    def _failed(self, reason: str, pid: int | None = None) -> None:
+        self._next_start = time.monotonic() + self._restart_delay
+        log_event(
+            logger,
+            "signing_process_down",
+            logging.WARNING,
+            pid=pid,
+            reason=reason,
+            restart_in_seconds=round(self._restart_delay, 1),
+        )
+        self._restart_delay = min(max(1.0, self._restart_delay * 2), RESTART_DELAY_MAX)
+
+    def _dispatch_soon(self) -> None:
+        """Send the queue at the end of this turn of the loop: what the other deliveries of
+        the turn queue goes in the same chunk."""
+        if not self._dispatching and self._pending and self._idle:
+            self._dispatching = True
+            asyncio.get_running_loop().call_soon(self._dispatch)
+
+    def _dispatch(self) -> None:
+        self._dispatching = False
+        while self._pending and self._idle:
+            # A request whose sender was cancelled meanwhile is dropped here.
+            chunk = [r for r in self._pending[: self.chunk_max] if not r.done.done()]
+            del self._pending[: self.chunk_max]
+            if chunk:
+                self._spawn(self._sign_chunk(self._idle.pop(), chunk))
+
+    async def _sign_chunk(self, child: _SigningProcess, chunk: list[_Request]) -> None:
+        pems: dict[str, int] = {}
+        items = [
+            (
+                pems.setdefault(request.key.private_key_pem, len(pems)),
+                request.prepared.signing_string,
+            )
+            for request in chunk
+        ]
+        answer: list[bytes | str | None]
+        try:
+            answer = list(await child.sign((list(pems), items)))
+        except SigningProcessDown as exc:
+            self._live.discard(child)
+            self._failed(str(exc), child.pid)
+            answer = [None] * len(chunk)
+            if not self._live:  # nobody left to sign what is queued: the loop does
+                self._release(self._pending)
+                self._pending = []
+            self._top_up()
+        else:
+            self._restart_delay = 0.0
+            if self._closed:
+                await child.stop()
+                self._live.discard(child)
+            else:
+                self._idle.append(child)
+        for request, signature in zip(chunk, answer, strict=True):
+            if not request.done.done():
+                request.done.set_result(signature if isinstance(signature, bytes) else None)
+        self._dispatch_soon()
+
+    @staticmethod
+    def _release(requests: list[_Request]) -> None:
+        for request in requests:
+            if not request.done.done():
+                request.done.set_result(None)
+
+    async def aclose(self) -> None:
+        """Stop the processes; what is queued is signed on the loop."""
+        if self._closed:
+            return
+        self._closed = True
+        self._release(self._pending)
+        self._pending = []
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=CHUNK_DEADLINE + START_DEADLINE)
+        children = list(self._live)
+        self._live.clear()
+        self._idle.clear()
+        await asyncio.gather(*(child.stop() for child in children))
