@@ -894,9 +894,9 @@ async def test_stopping_the_worker_ends_its_signing_process(
     worker = make_worker(delivery_signing_processes=1, worker_poll_seconds=30)
     await worker.signing.start()
     [pid] = worker.signing.pids
+    await publish(worker.fed, association)  # before `run`: its first batch takes it
     stop = asyncio.Event()
     loop = asyncio.create_task(worker.run(stop))
-    await publish(worker.fed, association)
 
     async def sent() -> bool:
         return await count(db, Delivery, Delivery.state == DeliveryState.SENT) == 1
