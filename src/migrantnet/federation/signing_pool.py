@@ -138,7 +138,11 @@ class _SigningProcess:
         except BaseException:  # cancelled mid-chunk: the stream is out of step, end it
             await self.kill()
             raise
-        answer: signing_child.Answer = pickle.loads(body)  # noqa: S301 - our own child
+        try:
+            answer: signing_child.Answer = pickle.loads(body)  # noqa: S301 - our own child
+        except Exception as exc:  # out of step with us: end it
+            await self.kill()
+            raise SigningProcessDown(f"unreadable answer: {exc!r}") from exc
         return answer
 
     async def kill(self) -> None:
@@ -296,28 +300,35 @@ class SigningPool:
             )
             for request in chunk
         ]
-        answer: list[bytes | str | None]
         try:
-            answer = list(await child.sign((list(pems), items)))
-        except SigningProcessDown as exc:
-            self._live.discard(child)
-            self._failed(str(exc), child.pid)
-            answer = [None] * len(chunk)
-            if not self._live:  # nobody left to sign what is queued: the loop does
-                self._release(self._pending)
-                self._pending = []
-            self._top_up()
-        else:
+            try:
+                answer = await child.sign((list(pems), items))
+                if len(answer) != len(chunk):
+                    await child.kill()
+                    raise SigningProcessDown(f"{len(answer)} answers to {len(chunk)} requests")
+            except SigningProcessDown as exc:
+                self._lost(child, str(exc))
+                return
             self._restart_delay = 0.0
+            for request, signature in zip(chunk, answer, strict=True):
+                if not request.done.done():
+                    request.done.set_result(signature if isinstance(signature, bytes) else None)
             if self._closed:
-                await child.stop()
                 self._live.discard(child)
+                await child.stop()
             else:
                 self._idle.append(child)
-        for request, signature in zip(chunk, answer, strict=True):
-            if not request.done.done():
-                request.done.set_result(signature if isinstance(signature, bytes) else None)
-        self._dispatch_soon()
+        finally:
+            self._release(chunk)  # whatever got no signature is signed on the loop
+            self._dispatch_soon()
+
+    def _lost(self, child: _SigningProcess, reason: str) -> None:
+        self._live.discard(child)
+        self._failed(reason, child.pid)
+        if not self._live:  # nobody left to sign what is queued: the loop does
+            self._release(self._pending)
+            self._pending = []
+        self._top_up()
 
     @staticmethod
     def _release(requests: list[_Request]) -> None:

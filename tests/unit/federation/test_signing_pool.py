@@ -169,15 +169,23 @@ async def test_a_process_that_stops_answering_is_killed_and_its_chunk_signed_her
 
 
 async def test_closing_ends_the_processes_and_the_loop_signs_after(pool: SigningPool) -> None:
+    """SIGTERM to the whole group (systemd stopping the unit) leaves the process to the pool,
+    which closes it once the worker is done."""
     [pid] = pool.pids
+    os.kill(pid, signal.SIGTERM)
+    await asyncio.sleep(0.2)
+    assert alive(pid)
+    key = KEYS[0][0]
+    await pool.sign("POST", "https://peer.example/inbox", HEADERS, BODY, key)
+    assert pool.signed_by_processes == 1
+
     await pool.aclose()
 
     assert pool.pids == []
     assert not alive(pid)
-    key = KEYS[0][0]
     headers = await pool.sign("POST", "https://peer.example/inbox", HEADERS, BODY, key)
     await assert_valid("https://peer.example/inbox", headers, key)
-    assert (pool.signed_by_processes, pool.signed_on_loop) == (0, 1)
+    assert (pool.signed_by_processes, pool.signed_on_loop) == (1, 1)
     assert pool.pids == [], "a closed pool starts no process"
 
 

@@ -10,7 +10,7 @@ started this process and owns its pipes). A request is ``(pems, items)``: the ch
 distinct private keys as PEM text, and ``(key index, signing string)`` pairs; the answer is
 one entry per item, the signature's bytes or, for a key that does not load, the reason as
 text. The process answers ``b"ready"`` once its imports are done, and ends when its input
-closes (the worker stopped, or died).
+closes (the worker stopped, or died); it ignores SIGINT and SIGTERM (see `main`).
 """
 
 from __future__ import annotations
@@ -65,8 +65,11 @@ def _read_exactly(source: BinaryIO, size: int) -> bytes | None:
 
 
 def main() -> None:
-    # Ctrl-C reaches the whole process group: the worker stops on it and closes our input.
+    # Its life is the worker's: Ctrl-C reaches the whole process group, and systemd sends
+    # SIGTERM to the whole unit, but the worker finishes what it has in hand (signing on
+    # its loop if this process were gone) and then closes our input, and we end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # The frames get a private copy of stdout; anything else printed goes to stderr, so a
     # stray print cannot corrupt the stream.
     out = os.fdopen(os.dup(1), "wb")
