@@ -422,6 +422,11 @@ def run_worker_in_process(node: Any, profile: cProfile.Profile | None) -> Worker
         finally:
             if profile is not None:
                 profile.disable()
+            signing = worker.signing
+            print(
+                f"signatures: {signing.signed_by_processes} by the signing process(es), "
+                f"{signing.signed_on_loop} on the loop"
+            )
             await worker.aclose()
             await fed.aclose()
             await db.dispose()

@@ -837,6 +837,7 @@ async def test_deliveries_are_signed_by_the_signing_process(
     for n in range(12):
         await add_follower(db, association, (a if n % 2 else b).url(f"/users/m{n}/inbox"))
     worker = make_worker(delivery_signing_processes=1)
+    worker.signing.loop_takes_over_after = 3600  # however slow the machine: all by the process
     await worker.signing.start()
     assert len(worker.signing.pids) == 1
     await publish(worker.fed, association)
@@ -860,6 +861,7 @@ async def test_a_killed_signing_process_loses_no_delivery(
     for n in range(20):
         await add_follower(db, association, sink.url(f"/users/m{n}/inbox"))
     worker = make_worker(delivery_signing_processes=1)
+    worker.signing.loop_takes_over_after = 3600  # however slow the machine: all by the process
     await worker.signing.start()
     [killed] = worker.signing.pids
     os.kill(killed, signal.SIGKILL)

@@ -44,11 +44,17 @@ from migrantnet.federation.signatures.cavage import (
     sign_request,
     signed_headers,
 )
+from migrantnet.federation.signatures.primitives import rsa_sha256_sign
 from migrantnet.logs import log_event
 
 logger = logging.getLogger("migrantnet.federation.signing_pool")
 
 CHUNK_MAX = 128  # requests per round trip; a chunk is ~30-60 ms of signing on one core
+#: A request that has waited this long for a process is signed by the loop, one per turn of
+#: the loop between its I/O: the processes are behind (on a busy machine, not given a core
+#: just now), most deliveries in flight wait for a signature, and the loop would sit idle.
+#: A chunk of 64 takes ~16 ms on a free core, so a process that keeps up is never overtaken.
+LOOP_TAKES_OVER_AFTER = 0.025
 CHUNK_DEADLINE = 10.0  # seconds a process may take to answer a chunk before it is killed
 START_DEADLINE = 30.0  # seconds for a new process to import what it needs
 RESTART_DELAY_MAX = 60.0
@@ -76,6 +82,8 @@ class _Request:
     prepared: CavageInput
     key: SigningKey
     done: asyncio.Future[bytes | None]  # None: sign it on the loop
+    queued_at: float  # monotonic
+    by_loop: bool = False  # signed by the loop after waiting too long
 
 
 class _SigningProcess:
@@ -165,9 +173,17 @@ class SigningPool:
     """`processes` signing processes, started on first use; 0: every request is signed on
     the loop, as `service.signer_for` does. ``await pool.aclose()`` when the worker stops."""
 
-    def __init__(self, processes: int, *, chunk_max: int = CHUNK_MAX) -> None:
+    def __init__(
+        self,
+        processes: int,
+        *,
+        chunk_max: int = CHUNK_MAX,
+        loop_takes_over_after: float = LOOP_TAKES_OVER_AFTER,
+    ) -> None:
         self.processes = processes
         self.chunk_max = chunk_max
+        self.loop_takes_over_after = loop_takes_over_after
+        self._takeover: asyncio.Handle | None = None
         self._live: set[_SigningProcess] = set()  # ready, idle or signing a chunk
         self._idle: list[_SigningProcess] = []
         self._pending: list[_Request] = []
@@ -206,14 +222,45 @@ class SigningPool:
         if not self._live:
             return self._sign_here(method, url, headers, body, key)
         prepared = cavage_input(method, url, headers, body, now=datetime.now(UTC))
-        request = _Request(prepared, key, asyncio.get_running_loop().create_future())
+        loop = asyncio.get_running_loop()
+        request = _Request(prepared, key, loop.create_future(), time.monotonic())
         self._pending.append(request)
         self._dispatch_soon()
+        if self._takeover is None:
+            self._takeover = loop.call_later(self.loop_takes_over_after, self._take_over)
         signature = await request.done
         if signature is None:  # its process died, or the pool closed meanwhile
             return self._sign_here(method, url, headers, body, key)
-        self.signed_by_processes += 1
+        if request.by_loop:
+            self.signed_on_loop += 1
+        else:
+            self.signed_by_processes += 1
         return signed_headers(prepared, key_id=key.key_id, signature=signature)
+
+    def _take_over(self) -> None:
+        """Sign the oldest queued request here if it has waited too long, then look again
+        at the next turn of the loop (so answers and sends go on in between), or when the
+        next one will have waited too long."""
+        self._takeover = None
+        while self._pending and self._pending[0].done.done():  # its sender was cancelled
+            self._pending.pop(0)
+        if not self._pending or self._closed:
+            return
+        loop = asyncio.get_running_loop()
+        waited = time.monotonic() - self._pending[0].queued_at
+        if waited < self.loop_takes_over_after:
+            self._takeover = loop.call_later(self.loop_takes_over_after - waited, self._take_over)
+            return
+        request = self._pending.pop(0)
+        request.by_loop = True
+        try:
+            request.done.set_result(
+                rsa_sha256_sign(request.key.private_key, request.prepared.signing_string)
+            )
+        except Exception:  # a key the loop cannot use: the sender signs it and sees why
+            logger.exception("signing_on_loop_failed")
+            request.done.set_result(None)
+        self._takeover = loop.call_soon(self._take_over)
 
     def _sign_here(
         self,

@@ -68,9 +68,13 @@ def alive(pid: int) -> bool:
     return True
 
 
+#: Longer than any test: no request is taken over by the loop unless a test wants it.
+NEVER = 3600.0
+
+
 @pytest.fixture
 async def pool() -> AsyncIterator[SigningPool]:
-    pool = SigningPool(1)
+    pool = SigningPool(1, loop_takes_over_after=NEVER)
     await pool.start()
     assert len(pool.pids) == 1
     yield pool
@@ -116,7 +120,7 @@ async def test_the_signing_process_is_small() -> None:
 
 
 async def test_a_process_killed_mid_chunk_loses_no_request_and_is_replaced() -> None:
-    pool = SigningPool(1, chunk_max=8)
+    pool = SigningPool(1, chunk_max=8, loop_takes_over_after=NEVER)
     try:
         await pool.start()
         [first] = pool.pids
@@ -146,11 +150,44 @@ async def test_a_process_killed_mid_chunk_loses_no_request_and_is_replaced() -> 
         await pool.aclose()
 
 
+async def test_requests_waiting_behind_a_slow_process_are_signed_by_the_loop() -> None:
+    """A process not given a core (here: stopped) holds its chunk; what queues behind it is
+    signed by the loop once it has waited `loop_takes_over_after`, the same headers."""
+    pool = SigningPool(1, loop_takes_over_after=0.05)
+    try:
+        await pool.start()
+        [slow] = pool.pids
+        os.kill(slow, signal.SIGSTOP)
+        key = KEYS[0][0]
+        held = asyncio.create_task(pool.sign("POST", "https://peer.example/0", HEADERS, BODY, key))
+        await asyncio.sleep(0.01)  # its chunk is written to the stopped process
+        urls = [f"https://peer.example/users/u{n}/inbox" for n in range(20)]
+        async with asyncio.timeout(5):
+            signed = await asyncio.gather(
+                *(pool.sign("POST", url, HEADERS, BODY, key) for url in urls)
+            )
+        assert not held.done()
+        assert (pool.signed_by_processes, pool.signed_on_loop) == (0, 20)
+        for url, headers in zip(urls, signed, strict=True):
+            at = parsedate_to_datetime(headers["Date"])
+            assert headers == sign_request(
+                "POST", url, HEADERS, BODY, key_id=key.key_id, private_key=key.private_key, now=at
+            )
+            await assert_valid(url, headers, key)
+
+        os.kill(slow, signal.SIGCONT)
+        async with asyncio.timeout(5):
+            await assert_valid("https://peer.example/0", await held, key)
+        assert pool.signed_by_processes == 1
+    finally:
+        await pool.aclose()
+
+
 async def test_a_process_that_stops_answering_is_killed_and_its_chunk_signed_here(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(signing_pool, "CHUNK_DEADLINE", 0.5)
-    pool = SigningPool(1)
+    pool = SigningPool(1, loop_takes_over_after=NEVER)
     try:
         await pool.start()
         [stopped] = pool.pids
