@@ -8,10 +8,12 @@ HTTP and the database while another core signs.
 Digest and the signing string, a few microseconds), queues the signing string and awaits the
 signature. What was queued during one turn of the loop goes to an idle signing process as one
 chunk: one write and one read per chunk, not per request. While a process signs a chunk, the
-loop sends what is signed and queues the next. The Date is taken when a request is queued, at
-most about two chunks' signing (tens of milliseconds) before the request leaves, as when the
-loop signed at send time. The headers are exactly the in-process signer's: the same
-`cavage_input` and `signed_headers` around the same RSA step (PKCS#1 v1.5 is deterministic).
+loop sends what is signed and queues the next. A request that waited `LOOP_TAKES_OVER_AFTER`
+without being taken by a process is signed by the loop (the process is behind, or the machine
+gives it no core just now, and the loop would sit idle). The Date is taken when a request is
+queued, tens of milliseconds before the request leaves, as when the loop signed at send time.
+The headers are exactly the in-process signer's: the same `cavage_input` and `signed_headers`
+around the same RSA step (PKCS#1 v1.5 is deterministic).
 
 A process that dies or stops answering (`CHUNK_DEADLINE`) is killed and its chunk is signed on
 the loop, each request with a fresh Date; another process is started, at once the first time,
@@ -49,7 +51,7 @@ from migrantnet.logs import log_event
 
 logger = logging.getLogger("migrantnet.federation.signing_pool")
 
-CHUNK_MAX = 128  # requests per round trip; a chunk is ~30-60 ms of signing on one core
+CHUNK_MAX = 64  # requests per round trip: ~16 ms of signing on a free core
 #: A request that has waited this long for a process is signed by the loop, one per turn of
 #: the loop between its I/O: the processes are behind (on a busy machine, not given a core
 #: just now), most deliveries in flight wait for a signature, and the loop would sit idle.
