@@ -213,7 +213,7 @@ class SigningPool:
         """Start the processes now and wait until they are ready (or failed to start)."""
         self._top_up()
         while self._starting:
-            await asyncio.gather(*list(self._tasks))
+            await asyncio.wait(list(self._tasks))
 
     async def sign(
         self,
@@ -395,6 +395,9 @@ class SigningPool:
         if self._closed:
             return
         self._closed = True
+        if self._takeover is not None:
+            self._takeover.cancel()
+            self._takeover = None
         self._release(self._pending)
         self._pending = []
         if self._tasks:
