@@ -97,6 +97,19 @@ def process_cpu_seconds(pid: int) -> tuple[float, float] | None:
         return None
 
 
+def child_pids(pid: int) -> list[int]:
+    """The live processes whose parent is `pid` (the worker's signing processes)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if fields and int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return sorted(children)
+
+
 def rsa_sign_rate(seconds: float = 1.0) -> float:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding, rsa

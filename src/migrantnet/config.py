@@ -31,6 +31,15 @@ class SettingsError(ValueError):
     """A setting is missing or wrong; the message is one line naming it."""
 
 
+def default_signing_processes() -> int:
+    """One signing process beside a worker's loop when there is a second core for it: RSA
+    signing holds the GIL, and was over half of the worker's CPU per delivery
+    (benchmarks/README.md, signing pool of 2026-12-03). On one core it would only take turns
+    with the loop, and pay the pipe besides."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return 1 if (cores or 1) >= 2 else 0
+
+
 class Settings(BaseSettings):
     """Everything a node needs to know about its deployment."""
 
@@ -128,6 +137,13 @@ class Settings(BaseSettings):
     # at 64); the per-host limit keeps each peer to a few at a time whatever this is.
     delivery_concurrency: int = Field(default=64, ge=1, le=256)
     delivery_per_host: int = Field(default=4, ge=1, le=64)
+    delivery_signing_processes: int = Field(
+        default_factory=default_signing_processes,
+        ge=0,
+        le=16,
+        description="processes per worker that make the RSA signatures of deliveries beside"
+        " its event loop; 0: the loop signs",
+    )
     delivery_max_attempts: int = Field(default=16, ge=1, le=64)
     delivery_lease_seconds: float = Field(
         default=90,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -815,3 +817,111 @@ async def test_our_own_error_is_counted_and_ends_dead_without_blaming_the_host(
 async def db_health(db: Database, domain: str) -> DomainHealth | None:
     async with db.session() as session:
         return await session.get(DomainHealth, domain)
+
+
+# -- signing processes --------------------------------------------------------------------
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_deliveries_are_signed_by_the_signing_process(
+    db: Database, association: Actor, make_sink: Callable[[], Any], make_worker: MakeWorker
+) -> None:
+    a, b = await make_sink(), await make_sink()
+    for n in range(12):
+        await add_follower(db, association, (a if n % 2 else b).url(f"/users/m{n}/inbox"))
+    worker = make_worker(delivery_signing_processes=1)
+    worker.signing.loop_takes_over_after = 3600  # however slow the machine: all by the process
+    await worker.signing.start()
+    assert len(worker.signing.pids) == 1
+    await publish(worker.fed, association)
+
+    assert await worker.process_batch() == 12
+
+    assert (worker.signing.signed_by_processes, worker.signing.signed_on_loop) == (12, 0)
+    payload = (await one(db, OutboxActivity)).payload
+    for sink in (a, b):
+        assert len(sink.posts()) == 6
+        for seen in sink.posts():
+            await assert_signed_by(seen, sink, association, payload)
+    assert {d.state for d in await deliveries(db)} == {DeliveryState.SENT}
+
+
+async def test_a_killed_signing_process_loses_no_delivery(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    """Killed while idle (the kernel's OOM killer, an operator): the batch finds out at its
+    first chunk, signs on the loop, and a new process signs the next batch."""
+    for n in range(20):
+        await add_follower(db, association, sink.url(f"/users/m{n}/inbox"))
+    worker = make_worker(delivery_signing_processes=1)
+    worker.signing.loop_takes_over_after = 3600  # however slow the machine: all by the process
+    await worker.signing.start()
+    [killed] = worker.signing.pids
+    os.kill(killed, signal.SIGKILL)
+    await publish(worker.fed, association)
+
+    assert await worker.process_batch() == 20
+
+    payload = (await one(db, OutboxActivity)).payload
+    assert Counter(seen.path for seen in sink.posts()) == {
+        f"/users/m{n}/inbox": 1 for n in range(20)
+    }
+    for seen in sink.posts():
+        await assert_signed_by(seen, sink, association, payload)
+    assert {(d.state, d.attempts) for d in await deliveries(db)} == {(DeliveryState.SENT, 1)}
+    assert worker.signing.signed_on_loop >= 1
+    assert not process_alive(killed)
+
+    await worker.signing.start()
+    [replacement] = worker.signing.pids
+    assert replacement != killed
+    await add_follower(db, association, sink.url("/users/late/inbox"))
+    by_processes = worker.signing.signed_by_processes
+    await publish(worker.fed, association, "Second note")
+    assert await worker.process_batch() == 21
+    assert worker.signing.signed_by_processes == by_processes + 21
+
+
+async def test_stopping_the_worker_ends_its_signing_process(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    await add_follower(db, association, sink.url("/users/alice/inbox"))
+    worker = make_worker(delivery_signing_processes=1, worker_poll_seconds=30)
+    await worker.signing.start()
+    [pid] = worker.signing.pids
+    await publish(worker.fed, association)  # before `run`: its first batch takes it
+    stop = asyncio.Event()
+    loop = asyncio.create_task(worker.run(stop))
+
+    async def sent() -> bool:
+        return await count(db, Delivery, Delivery.state == DeliveryState.SENT) == 1
+
+    await wait_until(sent, timeout=5)
+    stop.set()
+    async with asyncio.timeout(5):
+        await loop
+
+    assert worker.signing.signed_by_processes == 1
+    assert worker.signing.pids == []
+    assert not process_alive(pid)
+
+
+async def test_no_signing_process_when_the_setting_is_zero(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    await add_follower(db, association, sink.url("/users/alice/inbox"))
+    worker = make_worker(delivery_signing_processes=0)
+    await publish(worker.fed, association)
+
+    assert await worker.process_batch() == 1
+
+    assert (worker.signing.pids, worker.signing.signed_on_loop) == ([], 0)
+    [seen] = sink.posts()
+    await assert_signed_by(seen, sink, association, (await one(db, OutboxActivity)).payload)

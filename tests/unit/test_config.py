@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,10 @@ from migrantnet.config import SettingsError, load_settings, write_config_file
         (
             {"MIGRANTNET_DELIVERY_CONCURRENCY": "0"},
             "MIGRANTNET_DELIVERY_CONCURRENCY: Input should be greater",
+        ),
+        (
+            {"MIGRANTNET_DELIVERY_SIGNING_PROCESSES": "-1"},
+            "MIGRANTNET_DELIVERY_SIGNING_PROCESSES: Input should be greater",
         ),
     ],
 )
@@ -89,3 +94,16 @@ def test_domain_is_normalised_and_keeps_its_port(tmp_path: Path) -> None:
     )
     assert settings.domain == "node.example:8443"
     assert settings.base_url == "https://node.example:8443"
+
+
+def test_one_signing_process_when_a_second_core_is_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for cores, expected in ((1, 0), (2, 1), (8, 1)):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid, n=cores: set(range(n)))
+        settings = load_settings(environ={"MIGRANTNET_DATA_DIR": str(tmp_path)})
+        assert settings.delivery_signing_processes == expected
+    explicit = load_settings(
+        environ={"MIGRANTNET_DATA_DIR": str(tmp_path), "MIGRANTNET_DELIVERY_SIGNING_PROCESSES": "0"}
+    )
+    assert explicit.delivery_signing_processes == 0

@@ -32,7 +32,7 @@ from __future__ import annotations
 import contextlib
 import time
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +56,10 @@ from migrantnet.federation.fetch_errors import (
 from migrantnet.federation.fetch_policy import FetchPolicy
 from migrantnet.federation.pinned import ConnectRefused, shared_ssl_context
 from migrantnet.federation.pinned_resolver import PinnedResolver
+
+#: A signer that may hand the RSA step to another process (`signing_pool.py`): same arguments
+#: and answer as `Signer`, awaited.
+AsyncSigner = Callable[[str, str, dict[str, str], bytes | None], Awaitable[dict[str, str]]]
 
 KEEPALIVE_SECONDS = 4.0  # under uvicorn's default 5 s keep-alive: we close idle ones first
 _READ_CHUNK = 16_384
@@ -172,9 +176,10 @@ class DeliveryClient:
         *,
         headers: Mapping[str, str] | None = None,
         sign: Signer | None = None,
+        sign_async: AsyncSigner | None = None,
     ) -> Delivered:
-        """POST `body` to `url`, signed by `sign` (called with the headers about to be sent,
-        ``Host`` included, and returning the headers to send).
+        """POST `body` to `url`, signed by `sign` or `sign_async` (called with the headers
+        about to be sent, ``Host`` included, and returning the headers to send).
 
         Raises :class:`HTTPStatusError` (with ``Retry-After``) for a status >= 400, and the
         other :class:`FetchError` subclasses for everything that is not an answer."""
@@ -185,7 +190,9 @@ class DeliveryClient:
         sent_headers: dict[str, str] = {"User-Agent": self._policy.user_agent}
         sent_headers.update(headers or {})
         sent_headers["Host"] = _authority(target)
-        if sign is not None:
+        if sign_async is not None:
+            sent_headers = await sign_async("POST", url, sent_headers, body)
+        elif sign is not None:
             sent_headers = sign("POST", url, sent_headers, body)
         with _translated(url):
             started = time.monotonic()

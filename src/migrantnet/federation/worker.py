@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +26,7 @@ from migrantnet.config import Settings
 from migrantnet.content.occurrences import top_up_occurrences
 from migrantnet.db import database_unavailable, unavailable_reason
 from migrantnet.federation.context import AP_CONTENT_TYPE
-from migrantnet.federation.delivery_client import DeliveryClient
+from migrantnet.federation.delivery_client import AsyncSigner, DeliveryClient
 from migrantnet.federation.delivery_outcomes import Outcome, apply_outcome, domain_healths
 from migrantnet.federation.event_imports import refresh_imports_due
 from migrantnet.federation.fetch import FetchError, HostBlocked, HTTPStatusError, Signer
@@ -35,6 +36,8 @@ from migrantnet.federation.ics_feeds import ics_client, refresh_due
 from migrantnet.federation.inbox_processing import process_backlog
 from migrantnet.federation.inbox_retention import trim_inbox
 from migrantnet.federation.service import Federation, signer_for
+from migrantnet.federation.signatures.primitives import load_private_key
+from migrantnet.federation.signing_pool import SigningKey, SigningPool
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, Delivery, DeliveryState, DomainHealth, OutboxActivity
 
@@ -55,6 +58,7 @@ class Job:
     domain: str
     body: bytes
     sign: Signer
+    sign_async: AsyncSigner | None  # through the signing processes, when there are any
 
 
 class DeliveryWorker:
@@ -76,11 +80,14 @@ class DeliveryWorker:
         # One session for the worker's life (kept-alive connections across batches).
         self.delivery = DeliveryClient(policy, guard=fed.blocklist.guard)
         self.ics_client = ics_client(fed)
-        self._signers: dict[int, tuple[str | None, Signer]] = {}
+        # RSA signing in processes beside this loop (`signing_pool.py`); 0: on the loop.
+        self.signing = SigningPool(settings.delivery_signing_processes)
+        self._signers: dict[int, tuple[str | None, Signer, AsyncSigner | None]] = {}
         self.lease = timedelta(seconds=settings.delivery_lease_seconds)
         self.name = worker_name()
 
     async def aclose(self) -> None:
+        await self.signing.aclose()
         await self.delivery.aclose()
         await self.ics_client.aclose()
 
@@ -236,7 +243,7 @@ class DeliveryWorker:
             if activity.id not in bodies:
                 bodies[activity.id] = json.dumps(activity.payload, ensure_ascii=False).encode()
             try:
-                sign = self._signer(actor)
+                sign, sign_async = self._signer(actor)
             except Exception as exc:  # a key of ours that does not load: our fault, counted
                 logger.exception("delivery_bug")
                 broken.append(
@@ -244,7 +251,14 @@ class DeliveryWorker:
                 )
                 continue
             jobs.append(
-                Job(delivery.id, delivery.inbox_url, delivery.domain, bodies[activity.id], sign)
+                Job(
+                    delivery.id,
+                    delivery.inbox_url,
+                    delivery.domain,
+                    bodies[activity.id],
+                    sign,
+                    sign_async,
+                )
             )
         if orphans:
             async with self.fed.db.session(write=True) as session, session.begin():
@@ -255,14 +269,25 @@ class DeliveryWorker:
                 )
         return jobs, broken
 
-    def _signer(self, actor: Actor) -> Signer:
+    def _signer(self, actor: Actor) -> tuple[Signer, AsyncSigner | None]:
         """One parsed key per actor (parsing a PEM costs a good part of a signature); a new
-        key (rotation) replaces it."""
+        key (rotation) replaces it. The key is parsed here even when the signing processes
+        sign: a key that does not load is found before the job is sent, and the loop can sign
+        when no process can."""
         kept = self._signers.get(actor.id)
         if kept is None or kept[0] != actor.private_key_pem:
-            kept = (actor.private_key_pem, signer_for(actor))
+            sign = signer_for(actor)  # raises for an actor without a key that loads
+            sign_async: AsyncSigner | None = None
+            if self.signing.processes and actor.private_key_pem and actor.public_key_id:
+                key = SigningKey(
+                    actor.public_key_id,
+                    actor.private_key_pem,
+                    load_private_key(actor.private_key_pem),
+                )
+                sign_async = partial(self.signing.sign, key=key)
+            kept = (actor.private_key_pem, sign, sign_async)
             self._signers[actor.id] = kept
-        return kept[1]
+        return kept[1], kept[2]
 
     async def _send_limited(self, job: Job, started: Callable[[], None]) -> Outcome:
         # The host's limit first: jobs waiting for a busy host do not hold the others' slots.
@@ -271,7 +296,11 @@ class DeliveryWorker:
             started()
             try:
                 response = await self.delivery.post(
-                    job.inbox, job.body, headers=DELIVERY_HEADERS, sign=job.sign
+                    job.inbox,
+                    job.body,
+                    headers=DELIVERY_HEADERS,
+                    sign=job.sign,
+                    sign_async=job.sign_async,
                 )
                 return Outcome(job.delivery_id, response.status, None, None)
             except HTTPStatusError as exc:

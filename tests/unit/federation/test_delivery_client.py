@@ -207,6 +207,36 @@ async def test_posts_the_signed_headers_and_body(
     assert "Accept-Encoding" not in headers  # the answer is not decoded, so none is asked
 
 
+async def test_an_awaited_signer_is_awaited_and_wins_over_the_other(
+    peer: Peer, make_client: Callable[..., DeliveryClient]
+) -> None:
+    """The signing pool's signer is awaited with the same arguments; when both are given,
+    the synchronous one is not called."""
+
+    def not_this(
+        method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> dict[str, str]:
+        raise AssertionError("the synchronous signer was called")
+
+    async def sign(
+        method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> dict[str, str]:
+        await asyncio.sleep(0)
+        assert (method, url, body, headers["Host"]) == (
+            "POST",
+            peer.url("/inbox"),
+            BODY,
+            f"127.0.0.1:{peer.port}",
+        )
+        return {**headers, "Signature": "awaited"}
+
+    client = make_client()
+    answer = await client.post(peer.url("/inbox"), BODY, sign=not_this, sign_async=sign)
+
+    assert answer.status == 202
+    assert peer.seen[0][2]["Signature"] == "awaited"
+
+
 async def test_proxies_of_the_environment_are_ignored(
     peer: Peer, make_client: Callable[..., DeliveryClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:

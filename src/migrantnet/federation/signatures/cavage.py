@@ -10,6 +10,7 @@ import base64
 import binascii
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import SplitResult, urlsplit
 
@@ -38,17 +39,21 @@ _UNESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
 _CAVAGE_MANAGED = frozenset({"host", "date", "digest", "signature"})
 
 
-def sign_request(
-    method: str,
-    url: str,
-    headers: Mapping[str, str],
-    body: bytes | None,
-    *,
-    key_id: str,
-    private_key: rsa.RSAPrivateKey,
-    now: datetime,
-) -> dict[str, str]:
-    """Return ``headers`` plus Host, Date, Digest (for a body or POST) and Signature.
+@dataclass(frozen=True, slots=True)
+class CavageInput:
+    """A request's signature before the RSA step: the headers it will carry, the names of the
+    signed ones, and the string the key signs. Split from the RSA step so a signing process
+    (`federation/signing_pool.py`) can do that step alone and hand back the signature."""
+
+    headers: dict[str, str]
+    signed_names: str
+    signing_string: bytes
+
+
+def cavage_input(
+    method: str, url: str, headers: Mapping[str, str], body: bytes | None, *, now: datetime
+) -> CavageInput:
+    """What `sign_request` signs: ``headers`` plus Host, Date and Digest (for a body or POST).
 
     POST signs ``(request-target) host date digest content-type``; GET signs
     ``(request-target) host date accept`` (content-type / accept when given).
@@ -74,14 +79,36 @@ def sign_request(
     elif "accept" in given:
         signed.append(("accept", given["accept"]))
     signing_string = "\n".join(f"{name}: {value}" for name, value in signed)
-    signature = base64.b64encode(rsa_sha256_sign(private_key, signing_string.encode("utf-8")))
+    return CavageInput(out, " ".join(name for name, _ in signed), signing_string.encode("utf-8"))
+
+
+def signed_headers(prepared: CavageInput, *, key_id: str, signature: bytes) -> dict[str, str]:
+    """The headers to send: `prepared`'s and the ``Signature`` made of `signature`."""
     escaped_key_id = key_id.replace("\\", "\\\\").replace('"', '\\"')
+    out = dict(prepared.headers)
     out["Signature"] = (
         f'keyId="{escaped_key_id}",algorithm="rsa-sha256",'
-        f'headers="{" ".join(name for name, _ in signed)}",'
-        f'signature="{signature.decode("ascii")}"'
+        f'headers="{prepared.signed_names}",'
+        f'signature="{base64.b64encode(signature).decode("ascii")}"'
     )
     return out
+
+
+def sign_request(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    *,
+    key_id: str,
+    private_key: rsa.RSAPrivateKey,
+    now: datetime,
+) -> dict[str, str]:
+    """Return ``headers`` plus Host, Date, Digest (for a body or POST) and Signature
+    (`cavage_input` says which headers are signed)."""
+    prepared = cavage_input(method, url, headers, body, now=now)
+    signature = rsa_sha256_sign(private_key, prepared.signing_string)
+    return signed_headers(prepared, key_id=key_id, signature=signature)
 
 
 def _request_target(parts: SplitResult, *, with_query: bool) -> str:
