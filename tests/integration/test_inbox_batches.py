@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -31,13 +31,6 @@ from migrantnet.models import Actor, ContentObject, InboxActivity, InboxState
 from migrantnet.models.counts import PAGES_GENERATION, NodeCounter
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
-
-
-@pytest.fixture
-async def fed(settings: Settings, db: Database) -> AsyncIterator[Federation]:
-    federation = Federation(settings.model_copy(update={"render_cache_check_seconds": 60}), db)
-    yield federation
-    await federation.aclose()
 
 
 async def stored_notes(
