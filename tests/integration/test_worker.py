@@ -785,6 +785,37 @@ async def test_run_wakes_for_new_work_and_stops_promptly(
     assert len(sink.posts()) == 1
 
 
+async def test_work_queued_while_an_empty_batch_ran_wakes_the_wait_after_it(
+    db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
+) -> None:
+    """A note published while the worker's batch was finding nothing: the wait that follows
+    that batch ends at once, not at the next poll (30 s here)."""
+    await add_follower(db, association, sink.url("/users/alice/inbox"))
+    worker = make_worker(worker_poll_seconds=30)
+    stop = asyncio.Event()
+    real = worker.process_batches
+
+    async def publishing_meanwhile(stop: asyncio.Event) -> int:
+        done = await real(stop)
+        if not sink.posts():
+            await publish(worker.fed, association)  # after its claim found nothing
+        return done
+
+    worker.process_batches = publishing_meanwhile  # type: ignore[method-assign]
+    loop = asyncio.create_task(worker.run(stop))
+    try:
+
+        async def sent() -> bool:
+            return await count(db, Delivery, Delivery.state == DeliveryState.SENT) == 1
+
+        await wait_until(sent, timeout=5)
+    finally:
+        stop.set()
+        async with asyncio.timeout(5):
+            await loop
+    assert len(sink.posts()) == 1
+
+
 async def test_our_own_error_is_counted_and_ends_dead_without_blaming_the_host(
     db: Database, association: Actor, sink: Sink, make_worker: MakeWorker
 ) -> None:

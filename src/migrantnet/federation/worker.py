@@ -392,6 +392,9 @@ class DeliveryWorker:
         outage = 0  # consecutive steps that found the database unreachable
         try:
             while not stop.is_set():
+                # Cleared before looking, not before sleeping: work queued while a batch
+                # found nothing must wake the wait that follows, not the next poll.
+                self.fed.wakeup.clear()
                 try:
                     done = await self.process_batches(stop)
                 except Exception as exc:
@@ -457,8 +460,8 @@ class DeliveryWorker:
                     await asyncio.gather(task, return_exceptions=True)
 
     async def _idle(self, stop: asyncio.Event, seconds: float) -> None:
-        """Wait `seconds`, or less if this process queues work or the worker is stopped."""
-        self.fed.wakeup.clear()
+        """Wait `seconds`, or less if this process queued work since the last look (or
+        queues it now) or the worker is stopped."""
         waiter = asyncio.ensure_future(self.fed.wakeup.wait())
         stopper = asyncio.ensure_future(stop.wait())
         try:
