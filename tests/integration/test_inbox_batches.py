@@ -167,6 +167,30 @@ async def test_a_row_that_fails_is_recorded_alone_and_the_others_are_applied(
     assert kept == 2  # the failing row's object is not kept
 
 
+async def test_a_single_row_that_fails_is_recorded_after_one_attempt(
+    fed: Federation,
+    db: Database,
+    association: Actor,
+    remote_actor: RemoteActor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Alone in its batch, a failing row is not applied a second time to find out."""
+    [note] = await stored_notes(fed, remote_actor, association, 1)
+    calls = 0
+
+    async def breaks(inbound: Inbound) -> InboxState:
+        nonlocal calls
+        calls += 1
+        raise RuntimeError("a bug in a handler")
+
+    monkeypatch.setitem(HANDLERS, "Create", breaks)
+
+    assert await apply_many(fed, [note]) == {note: InboxState.FAILED}
+    assert calls == 1
+    failed = await one(db, InboxActivity, InboxActivity.id == note)
+    assert failed.error == "RuntimeError: a bug in a handler"
+
+
 async def test_concurrent_requests_share_batches(
     fed: Federation, db: Database, association: Actor, remote_actor: RemoteActor
 ) -> None:

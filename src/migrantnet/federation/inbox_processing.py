@@ -142,7 +142,6 @@ async def _batch(fed: Federation, tapes: dict[int, Tape], *, claim: bool) -> _Ou
     is recorded `failed` with the reason."""
     outcome = _Outcome()
     ids = list(tapes)
-    alone = len(ids) == 1 and not claim
     finished: list[dict[str, Any]] = []
     async with fed.db.session(write=True) as session, session.begin():
         if claim:
@@ -166,6 +165,7 @@ async def _batch(fed: Federation, tapes: dict[int, Tape], *, claim: bool) -> _Ou
             )
         ]
         senders = await _known_senders(session, rows)
+        alone = len(rows) == 1  # nothing else in this session: a failure is its own
         for row in rows:
             tape = tapes[row.id]
             savepoint = await session.begin_nested()
