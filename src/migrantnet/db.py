@@ -21,8 +21,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Column, Insert, Table, event
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -160,6 +162,14 @@ def create_engine(
     engine = create_async_engine(url, **kwargs)
     install_sqlite_pragmas(engine.sync_engine, busy_timeout_ms)
     return engine
+
+
+def insert_unless_present(table: Table, *, dialect: str, key: Column[Any]) -> Insert:
+    """An INSERT into `table` that does nothing where a row with the same unique `key` is
+    there already (`ON CONFLICT (key) DO NOTHING`, which both databases have): a duplicate
+    costs no failed statement, no rolled-back flush and no exception."""
+    builder = postgresql.insert if dialect == "postgresql" else sqlite_dialect.insert
+    return builder(table).on_conflict_do_nothing(index_elements=[key])
 
 
 class Database:

@@ -13,10 +13,11 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from migrantnet.db import insert_unless_present
 from migrantnet.federation.actors import ActorUnavailable, host_of, store_actor
 from migrantnet.federation.context import is_activity_json
 from migrantnet.federation.errors import (
@@ -49,6 +50,7 @@ logger = logging.getLogger("migrantnet.federation.inbox")
 MAX_BODY_BYTES = 1_048_576  # Mastodon drops inbound JSON over 1 MB
 MAX_ID_LENGTH = 2048  # the length of our id columns
 OBJECT_OWNED_TYPES = frozenset({"Create", "Update"})
+INBOX_TABLE: Table = InboxActivity.__table__  # type: ignore[assignment]
 
 
 def decode_activity(content_type: str | None, body: bytes) -> dict[str, Any]:
@@ -128,17 +130,19 @@ async def receive(
     async with fed.db.session(write=True) as session:
         if resolver.fetched is not None:
             await _store_signer(session, fed, resolver.fetched)
-        row = InboxActivity(
-            ap_id=key,
-            type=parsed.type[:64],
-            actor_ap_id=parsed.actor,
-            payload=doc,
-            received_at=fed.now(),
+        # One statement, no unit of work: a repeated id inserts nothing and returns no id.
+        row_id = await session.scalar(
+            insert_unless_present(INBOX_TABLE, dialect=fed.db.dialect, key=INBOX_TABLE.c.ap_id)
+            .values(
+                ap_id=key,
+                type=parsed.type[:64],
+                actor_ap_id=parsed.actor,
+                payload=doc,
+                received_at=fed.now(),
+            )
+            .returning(INBOX_TABLE.c.id)
         )
-        session.add(row)
-        try:
-            await session.flush()
-        except IntegrityError:
+        if row_id is None:
             await session.rollback()
             log_event(logger, "inbox_duplicate", type=parsed.type, domain=actor_host)
             return None, True
@@ -146,7 +150,7 @@ async def receive(
             await _mark_alive(session, fed, actor_host)
         await session.commit()
     log_event(logger, "inbox_received", type=parsed.type, domain=actor_host)
-    return row.id, False
+    return row_id, False
 
 
 async def _authenticate(
