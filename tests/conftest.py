@@ -9,6 +9,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import nodes
 from dbs import new_database, schema_database
 from migrantnet.app import create_app
 from migrantnet.config import Settings
@@ -16,6 +17,16 @@ from migrantnet.db import Database
 from migrantnet.models import Base
 from migrantnet.uris import Uris
 from suite_settings import suite_settings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    nodes.use_fork_server()  # node processes forked from an imported zygote: tests/node_forks.py
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = nodes.use_fork_server()
+    if server is not None:
+        server.close()
 
 
 @pytest.fixture

@@ -26,8 +26,20 @@ from typer.testing import CliRunner
 
 from dbs import new_database
 from migrantnet.cli import app as cli_app
+from node_forks import ForkedProcess, ForkServer, supported
 
 _cli_runner = CliRunner()
+# Set by the suite's conftest (`use_fork_server`); benchmarks leave it unset, so their nodes
+# are started as processes of their own and their memory and CPU are a real node's.
+_fork_server: ForkServer | None = None
+
+
+def use_fork_server() -> ForkServer | None:
+    """Start nodes forked from an imported zygote (`node_forks`) from now on, where possible."""
+    global _fork_server
+    if _fork_server is None and supported():
+        _fork_server = ForkServer()
+    return _fork_server
 
 
 def _loop_running() -> bool:
@@ -50,7 +62,9 @@ class Node:
     root: Path
     port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[bytes] | ForkedProcess | None = None
+    # False: `python -m migrantnet serve` itself, where the installed command is under test.
+    forked: bool = True
     database_url: str = ""
     _cleanup: Callable[[], None] | None = None
     _token: str | None = None
@@ -155,24 +169,25 @@ class Node:
         return {"Authorization": f"Bearer {self._token}"}
 
     def start(self, *, worker: bool = True) -> None:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "migrantnet",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--worker" if worker else "--no-worker",
-            ],
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        args = [
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--worker" if worker else "--no-worker",
+        ]
+        if self.forked and _fork_server is not None:
+            self.process = _fork_server.start(args, env=self.env(), log=self.log_path)
+        else:
+            with self.log_path.open("ab") as log:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "migrantnet", *args],
+                    env=self.env(),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                )
         # Generous: on a loaded machine importing the app alone can take half a minute.
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

@@ -10,7 +10,7 @@ from nodes import Node
 
 
 def test_a_served_node_answers_health_and_home(tmp_path: Path) -> None:
-    node = Node("solo", tmp_path)
+    node = Node("solo", tmp_path, forked=False)  # the installed command itself
     try:
         node.init("red_migrante", "Red Migrante")
         node.cli("seed-demo")
@@ -30,7 +30,7 @@ def test_a_served_node_answers_health_and_home(tmp_path: Path) -> None:
 def test_media_stream_as_stored_and_pages_come_gzipped(tmp_path: Path) -> None:
     """Through uvicorn, as a phone gets them: an upload (already compressed) streams with its
     length and ranges, untouched by gzip; JSON is compressed."""
-    node = Node("media", tmp_path)
+    node = Node("media", tmp_path, forked=False)
     try:
         node.init("red_migrante", "Red Migrante")
         key = "ab/" + "0" * 32 + ".pdf"
