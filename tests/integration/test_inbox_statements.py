@@ -91,6 +91,35 @@ async def test_a_known_signers_delivery_is_one_insert(
     assert remote_actor.server.gets(remote_actor.actor_id) == 1  # its key fetched once
 
 
+async def test_a_repeated_activity_is_one_insert_that_stores_nothing(
+    fed: Federation, db: Database, association: Actor, remote_actor: RemoteActor
+) -> None:
+    like = remote_actor.activity("Like", association.ap_id)
+    first = await deliver(fed, remote_actor, like)
+    assert first is not None
+
+    errors: list[BaseException] = []
+
+    def failed(context: Any) -> None:
+        errors.append(context.original_exception)
+
+    engines = {db.engine.sync_engine, db.write_engine.sync_engine}
+    for engine in engines:
+        event.listen(engine, "handle_error", failed)
+    seen, stop = writes_and_reads(db)
+    try:
+        again = await deliver(fed, remote_actor, like)
+    finally:
+        stop()
+        for engine in engines:
+            event.remove(engine, "handle_error", failed)
+
+    assert again is None  # answered as accepted, nothing new to apply
+    assert seen == ["INSERT"]
+    assert errors == []  # the database was not made to refuse a duplicate key
+    assert await count(db, InboxActivity) == 1
+
+
 async def test_a_block_made_by_another_process_is_obeyed_within_the_check_interval(
     fed: Federation, db: Database, association: Actor, remote_actor: RemoteActor
 ) -> None:
