@@ -5,17 +5,23 @@ the embedded default behaves like a real database under a web process and a work
 
 Writing code paths ask for `Database.session(write=True)`. On SQLite those sessions come from
 a second, small pool whose transactions begin with `BEGIN IMMEDIATE`: the write lock is taken
-first, so a transaction that reads and then writes waits its turn in the busy handler. A
-transaction begun deferred that has read cannot wait when another connection committed in
-between (its snapshot is stale): it fails at once with `database is locked`. On PostgreSQL
-both are the same engine.
+first, so a transaction that reads and then writes waits its turn. A transaction begun
+deferred that has read cannot wait when another connection committed in between (its snapshot
+is stale): it fails at once with `database is locked`. On PostgreSQL both are the same engine.
+
+Within one process the turn is taken in order (`WriterTurn`): a write connection is handed out
+only when no other task of the process holds one. SQLite's own busy handler, left for other
+processes (a worker beside `serve`), polls with sleeps that grow to 100 ms, so a delivery
+waiting on an applier's batch woke late, after other waiters that came later.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,6 +38,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util.concurrency import await_only, in_greenlet
 
 from migrantnet import sqlite_connection
 from migrantnet.models.changes import LISTENERS
@@ -129,12 +136,63 @@ def _begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class WriterTurn:
+    """One write connection checked out at a time per process and event loop, in the order
+    the tasks asked: SQLite writes one transaction at a time anyway, and an asyncio lock hands
+    the turn over the moment it is free, where the busy handler would sleep past it.
+
+    Held from checkout to checkin, which for a session is its transaction (the connection
+    goes back at commit or rollback). A task that already holds the turn and asks for a second
+    write connection waits the busy timeout and gets `database is locked` (a 503), as it
+    would from SQLite itself, not a wait without end."""
+
+    def __init__(self, timeout_seconds: float) -> None:
+        self.timeout_seconds = timeout_seconds
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def install(self, engine: Engine) -> None:
+        event.listen(engine.pool, "checkout", self._checkout)
+        event.listen(engine.pool, "checkin", self._checkin)
+
+    def _lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+    async def _acquire(self, lock: asyncio.Lock) -> None:
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                await lock.acquire()
+        except TimeoutError:
+            # The pool's own kind of timeout: `database_unavailable` maps it to a 503.
+            raise sa_exc.TimeoutError(
+                "database is locked: this process's other writer held it past the busy timeout"
+            ) from None
+
+    def _checkout(self, _dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if not in_greenlet():  # a synchronous use of the engine: SQLite's busy handler only
+            return
+        lock = self._lock()
+        await_only(self._acquire(lock))
+        record.info["writer_turn"] = lock
+
+    def _checkin(self, _dbapi_connection: Any, record: Any) -> None:
+        lock = record.info.pop("writer_turn", None)
+        if lock is not None and lock.locked():
+            lock.release()
+
+
 def create_write_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> AsyncEngine:
-    """SQLite's engine for writing transactions: BEGIN IMMEDIATE, a few connections only (one
-    writes at a time anyway; each aiosqlite connection is a thread)."""
+    """SQLite's engine for writing transactions: BEGIN IMMEDIATE, taken in turn within the
+    process (`WriterTurn`), a few connections only (each aiosqlite connection is a thread)."""
     engine = create_engine(url, busy_timeout_ms=busy_timeout_ms, pool_size=2, max_overflow=3)
     event.listen(engine.sync_engine, "connect", _sqlite_writer)
     event.listen(engine.sync_engine, "begin", _begin_immediate)
+    WriterTurn(busy_timeout_ms / 1000).install(engine.sync_engine)
     return engine
 
 
