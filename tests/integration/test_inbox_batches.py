@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from federation_peer import RemoteActor, count, one
+from federation_peer import RemoteActor, count, one, rows
 from sqlalchemy import event, make_url, select
 from test_inbox_statements import deliver
 
@@ -27,7 +27,7 @@ from migrantnet.db import Database
 from migrantnet.federation.handlers import HANDLERS, Inbound
 from migrantnet.federation.inbox_processing import applier_for, apply_many
 from migrantnet.federation.service import Federation
-from migrantnet.models import Actor, ContentObject, InboxActivity, InboxState
+from migrantnet.models import Actor, ContentObject, Follow, FollowState, InboxActivity, InboxState
 from migrantnet.models.counts import PAGES_GENERATION, NodeCounter
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -336,3 +336,68 @@ async def test_a_slow_fetch_does_not_hold_up_the_rows_behind_it(
     assert not waiting.done()
     release.set()
     assert await asyncio.wait_for(waiting, timeout=10) == InboxState.DONE
+
+
+async def test_a_batch_asks_once_whether_the_sender_is_followed_and_which_groups_are_named(
+    fed: Federation, db: Database, association: Actor, remote_actor: RemoteActor
+) -> None:
+    """Eight posts of one sender to one association: the two questions every row asked are
+    asked once for the batch (`BatchMemo`), and every post is still stored."""
+    ids = await stored_notes(fed, remote_actor, association, 8)
+    seen: list[str] = []
+
+    def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    engines = {db.engine.sync_engine, db.write_engine.sync_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        states = await apply_many(fed, ids)
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
+
+    assert states == dict.fromkeys(ids, InboxState.DONE)
+    follow_checks = [s for s in seen if s.startswith("SELECT follows.id FROM follows JOIN")]
+    group_lookups = [s for s in seen if "actors.type =" in s and "actors.ap_id IN" in s]
+    assert len(follow_checks) == 1, follow_checks
+    assert len(group_lookups) == 1, group_lookups
+    assert await count(db, ContentObject, ContentObject.local.is_(False)) == 8
+
+
+async def test_an_accept_in_a_batch_changes_what_the_rows_after_it_see(
+    fed: Federation, db: Database, association: Actor, remote_actor: RemoteActor
+) -> None:
+    """A post nobody of ours follows is ignored; once the sender accepts our follow, in the
+    same batch, its next post is kept: the batch's memo does not outlive the Accept."""
+    first = await deliver(
+        fed,
+        remote_actor,
+        remote_actor.activity("Create", remote_actor.note({"en": "<p>before</p>"})),
+    )
+    async with db.session(write=True) as session, session.begin():
+        sender = await session.scalar(select(Actor).where(Actor.ap_id == remote_actor.actor_id))
+        assert sender is not None
+        follow_id = f"{association.ap_id}#follows/{sender.id}"
+        session.add(
+            Follow(
+                ap_id=follow_id,
+                follower_id=association.id,
+                followed_id=sender.id,
+                state=FollowState.PENDING,
+            )
+        )
+    accept = await deliver(fed, remote_actor, remote_actor.activity("Accept", follow_id))
+    after = await deliver(
+        fed,
+        remote_actor,
+        remote_actor.activity("Create", remote_actor.note({"en": "<p>after</p>"})),
+    )
+    assert first is not None and accept is not None and after is not None
+
+    states = await apply_many(fed, [first, accept, after])
+
+    assert states == {first: InboxState.IGNORED, accept: InboxState.DONE, after: InboxState.DONE}
+    kept = await rows(db, ContentObject, ContentObject.local.is_(False))
+    assert [obj.content_map for obj in kept] == [{"en": "<p>after</p>"}]

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from migrantnet.db import database_unavailable, unavailable_reason
 from migrantnet.federation.actors import ActorUnavailable, get_or_fetch_actor
 from migrantnet.federation.handlers import HANDLERS, Inbound
+from migrantnet.federation.handlers.base import KEEPS_MEMO, BatchMemo
 from migrantnet.federation.offline import Tape, replaying
 from migrantnet.federation.parse import ParseError, parse_activity
 from migrantnet.federation.service import Federation
@@ -165,25 +166,32 @@ async def _batch(fed: Federation, tapes: dict[int, Tape], *, claim: bool) -> _Ou
             )
         ]
         senders = await _known_senders(session, rows)
+        memo = BatchMemo()
         alone = len(rows) == 1  # nothing else in this session: a failure is its own
         for row in rows:
             tape = tapes[row.id]
             savepoint = await session.begin_nested()
             with replaying(tape):
                 try:
-                    state: InboxState | None = await _apply(fed, session, row.payload, senders)
+                    state: InboxState | None = await _apply(
+                        fed, session, row.payload, senders, memo
+                    )
                     error = None
                 except Exception as exc:
                     if database_unavailable(exc):
                         raise
                     state, error = None, exc
+            if row.type not in KEEPS_MEMO:
+                memo.clear()
             if tape.wanted or (error is not None and not alone):
                 await savepoint.rollback()
                 senders.clear()  # perhaps expired by the rollback: read again when needed
+                memo.clear()
                 outcome.again.append(row.id)
                 continue
             if state is None:
                 await savepoint.rollback()
+                memo.clear()
                 logger.error("inbox_processing_failed", exc_info=error)
                 state = InboxState.FAILED
             else:
@@ -294,6 +302,7 @@ async def _apply(
     session: AsyncSession,
     payload: dict[str, Any] | None,
     senders: Mapping[str, Actor],
+    memo: BatchMemo,
 ) -> InboxState:
     if payload is None:  # trimmed: only ever done or ignored rows, never claimed again
         return InboxState.IGNORED
@@ -310,7 +319,9 @@ async def _apply(
         )
     except ActorUnavailable:
         return InboxState.IGNORED
-    inbound = Inbound(fed=fed, session=session, sender=sender, activity=activity, payload=payload)
+    inbound = Inbound(
+        fed=fed, session=session, sender=sender, activity=activity, payload=payload, memo=memo
+    )
     return await handler(inbound)
 
 

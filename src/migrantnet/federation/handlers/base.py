@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -13,6 +13,28 @@ from migrantnet.federation.parse import ParsedActivity
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, InboxState
 
+# Activities whose handlers change no follow and no group of ours: what `BatchMemo` holds
+# stays true while a batch applies them.
+KEEPS_MEMO = frozenset({"Create", "Update", "Announce", "Like"})
+
+
+@dataclass(slots=True)
+class BatchMemo:
+    """Answers asked once per batch of inbox rows rather than once per row: whether a sender
+    is followed by one of ours, which of some ids are groups of ours. A burst of posts from
+    one sender, or to one association, asked the same two questions for every row.
+
+    The applier clears it after a row of any other type (a Follow, an Accept, an Undo, a
+    Block, a Delete may change the answers) and after a savepoint is rolled back (which
+    expires the group rows it holds)."""
+
+    followed: dict[int, bool] = field(default_factory=dict)
+    groups: dict[tuple[str, ...], list[Actor]] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        self.followed.clear()
+        self.groups.clear()
+
 
 @dataclass(slots=True)
 class Inbound:
@@ -21,6 +43,7 @@ class Inbound:
     sender: Actor
     activity: ParsedActivity
     payload: dict[str, Any]
+    memo: BatchMemo = field(default_factory=BatchMemo)  # a fresh one: nothing shared
 
     async def local_actor(self, ap_id: str | None) -> Actor | None:
         """The association or node actor of ours that an id names, if any."""

@@ -92,8 +92,11 @@ async def _relay_to_groups(inbound: Inbound, parsed: ParsedObject) -> None:
         *parsed.cc,
         *parsed.audience,
     ]
-    local = [item for item in dict.fromkeys(named) if inbound.fed.uris.is_local(item)]
-    groups = await local_group_by_id(inbound.session, local)
+    local = tuple(item for item in dict.fromkeys(named) if inbound.fed.uris.is_local(item))
+    known = inbound.memo.groups.get(local)
+    if known is None:
+        known = inbound.memo.groups[local] = await local_group_by_id(inbound.session, list(local))
+    groups = list(known)
     if parsed.in_reply_to:
         # a reply in a group's thread goes to the group, named or not
         answered = await local_groups_answered(inbound.session, parsed.in_reply_to)
@@ -211,6 +214,10 @@ async def handle_delete(inbound: Inbound) -> InboxState:
 
 
 async def sender_is_followed(inbound: Inbound) -> bool:
+    """Whether one of our actors follows the sender (accepted); once per batch (`BatchMemo`)."""
+    known = inbound.memo.followed.get(inbound.sender.id)
+    if known is not None:
+        return known
     followed = await inbound.session.scalar(
         select(Follow.id)
         .join(Actor, Actor.id == Follow.follower_id)
@@ -221,6 +228,7 @@ async def sender_is_followed(inbound: Inbound) -> bool:
         )
         .limit(1)
     )
+    inbound.memo.followed[inbound.sender.id] = followed is not None
     return followed is not None
 
 
