@@ -328,7 +328,7 @@ async def _apply(
 async def process_backlog(fed: Federation, limit: int = 200) -> int:
     """Finish what a crash or restart interrupted: received rows left behind, stale claims."""
     now = fed.now()
-    async with fed.db.session() as session:
+    async with fed.db.session(write=True) as session, session.begin():
         await session.execute(
             update(InboxActivity)
             .where(
@@ -337,7 +337,7 @@ async def process_backlog(fed: Federation, limit: int = 200) -> int:
             )
             .values(state=InboxState.RECEIVED)
         )
-        await session.commit()
+    async with fed.db.session() as session:
         ids = list(
             await session.scalars(
                 select(InboxActivity.id)
