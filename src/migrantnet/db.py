@@ -33,6 +33,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -261,6 +262,13 @@ class Database:
         """A session; `write=True` when its transactions will write (see the module's note)."""
         async with (self.write_sessions if write else self.sessions)() as session:
             yield session
+
+    @asynccontextmanager
+    async def connection(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction, committed at the end (rolled back on an error): for
+        a statement or two where a session's unit of work would cost more than the SQL."""
+        async with (self.write_engine if write else self.engine).begin() as connection:
+            yield connection
 
     async def dispose(self) -> None:
         if self.write_engine is not self.engine:
