@@ -182,8 +182,9 @@ class WriterTurn:
         record.info["writer_turn"] = lock
 
     def _checkin(self, _dbapi_connection: Any, record: Any) -> None:
+        # Popped: only the checkout that took the turn hands it back, once.
         lock = record.info.pop("writer_turn", None)
-        if lock is not None and lock.locked():
+        if lock is not None:
             lock.release()
 
 
