@@ -8,6 +8,7 @@ row, the health again). Blocks, keys and unavailable hosts are now read from mem
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -15,7 +16,8 @@ from typing import Any
 
 import pytest
 from federation_peer import RemoteActor, count
-from sqlalchemy import event
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
 
 from migrantnet.config import Settings
 from migrantnet.db import Database
@@ -134,3 +136,59 @@ async def test_a_block_made_by_another_process_is_obeyed_within_the_check_interv
     with pytest.raises(NotAllowed, match="this account is blocked"):
         await deliver(fed, remote_actor, remote_actor.activity("Like", association.ap_id))
     assert await count(db, InboxActivity) == 1
+
+
+async def test_deliveries_that_arrive_together_are_stored_by_one_insert(
+    fed: Federation, db: Database, association: Actor, remote_actor: RemoteActor
+) -> None:
+    """The group commit: one transaction and one statement for what came in at once, and
+    still one id per new activity, none for a repeat (of a stored row, or within the batch)."""
+    stored = remote_actor.activity("Like", association.ap_id)
+    assert await deliver(fed, remote_actor, stored) is not None  # the key fetched
+    new = [remote_actor.activity("Like", association.ap_id) for _ in range(8)]
+    twice = remote_actor.activity("Like", association.ap_id)
+
+    seen, stop = writes_and_reads(db)
+    try:
+        ids = await asyncio.gather(
+            *(deliver(fed, remote_actor, activity) for activity in [*new, stored, twice, twice])
+        )
+    finally:
+        stop()
+
+    assert seen == ["INSERT"]
+    fresh, repeat, first, second = ids[:8], ids[8], ids[9], ids[10]
+    assert None not in fresh and len(set(fresh)) == 8
+    assert repeat is None
+    assert [first, second].count(None) == 1  # the first of the two copies is the one stored
+    async with db.session() as session:
+        keys = dict((await session.execute(select(InboxActivity.id, InboxActivity.ap_id))).all())
+    assert [keys[i] for i in fresh] == [activity["id"] for activity in new]  # each its own id
+    assert keys[first or second] == twice["id"]
+    assert await count(db, InboxActivity) == 10
+
+
+async def test_a_row_the_database_refuses_costs_the_others_of_its_batch_nothing(
+    fed: Federation, db: Database
+) -> None:
+    def row(n: int) -> dict[str, Any]:
+        return {
+            "ap_id": f"https://remote.example/activities/{n}",
+            "type": "Like",
+            "actor_ap_id": "https://remote.example/users/alice",
+            "payload": {"n": n},
+            "received_at": datetime.now(UTC),
+        }
+
+    broken = {**row(99), "received_at": None}  # NOT NULL: the batch's one INSERT fails
+    outcomes = await asyncio.gather(
+        *(fed.inbox_intake.store(values) for values in [row(1), broken, row(2), row(3)]),
+        return_exceptions=True,
+    )
+
+    assert isinstance(outcomes[1], IntegrityError)
+    good = [outcomes[0], outcomes[2], outcomes[3]]
+    assert all(isinstance(row_id, int) for row_id in good)
+    async with db.session() as session:
+        stored = set(await session.scalars(select(InboxActivity.ap_id)))
+    assert stored == {row(n)["ap_id"] for n in (1, 2, 3)}

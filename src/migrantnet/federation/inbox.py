@@ -125,27 +125,26 @@ async def receive(
     fed.inbox_guard.admit(parsed.actor, actor_host)
 
     key = activity_key(doc, body)
-    # One statement: a repeated id inserts nothing and returns no id.
-    statement = (
-        insert_unless_present(INBOX_TABLE, dialect=fed.db.dialect, key=INBOX_TABLE.c.ap_id)
-        .values(
-            ap_id=key,
-            type=parsed.type[:64],
-            actor_ap_id=parsed.actor,
-            payload=doc,
-            received_at=fed.now(),
-        )
-        .returning(INBOX_TABLE.c.id)
-    )
+    values = {
+        "ap_id": key,
+        "type": parsed.type[:64],
+        "actor_ap_id": parsed.actor,
+        "payload": doc,
+        "received_at": fed.now(),
+    }
     # Read before the write transaction: a read waiting for a pooled connection while holding
     # SQLite's write lock stalls every writer behind it.
     revive = await fed.unavailable_hosts.includes(actor_host)
     if resolver.fetched is None and not revive:
-        # A known signer, the common case: the statement on a bare connection, no session
-        # (its unit of work and transaction bookkeeping cost more than the INSERT).
-        async with fed.db.connection(write=True) as connection:
-            row_id = await connection.scalar(statement)
+        # A known signer, the common case: stored with the others accepted at the same time,
+        # one INSERT in one transaction (a repeated id inserts nothing and gets no id).
+        row_id = await fed.inbox_intake.store(values)
     else:
+        statement = (
+            insert_unless_present(INBOX_TABLE, dialect=fed.db.dialect, key=INBOX_TABLE.c.ap_id)
+            .values(values)
+            .returning(INBOX_TABLE.c.id)
+        )
         row_id = await _store_with_signer(fed, statement, resolver.fetched, actor_host, revive)
     if row_id is None:
         log_event(logger, "inbox_duplicate", type=parsed.type, domain=actor_host)

@@ -17,12 +17,13 @@ from migrantnet.federation.blocklist import BlockList
 from migrantnet.federation.fetch import SafeClient, Signer
 from migrantnet.federation.fetch_policy import FetchPolicy
 from migrantnet.federation.inbox_guard import InboxGuard
+from migrantnet.federation.inbox_intake import InboxIntake
 from migrantnet.federation.known_keys import KnownKeys
 from migrantnet.federation.rendered import RenderedCache
 from migrantnet.federation.signatures.cavage import sign_request
 from migrantnet.federation.signatures.primitives import load_private_key
 from migrantnet.federation.unavailable_hosts import UnavailableHosts
-from migrantnet.models import Actor
+from migrantnet.models import Actor, InboxActivity
 from migrantnet.uris import Uris
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ class Federation:
         )
         # Set when work is queued in this process, so an in-process worker starts at once.
         self.wakeup = asyncio.Event()
+        # Stores accepted activities, those that arrive together in one transaction.
+        self.inbox_intake = InboxIntake(db, InboxActivity.__table__, "ap_id")  # type: ignore[arg-type]
         # Applies accepted activities in batches (`inbox_processing.applier_for`).
         self.inbox_applier: InboxApplier | None = None
 
