@@ -129,8 +129,21 @@ def install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = BUSY_TIMEOUT_M
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
 
 
-def _sqlite_writer(dbapi_connection: Any, _record: Any) -> None:
+WRITES_ALONE = "writes_alone"  # a connection record's info: its transactions hold the lock
+
+
+def _sqlite_writer(dbapi_connection: Any, record: Any) -> None:
     dbapi_connection.isolation_level = None  # no BEGIN of the driver's own: _begin_immediate
+    record.info[WRITES_ALONE] = True
+
+
+async def writes_alone(session: AsyncSession) -> bool:
+    """Whether the session's transaction holds SQLite's write lock from its BEGIN (a write
+    session): nothing another connection commits can appear in it before it ends, so what a
+    read found missing stays missing. Not so on PostgreSQL, nor in a read session, whose
+    SELECTs the driver runs outside any transaction."""
+    connection = await session.connection()
+    return bool(connection.info.get(WRITES_ALONE))
 
 
 def _begin_immediate(connection: Connection) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import event, make_url, select
 from test_inbox_statements import deliver
 
 import migrantnet.federation.inbox_processing as processing
+from dbs import backend
 from migrantnet.config import Settings
 from migrantnet.db import Database
 from migrantnet.federation.handlers import HANDLERS, Inbound
@@ -401,3 +402,29 @@ async def test_an_accept_in_a_batch_changes_what_the_rows_after_it_see(
     assert states == {first: InboxState.IGNORED, accept: InboxState.DONE, after: InboxState.DONE}
     kept = await rows(db, ContentObject, ContentObject.local.is_(False))
     assert [obj.content_map for obj in kept] == [{"en": "<p>after</p>"}]
+
+
+async def test_a_new_object_in_a_sqlite_batch_needs_no_savepoint_of_its_own(
+    fed: Federation, db: Database, association: Actor, remote_actor: RemoteActor
+) -> None:
+    """Each row has its savepoint; the object's insert has a second only where another
+    transaction could store the same object meanwhile (PostgreSQL): a SQLite write session
+    holds the lock, so the savepoint there was two statements a row for nothing."""
+    ids = await stored_notes(fed, remote_actor, association, 4)
+    seen: list[str] = []
+
+    def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        seen.append(statement.split(None, 1)[0].upper())
+
+    engines = {db.engine.sync_engine, db.write_engine.sync_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        states = await apply_many(fed, ids)
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
+
+    assert states == dict.fromkeys(ids, InboxState.DONE)
+    assert seen.count("SAVEPOINT") == (4 if backend() == "sqlite" else 8)
+    assert await count(db, ContentObject, ContentObject.local.is_(False)) == 4

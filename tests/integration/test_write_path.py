@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, select, text
 
 from dbs import backend
-from migrantnet.db import Database, database_unavailable
+from migrantnet.db import Database, database_unavailable, writes_alone
 from migrantnet.models import Base, NodeCounter
 
 
@@ -137,3 +137,14 @@ async def test_a_second_write_session_in_the_writing_task_fails_after_the_busy_t
             session.add(NodeCounter(name="after", value=1))  # the turn was handed back
     finally:
         await database.dispose()
+
+
+async def test_only_a_sqlite_write_session_writes_alone(db: Database) -> None:
+    """`writes_alone` is what lets an insert skip its savepoint: true only where nothing
+    another connection commits can appear inside the transaction."""
+    async with db.session(write=True) as session, session.begin():
+        writing = await writes_alone(session)
+    async with db.session() as session:
+        reading = await writes_alone(session)
+    assert reading is False
+    assert writing is (backend() == "sqlite")
