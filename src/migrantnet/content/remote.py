@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,7 +58,11 @@ async def find_object(session: AsyncSession, ap_id: str) -> ContentObject | None
     cannot hold one, and asking for it is a DataError) is None without a query."""
     if "\x00" in ap_id:
         return None
-    return await session.scalar(select(ContentObject).where(ContentObject.ap_id == ap_id))
+    return await session.scalar(_BY_AP_ID, {"ap_id": ap_id})
+
+
+# Built once: making the expression cost more than the lookup itself, once a row or more.
+_BY_AP_ID = select(ContentObject).where(ContentObject.ap_id == bindparam("ap_id"))
 
 
 async def store_remote_object(
@@ -70,15 +74,14 @@ async def store_remote_object(
     if len(data.ap_id) > 2048 or actor.local:
         return None
     obj = await find_object(session, data.ap_id)
-    new = obj is None
+    new = False
     if obj is None:
         obj, new = await _insert(session, actor, data)
     if obj.local or obj.deleted_at is not None or obj.actor_id != actor.id:
         return None
-    _fill(obj, data)
-    if new:
-        await place_new_reply(session, obj)
-    await session.flush()
+    if not new:  # a new row was inserted filled and placed: one flush, not two
+        _fill(obj, data)
+        await session.flush()
     spec = kind_spec(data.kind)
     if spec is not None and data.values is not None:
         await _store_kind_row(session, spec, obj, data.values)
@@ -97,6 +100,8 @@ async def _insert(
     thread, all while the write lock is held."""
     obj = ContentObject(ap_id=data.ap_id, actor_id=actor.id, local=False)
     _fill(obj, data)
+    # Placed before it is added: the thread's lookups do not flush a half-made row.
+    await place_new_reply(session, obj)
     if await writes_alone(session):
         session.add(obj)
         await session.flush()
