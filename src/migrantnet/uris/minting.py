@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote, urlencode, urlsplit
 
-from migrantnet.uris.origins import same_origin
+from migrantnet.uris.origins import origin_of
 from migrantnet.uris.paths import (
     ACTIVITY_PATH,
     ACTOR_CALENDAR_PATH,
@@ -58,6 +58,11 @@ def _with_kind(path: str, kind: str | None) -> str:
 @dataclass(frozen=True, slots=True)
 class Uris:
     base_url: str  # scheme://host[:port], no trailing slash
+    # The base URL's origin, worked out once: `is_local` is asked several times an activity.
+    _origin: tuple[str, int] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_origin", origin_of(self.base_url))
 
     @property
     def host(self) -> str:
@@ -312,7 +317,8 @@ class Uris:
     def is_local(self, url: str) -> bool:
         """True for a URL on this node, however it is spelled: any case, a trailing dot, the
         default port written out or left out, http for https, `localhost` for `127.0.0.1`."""
-        return same_origin(url, self.base_url)
+        origin = origin_of(url)
+        return origin is not None and origin == self._origin
 
 
 def new_public_id() -> str:

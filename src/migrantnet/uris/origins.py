@@ -7,6 +7,7 @@ node deliver to itself and overwrite its own objects.
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from urllib.parse import SplitResult, urlsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -31,7 +32,14 @@ def origin_of(url: str) -> tuple[str, int] | None:
 
 
 def _canonical_host(parts: SplitResult) -> str | None:
-    host = (parts.hostname or "").rstrip(".")
+    return _canonical_name(parts.hostname or "")
+
+
+@lru_cache(maxsize=4096)
+def _canonical_name(hostname: str) -> str | None:
+    """Cached: an inbox batch asks for the same few hosts on every row, and the IDNA codec
+    and the failed IP address parse of a name cost more than the rest of the check."""
+    host = hostname.rstrip(".")
     if not host:
         return None
     try:
