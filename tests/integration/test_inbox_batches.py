@@ -21,6 +21,7 @@ from federation_peer import RemoteActor, count, one, rows
 from sqlalchemy import event, make_url, select
 from test_inbox_statements import deliver
 
+import migrantnet.federation.handlers.objects as objects
 import migrantnet.federation.inbox_processing as processing
 from dbs import backend
 from migrantnet.config import Settings
@@ -427,4 +428,46 @@ async def test_a_new_object_in_a_sqlite_batch_needs_no_savepoint_of_its_own(
 
     assert states == dict.fromkeys(ids, InboxState.DONE)
     assert seen.count("SAVEPOINT") == (4 if backend() == "sqlite" else 8)
+    assert await count(db, ContentObject, ContentObject.local.is_(False)) == 4
+
+
+async def test_embedded_objects_are_parsed_before_the_write_lock_is_taken(
+    fed: Federation,
+    db: Database,
+    association: Actor,
+    remote_actor: RemoteActor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Parsing and sanitising a post is pure work: done while the batch holds SQLite's
+    write lock, it kept every accept waiting longer."""
+    if backend() != "sqlite":
+        pytest.skip("SQLite's write lock")
+    ids = await stored_notes(fed, remote_actor, association, 4)
+    writing = [False]
+    parsed_while_writing: list[bool] = []
+    original = objects.ap_to_content
+
+    def parse(doc: dict[str, Any]) -> Any:
+        parsed_while_writing.append(writing[0])
+        return original(doc)
+
+    def began(_connection: Any) -> None:
+        writing[0] = True
+
+    def ended(_connection: Any) -> None:
+        writing[0] = False
+
+    monkeypatch.setattr(objects, "ap_to_content", parse)
+    engine = db.write_engine.sync_engine
+    listeners = [("begin", began), ("commit", ended), ("rollback", ended)]
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        states = await apply_many(fed, ids)
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+
+    assert states == dict.fromkeys(ids, InboxState.DONE)
+    assert parsed_while_writing == [False] * 4
     assert await count(db, ContentObject, ContentObject.local.is_(False)) == 4

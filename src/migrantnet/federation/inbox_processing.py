@@ -29,8 +29,10 @@ from migrantnet.db import database_unavailable, unavailable_reason
 from migrantnet.federation.actors import ActorUnavailable, get_or_fetch_actor
 from migrantnet.federation.handlers import HANDLERS, Inbound
 from migrantnet.federation.handlers.base import KEEPS_MEMO, BatchMemo
+from migrantnet.federation.handlers.objects import parse_embedded
 from migrantnet.federation.offline import Tape, replaying
-from migrantnet.federation.parse import ParseError, parse_activity
+from migrantnet.federation.parse import ParsedActivity, ParseError, parse_activity
+from migrantnet.federation.parse.content import ParsedContent
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
 from migrantnet.models import Actor, InboxActivity, InboxState
@@ -58,6 +60,21 @@ class _Row:
     type: str
     actor: str
     payload: dict[str, Any] | None
+    # Parsed before the transaction: None where the payload is gone or not an activity.
+    activity: ParsedActivity | None = None
+    embedded: ParsedContent | ParseError | None = None
+
+    @classmethod
+    def parsed(cls, row: InboxActivity) -> _Row:
+        activity = embedded = None
+        if row.payload is not None:
+            try:
+                activity = parse_activity(row.payload)
+            except ParseError:
+                pass
+            else:
+                embedded = parse_embedded(activity)
+        return cls(row.id, row.type, row.actor_ap_id, row.payload, activity, embedded)
 
 
 @dataclass
@@ -144,6 +161,18 @@ async def _batch(fed: Federation, tapes: dict[int, Tape], *, claim: bool) -> _Ou
     outcome = _Outcome()
     ids = list(tapes)
     finished: list[dict[str, Any]] = []
+    # Read and parsed before the write transaction, which on SQLite holds the write lock
+    # from its first statement: payloads do not change once stored.
+    async with fed.db.session() as session:
+        ahead = {
+            row.id: _Row.parsed(row)
+            for row in await session.scalars(
+                select(InboxActivity).where(
+                    InboxActivity.id.in_(ids),
+                    InboxActivity.state.in_((InboxState.RECEIVED, InboxState.PROCESSING)),
+                )
+            )
+        }
     async with fed.db.session(write=True) as session, session.begin():
         if claim:
             ids = list(
@@ -155,16 +184,25 @@ async def _batch(fed: Federation, tapes: dict[int, Tape], *, claim: bool) -> _Ou
                     .execution_options(synchronize_session=False)
                 )
             )
+        else:
+            ids = list(
+                await session.scalars(
+                    select(InboxActivity.id).where(
+                        InboxActivity.id.in_(ids), InboxActivity.state == InboxState.PROCESSING
+                    )
+                )
+            )
         if not ids:
             return outcome
-        rows = [
-            _Row(row.id, row.type, row.actor_ap_id, row.payload)
-            for row in await session.scalars(
-                select(InboxActivity)
-                .where(InboxActivity.id.in_(ids), InboxActivity.state == InboxState.PROCESSING)
-                .order_by(InboxActivity.id)
+        missing = [row_id for row_id in ids if row_id not in ahead]
+        if missing:  # stored after the read ahead: read now
+            ahead.update(
+                (row.id, _Row.parsed(row))
+                for row in await session.scalars(
+                    select(InboxActivity).where(InboxActivity.id.in_(missing))
+                )
             )
-        ]
+        rows = [ahead[row_id] for row_id in sorted(ids)]
         senders = await _known_senders(session, rows)
         memo = BatchMemo()
         alone = len(rows) == 1  # nothing else in this session: a failure is its own
@@ -173,9 +211,7 @@ async def _batch(fed: Federation, tapes: dict[int, Tape], *, claim: bool) -> _Ou
             savepoint = await session.begin_nested()
             with replaying(tape):
                 try:
-                    state: InboxState | None = await _apply(
-                        fed, session, row.payload, senders, memo
-                    )
+                    state: InboxState | None = await _apply(fed, session, row, senders, memo)
                     error = None
                 except Exception as exc:
                     if database_unavailable(exc):
@@ -300,15 +336,13 @@ class InboxApplier:
 async def _apply(
     fed: Federation,
     session: AsyncSession,
-    payload: dict[str, Any] | None,
+    row: _Row,
     senders: Mapping[str, Actor],
     memo: BatchMemo,
 ) -> InboxState:
-    if payload is None:  # trimmed: only ever done or ignored rows, never claimed again
-        return InboxState.IGNORED
-    try:
-        activity = parse_activity(payload)
-    except ParseError:
+    payload, activity = row.payload, row.activity
+    if payload is None or activity is None:
+        # trimmed (only ever done or ignored rows, never claimed again), or no activity
         return InboxState.IGNORED
     handler = HANDLERS.get(activity.type)
     if handler is None:
@@ -320,7 +354,13 @@ async def _apply(
     except ActorUnavailable:
         return InboxState.IGNORED
     inbound = Inbound(
-        fed=fed, session=session, sender=sender, activity=activity, payload=payload, memo=memo
+        fed=fed,
+        session=session,
+        sender=sender,
+        activity=activity,
+        payload=payload,
+        memo=memo,
+        embedded=row.embedded,
     )
     return await handler(inbound)
 

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from migrantnet.federation.parse import ParsedActivity
+from migrantnet.federation.parse import ParsedActivity, ParseError
+from migrantnet.federation.parse.content import ParsedContent
 from migrantnet.federation.service import Federation
 from migrantnet.models import Actor, InboxState
 
@@ -44,6 +45,9 @@ class Inbound:
     activity: ParsedActivity
     payload: dict[str, Any]
     memo: BatchMemo = field(default_factory=BatchMemo)  # a fresh one: nothing shared
+    # The embedded object, parsed before the transaction (`objects.parse_embedded`); None
+    # where it was not, and the handler parses what it has.
+    embedded: ParsedContent | ParseError | None = None
 
     async def local_actor(self, ap_id: str | None) -> Actor | None:
         """The association or node actor of ours that an id names, if any."""
