@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -46,6 +47,24 @@ async def stored_notes(
         assert row_id is not None
         ids.append(row_id)
     return ids
+
+
+@contextmanager
+def statements_of(db: Database) -> Iterator[list[str]]:
+    """The SQL sent while the block runs, whitespace made single spaces."""
+    seen: list[str] = []
+
+    def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    engines = {db.engine.sync_engine, db.write_engine.sync_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 def commits_of(db: Database) -> tuple[list[None], Callable[[], None]]:
@@ -346,19 +365,8 @@ async def test_a_batch_asks_once_whether_the_sender_is_followed_and_which_groups
     """Eight posts of one sender to one association: the two questions every row asked are
     asked once for the batch (`BatchMemo`), and every post is still stored."""
     ids = await stored_notes(fed, remote_actor, association, 8)
-    seen: list[str] = []
-
-    def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
-        seen.append(" ".join(statement.split()))
-
-    engines = {db.engine.sync_engine, db.write_engine.sync_engine}
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_of(db) as seen:
         states = await apply_many(fed, ids)
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
 
     assert states == dict.fromkeys(ids, InboxState.DONE)
     follow_checks = [s for s in seen if s.startswith("SELECT follows.id FROM follows JOIN")]
@@ -412,22 +420,12 @@ async def test_a_new_object_in_a_sqlite_batch_needs_no_savepoint_of_its_own(
     transaction could store the same object meanwhile (PostgreSQL): a SQLite write session
     holds the lock, so the savepoint there was two statements a row for nothing."""
     ids = await stored_notes(fed, remote_actor, association, 4)
-    seen: list[str] = []
-
-    def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
-        seen.append(statement.split(None, 1)[0].upper())
-
-    engines = {db.engine.sync_engine, db.write_engine.sync_engine}
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_of(db) as seen:
         states = await apply_many(fed, ids)
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
 
     assert states == dict.fromkeys(ids, InboxState.DONE)
-    assert seen.count("SAVEPOINT") == (4 if backend() == "sqlite" else 8)
+    savepoints = [s for s in seen if s.upper().startswith("SAVEPOINT")]
+    assert len(savepoints) == (4 if backend() == "sqlite" else 8)
     assert await count(db, ContentObject, ContentObject.local.is_(False)) == 4
 
 
