@@ -9,13 +9,16 @@ import csv
 import hashlib
 import io
 import json
+import sqlite3
 import zipfile
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from browser_forms import HTML, form_token, signed_in
+from federation_peer import RemoteActor
 from graph_builders import remote_follower
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 
 from migrantnet.config import Settings
 from migrantnet.content.notes import NOTE, note_input
@@ -244,3 +247,44 @@ async def test_the_import_path_has_its_own_cap_above_the_media_cap(
     assert len(larger) > 200 * 1024
     assert done.status_code == 200, done.text[:300]
     assert "Posts, events and resources: 1" in done.text
+
+
+async def test_the_alias_is_named_while_other_writes_commit_during_the_fetch(
+    admin: httpx.AsyncClient,
+    settings: Settings,
+    db: Database,
+    association: Actor,
+    remote_actor: RemoteActor,
+) -> None:
+    """The old actor is fetched while the node goes on writing (here another connection
+    commits as the peer answers). The form once held a transaction that had read across the
+    fetch: on SQLite it could not write afterwards, and the admin got a 503."""
+    document = remote_actor.document()
+    url = make_url(settings.database_url)
+    path = url.database if url.get_backend_name() == "sqlite" else None
+
+    def answer_after_a_commit_elsewhere() -> dict[str, Any]:
+        if path:  # SQLite: commit from another connection, as the inbox does meanwhile
+            with sqlite3.connect(path, timeout=10) as other:
+                other.execute(
+                    "INSERT INTO node_counters (name, value) VALUES ('elsewhere', 1)"
+                    " ON CONFLICT (name) DO UPDATE SET value = value + 1"
+                )
+        return document
+
+    remote_actor.server.serve(remote_actor.actor_id, answer_after_a_commit_elsewhere)
+    named = await admin.post(
+        ALIAS,
+        data={
+            "csrf_token": await form_token(admin, PAGE),
+            "slug": association.slug or "",
+            "old_actor": remote_actor.actor_id,
+        },
+        headers=HTML,
+    )
+
+    assert named.status_code == 200, named.text[:300]
+    async with db.session() as session:
+        actor = await session.get(Actor, association.id)
+        assert actor is not None
+        assert actor.also_known_as == [remote_actor.actor_id]

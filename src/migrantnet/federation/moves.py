@@ -49,9 +49,16 @@ def move_activity(ap_id: str, actor: Actor, target_id: str) -> dict[str, object]
 async def add_alias(session: AsyncSession, fed: Federation, actor: Actor, old: str) -> Actor:
     """Name the actor `old` (an URL or a handle) as an earlier account of ours `actor`, once
     it is fetched; followers are sent the actor's `Update`. Returns the old actor."""
-    previous = await resolve_handle(session, fed, old)
+    return await name_alias(session, fed, actor, await resolve_handle(session, fed, old))
+
+
+async def name_alias(
+    session: AsyncSession, fed: Federation, actor: Actor, previous: Actor
+) -> Actor:
+    """`add_alias` once the old actor is fetched (`resolve_handle`): a form fetches it first,
+    with no transaction open, and writes in a transaction of its own."""
     if previous.local:
-        raise MoveRefused(f"{old} is on this node: an alias names an account elsewhere")
+        raise MoveRefused(f"{previous.ap_id} is on this node: an alias names an account elsewhere")
     if previous.ap_id in actor.also_known_as:
         return previous
     if len(actor.also_known_as) >= MAX_ALIASES:

@@ -20,11 +20,11 @@ from fastapi.responses import Response
 from migrantnet.config import MEGABYTE, Settings
 from migrantnet.content.associations import get_association
 from migrantnet.content.errors import ContentError, Forbidden, shown
-from migrantnet.federation.actors import ActorUnavailable
+from migrantnet.federation.actors import ActorUnavailable, resolve_handle
 from migrantnet.federation.archive import read_export
 from migrantnet.federation.association_import import follow_again, import_on_this_node
 from migrantnet.federation.deps import FederationDep
-from migrantnet.federation.moves import add_alias
+from migrantnet.federation.moves import name_alias
 from migrantnet.translations import gettext
 from migrantnet.uris.interface import ADMIN_IMPORT_ALIAS_PATH, ADMIN_IMPORT_PATH
 from migrantnet.web.archive_upload import (
@@ -183,11 +183,17 @@ async def set_alias(
 ) -> Response:
     form = await read_form(request, visitor)
     _node_admin(visitor)
-    actor = await get_association(session, text_field(form, "slug"))
+    slug = text_field(form, "slug")
+    actor = await get_association(session, slug)
     old = text_field(form, "old_actor")
     try:
-        async with session.begin_nested():
-            await add_alias(session, fed, actor, old)
+        # The old actor is fetched first, outside any transaction: on SQLite a transaction
+        # that has read cannot write once another connection committed meanwhile (an inbox
+        # row during the fetch), and the form answered 503.
+        previous = await resolve_handle(session, fed, old)
+        await session.commit()
+        async with fed.db.session(write=True) as writing, writing.begin():
+            await name_alias(writing, fed, await get_association(writing, slug), previous)
     except (ContentError, ActorUnavailable) as exc:
         return _result(
             request,
@@ -195,6 +201,5 @@ async def set_alias(
             {"association": actor, "old_actor": old, "alias_error": shown(exc)},
             status_code=INVALID_FORM_STATUS,
         )
-    await session.commit()
     fed.wakeup.set()
     return _result(request, visitor, {"association": actor, "old_actor": old, "aliased": True})
