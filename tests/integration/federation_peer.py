@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import threading
 import time
 import uuid
@@ -27,7 +28,7 @@ from typing import Any, TypeVar
 
 import httpx
 import uvicorn
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 from sqlalchemy.sql import ColumnElement
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -76,6 +77,25 @@ class SeenRequest:
     method: str
     path: str
     body: bytes
+
+
+def after_a_commit_elsewhere(database_url: str, document: dict[str, Any]) -> Document:
+    """`document`, served once another connection has committed a write to the node's
+    SQLite file, as the inbox does while a form waits on a fetch. On PostgreSQL just the
+    document (a transaction there can write whatever was committed meanwhile)."""
+    url = make_url(database_url)
+    path = url.database if url.get_backend_name() == "sqlite" else None
+
+    def answer() -> dict[str, Any]:
+        if path:
+            with sqlite3.connect(path, timeout=10) as other:
+                other.execute(
+                    "INSERT INTO node_counters (name, value) VALUES ('elsewhere', 1)"
+                    " ON CONFLICT (name) DO UPDATE SET value = value + 1"
+                )
+        return document
+
+    return answer
 
 
 class PeerServer:

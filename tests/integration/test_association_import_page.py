@@ -9,16 +9,14 @@ import csv
 import hashlib
 import io
 import json
-import sqlite3
 import zipfile
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 from browser_forms import HTML, form_token, signed_in
-from federation_peer import RemoteActor
+from federation_peer import RemoteActor, after_a_commit_elsewhere
 from graph_builders import remote_follower
-from sqlalchemy import func, make_url, select
+from sqlalchemy import func, select
 
 from migrantnet.config import Settings
 from migrantnet.content.notes import NOTE, note_input
@@ -259,20 +257,10 @@ async def test_the_alias_is_named_while_other_writes_commit_during_the_fetch(
     """The old actor is fetched while the node goes on writing (here another connection
     commits as the peer answers). The form once held a transaction that had read across the
     fetch: on SQLite it could not write afterwards, and the admin got a 503."""
-    document = remote_actor.document()
-    url = make_url(settings.database_url)
-    path = url.database if url.get_backend_name() == "sqlite" else None
-
-    def answer_after_a_commit_elsewhere() -> dict[str, Any]:
-        if path:  # SQLite: commit from another connection, as the inbox does meanwhile
-            with sqlite3.connect(path, timeout=10) as other:
-                other.execute(
-                    "INSERT INTO node_counters (name, value) VALUES ('elsewhere', 1)"
-                    " ON CONFLICT (name) DO UPDATE SET value = value + 1"
-                )
-        return document
-
-    remote_actor.server.serve(remote_actor.actor_id, answer_after_a_commit_elsewhere)
+    remote_actor.server.serve(
+        remote_actor.actor_id,
+        after_a_commit_elsewhere(settings.database_url, remote_actor.document()),
+    )
     named = await admin.post(
         ALIAS,
         data={

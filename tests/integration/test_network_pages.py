@@ -7,7 +7,7 @@ import io
 
 import httpx
 from browser_forms import HTML, csrf_of, sign_in, submit
-from federation_peer import INBOX, RemoteActor, closed_port_url, one
+from federation_peer import INBOX, RemoteActor, after_a_commit_elsewhere, closed_port_url, one
 from PIL import Image
 from sqlalchemy import select
 
@@ -263,3 +263,27 @@ async def test_turning_approval_of_followers_off_needs_a_confirmation(
     async with db.session() as session:
         actor = await session.get(Actor, association.id)
         assert actor is not None and not actor.manually_approves_followers
+
+
+async def test_a_peers_declaration_is_cosigned_while_other_writes_commit_during_the_fetch(
+    admin: httpx.AsyncClient, settings: Settings, db: Database, remote_actor: RemoteActor
+) -> None:
+    """The declaration is fetched while the node goes on writing. The form once fetched it
+    inside its savepoint: on SQLite that transaction, having read, could not write after
+    another connection's commit, and the admin got a 503."""
+    from migrantnet.models import Cosignature
+
+    declaration = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        **remote_actor.note({"en": "<p>Papers for all</p>"}),
+    }
+    remote_actor.server.serve(
+        declaration["id"], after_a_commit_elsewhere(settings.database_url, declaration)
+    )
+    page = "/admin/tunis_migrants/cosign"
+    signed = await submit(admin, page, page, {"url": declaration["id"]})
+
+    assert signed.status_code == 303, signed.text[:300]
+    assert signed.headers["location"] == f"{page}?done=signed"
+    async with db.session() as session:
+        assert len(list(await session.scalars(select(Cosignature)))) == 1

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from browser_forms import HTML, csrf_of
 from cli_node import INIT, runner
-from federation_peer import RemoteActor, closed_port_url
+from federation_peer import RemoteActor, after_a_commit_elsewhere, closed_port_url
 from sqlalchemy import select
 
 from migrantnet.cli import app as cli_app
@@ -441,3 +441,40 @@ def test_post_in_reply_to_from_the_command_line(
         done.output.strip().splitlines()[-1].startswith("https://node.example/@tunis_migrants/")
     ), done.output
     assert wrong.exit_code == 2 and "in_reply_to: could not read" in wrong.output
+
+
+async def test_a_reply_is_published_while_other_writes_commit_during_the_fetch(
+    settings: Settings,
+    db: Database,
+    association: Actor,
+    editor: httpx.AsyncClient,
+    remote_actor: RemoteActor,
+) -> None:
+    """The answered post is fetched while the node goes on writing. The form once fetched it
+    inside its savepoint, a transaction that had read: on SQLite it could not write after
+    another connection's commit, and the editor got a 503."""
+    note = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        **remote_actor.note({"en": "<p>Who comes on Sunday?</p>"}),
+    }
+    remote_actor.server.serve(note["id"], after_a_commit_elsewhere(settings.database_url, note))
+    form = await editor.get(NEW_NOTE, headers=HTML)
+    done = await editor.post(
+        NEW_NOTE,
+        data={
+            "csrf_token": csrf_of(form.text),
+            "languages": "en",
+            "body.en": "We come.",
+            "in_reply_to": note["id"],
+            "action": "publish",
+        },
+        files={"file": ("", b"")},
+        headers=HTML,
+    )
+
+    assert done.status_code == 303, done.text[:300]
+    async with db.session() as session:
+        reply = await session.scalar(
+            select(ContentObject).where(ContentObject.in_reply_to == note["id"])
+        )
+    assert reply is not None and reply.local

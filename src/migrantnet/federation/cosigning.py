@@ -54,8 +54,10 @@ def join_activity(ap_id: str, signer: str, declaration: str) -> dict[str, object
     }
 
 
-async def _declaration(session: AsyncSession, fed: Federation, url: str) -> ContentObject:
-    """Ours from the database; a remote one fetched and stored, so its signature can be kept."""
+async def declaration_to_sign(session: AsyncSession, fed: Federation, url: str) -> ContentObject:
+    """Ours from the database; a remote one fetched and stored, so its signature can be kept.
+    A form calls it before its savepoint (`sign_declaration` after): on SQLite a transaction
+    that has read across a fetch cannot write once another connection committed."""
     obj = await find_object(session, url)
     if obj is not None or fed.uris.is_local(url):
         return check_declaration(obj, url)
@@ -84,7 +86,13 @@ async def _declaration(session: AsyncSession, fed: Federation, url: str) -> Cont
 async def cosign_declaration(
     session: AsyncSession, fed: Federation, signer: Actor, url: str
 ) -> None:
-    declaration = await _declaration(session, fed, url)
+    await sign_declaration(session, fed, signer, await declaration_to_sign(session, fed, url), url)
+
+
+async def sign_declaration(
+    session: AsyncSession, fed: Federation, signer: Actor, declaration: ContentObject, url: str
+) -> None:
+    """`signer`'s signature on `declaration` (found by `declaration_to_sign` at `url`)."""
     author = await get_required(session, Actor, declaration.actor_id)
     ap_id = fed.uris.activity()
     if not await add_signature(session, declaration, signer, ap_id):

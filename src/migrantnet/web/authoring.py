@@ -210,9 +210,13 @@ async def _submit(
     notifier = request.app.state.notifier
     uris = request.app.state.uris
     try:
+        if obj is None:
+            # The answered post is fetched (and kept) before the savepoint: on SQLite a
+            # transaction that has read across a fetch cannot write once another connection
+            # committed meanwhile (an inbox row), and the form answered 503.
+            body = await with_reply_target(session, request.app.state.federation, body)
         async with session.begin_nested():
             if obj is None:
-                body = await with_reply_target(session, request.app.state.federation, body)
                 done = await spec.publish(
                     session,
                     uris,

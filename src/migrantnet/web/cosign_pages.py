@@ -21,8 +21,9 @@ from migrantnet.content.errors import ContentError, NotFound, shown
 from migrantnet.federation.actors import ActorUnavailable
 from migrantnet.federation.cosigning import (
     approve_cosignature,
-    cosign_declaration,
+    declaration_to_sign,
     reject_cosignature,
+    sign_declaration,
     withdraw_cosignature,
 )
 from migrantnet.federation.deps import FederationDep
@@ -120,8 +121,9 @@ async def cosign(
             raise ContentError(
                 gettext("Give the address of the declaration, starting with https://")
             )
+        declaration = await declaration_to_sign(session, fed, url)  # fetched before writing
         async with session.begin_nested():
-            await cosign_declaration(session, fed, actor, url)
+            await sign_declaration(session, fed, actor, declaration, url)
     except (ContentError, ActorUnavailable, FetchError) as exc:
         message = shown(exc)
         return await _page(
