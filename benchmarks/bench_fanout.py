@@ -7,7 +7,7 @@ on 127.0.0.1 (a delivery's domain is host:port, so the worker's per-host limit a
 port). The sinks are a minimal raw asyncio HTTP/1.1 server answering 202, in a separate
 process so they never share an event loop with the worker. `migrantnet post` publishes a note,
 which queues the 1,000 deliveries; then `migrantnet worker` runs as a subprocess (default
-settings: 64 concurrent deliveries, 4 per host) until the database has no queued delivery.
+settings: 128 concurrent deliveries, 4 per host) until the database has no queued delivery.
 
 Reported: deliveries/s from the first request reaching a sink to the last delivery recorded
 as sent in the database, the same including the worker's start-up, and a check that every

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 import pytest
 from federation_peer import RemoteActor, count, one, rows
+from sql_recorder import statements_of
 from sqlalchemy import event, make_url, select
 from test_inbox_statements import deliver
 
@@ -47,24 +47,6 @@ async def stored_notes(
         assert row_id is not None
         ids.append(row_id)
     return ids
-
-
-@contextmanager
-def statements_of(db: Database) -> Iterator[list[str]]:
-    """The SQL sent while the block runs, whitespace made single spaces."""
-    seen: list[str] = []
-
-    def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
-        seen.append(" ".join(statement.split()))
-
-    engines = {db.engine.sync_engine, db.write_engine.sync_engine}
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
 
 
 def commits_of(db: Database) -> tuple[list[None], Callable[[], None]]:

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from delivery_fixtures import Reply, Seen, Sink, add_follower, publish
 from federation_peer import count, one, rows
+from sql_recorder import statements_of
 from sqlalchemy import select, update
 from sqlalchemy.sql import ColumnElement
 
@@ -32,6 +33,7 @@ from migrantnet.content.notes import publish_note
 from migrantnet.content.objects import delete_object
 from migrantnet.db import Database
 from migrantnet.federation.delivery_client import DeliveryClient
+from migrantnet.federation.delivery_outcomes import Outcome
 from migrantnet.federation.fetch_policy import FetchPolicy
 from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.service import Federation
@@ -588,6 +590,88 @@ async def test_a_late_answer_does_not_undo_a_finished_delivery(
     delivery = await one(db, Delivery)
     assert (delivery.state, delivery.last_status) == (DeliveryState.SENT, 202)
     assert len(sink.posts()) == 2  # at least once: the overlap sent it twice
+
+
+async def test_sent_outcomes_cost_statements_that_do_not_grow_with_their_number(
+    db: Database, association: Actor, make_worker: MakeWorker
+) -> None:
+    """Answers of 2xx are written by a statement per distinct status and one for their
+    hosts, not a load and an UPDATE per job: the fan-out's write stays flat per chunk."""
+    hosts = ["a.example", "b.example", "c.example"]
+    for n in range(14):
+        await add_follower(db, association, f"https://{hosts[n % 3]}/users/m{n}/inbox")
+    worker = make_worker()
+    await publish(worker.fed, association)
+    ids = sorted(delivery.id for delivery in await deliveries(db))
+
+    with statements_of(db) as few:
+        await worker.record_many([Outcome(i, 202, None, None) for i in ids[:2]])
+    with statements_of(db) as many:
+        await worker.record_many([Outcome(i, 202, None, None) for i in ids[2:12]])
+    with statements_of(db) as two_statuses:
+        await worker.record_many(
+            [Outcome(ids[12], 200, None, None), Outcome(ids[13], 202, None, None)]
+        )
+    assert len(many) == len(few), many
+    assert len(two_statuses) == len(few) + 1, two_statuses
+
+    assert {(d.id, d.state, d.attempts, d.locked_until) for d in await deliveries(db)} == {
+        (i, DeliveryState.SENT, 1, None) for i in ids
+    }
+    assert (await one(db, Delivery, Delivery.id == ids[12])).last_status == 200
+    healths = await rows(db, DomainHealth)
+    assert sorted(h.domain for h in healths) == hosts
+    assert all(h.last_success_at is not None and h.failure_days == [] for h in healths)
+
+
+async def test_a_host_that_answered_in_a_chunk_is_alive_whatever_else_failed(
+    db: Database, association: Actor, make_worker: MakeWorker
+) -> None:
+    """One chunk holds a failure and a 2xx for the same host, a late 2xx for a job that was
+    cancelled meanwhile, and a 2xx for a host blocked since the job left: each job follows
+    its own rule, the host that answered is healthy, the block stays."""
+    for name in ("fails", "answers"):
+        await add_follower(db, association, f"https://up.example/users/{name}/inbox")
+    await add_follower(db, association, "https://up.example/users/gone/inbox")
+    await add_follower(db, association, "https://blocked.example/users/x/inbox")
+    worker = make_worker(delivery_backoff_scale=0.001)
+    await publish(worker.fed, association)
+    by_inbox = {d.inbox_url.split("/")[-2]: d.id for d in await deliveries(db)}
+    async with db.session() as session, session.begin():
+        session.add(
+            DomainHealth(domain="up.example", failure_days=["2026-11-30"], unavailable=False)
+        )
+        session.add(DomainHealth(domain="blocked.example", failure_days=[], blocked=True))
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id == by_inbox["gone"])
+            .values(state=DeliveryState.CANCELLED)
+        )
+
+    await worker.record_many(
+        [
+            Outcome(by_inbox["answers"], 200, None, None),
+            Outcome(by_inbox["fails"], 503, "HTTP 503", None),
+            Outcome(by_inbox["gone"], 202, None, None),
+            Outcome(by_inbox["x"], 202, None, None),
+        ]
+    )
+
+    state = {
+        d.inbox_url.split("/")[-2]: (d.state, d.attempts, d.last_status)
+        for d in await deliveries(db)
+    }
+    assert state == {
+        "answers": (DeliveryState.SENT, 1, 200),
+        "fails": (DeliveryState.QUEUED, 1, 503),
+        "gone": (DeliveryState.CANCELLED, 0, None),
+        "x": (DeliveryState.SENT, 1, 202),
+    }
+    up = await one(db, DomainHealth, DomainHealth.domain == "up.example")
+    assert (up.failure_days, up.unavailable) == ([], False)
+    assert up.last_success_at is not None
+    blocked = await one(db, DomainHealth, DomainHealth.domain == "blocked.example")
+    assert blocked.blocked
 
 
 async def test_a_batch_that_outlives_its_lease_keeps_its_jobs(

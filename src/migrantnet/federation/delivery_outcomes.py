@@ -11,7 +11,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +35,11 @@ class Outcome:
     retry_after: float | None
     bug: bool = False  # our own error while sending: counted, but not held against the host
     blocked: bool = False  # the host or account was blocked after the job was queued
+
+    @property
+    def sent(self) -> bool:
+        """Answered with a 2xx, and nothing blocked since: the case of nearly every send."""
+        return not self.blocked and self.status is not None and 200 <= self.status < 300
 
 
 async def domain_healths(session: AsyncSession, domains: set[str]) -> dict[str, DomainHealth]:
@@ -94,4 +100,75 @@ def apply_outcome(
         domain=delivery.domain,
         status=status,
         attempt=delivery.attempts,
+    )
+
+
+async def record_sent(session: AsyncSession, outcomes: list[Outcome], now: datetime) -> None:
+    """Write the outcomes of sends answered with a 2xx (`Outcome.sent`) in a statement per
+    distinct status and one for their hosts, whatever their number: the rule of
+    `apply_outcome`'s "sent" branch, without loading each row into the ORM, which cost the
+    fan-out more than the rest of the write (benchmarks/README.md). Jobs already finished
+    (cancelled, or sent by a worker that took over an expired lease) are left as they are:
+    the WHERE clause says the state they move from. Each host of a job written gets its
+    health cleared, its row made if it has none; a host that also failed in the same chunk
+    is alive all the same, so the caller writes this after the other outcomes."""
+    by_status: dict[int, list[int]] = {}
+    for outcome in outcomes:
+        if not outcome.sent or outcome.status is None:
+            raise ValueError(f"not a sent delivery's outcome: {outcome!r}")
+        by_status.setdefault(outcome.status, []).append(outcome.delivery_id)
+    written: list[tuple[str, int]] = []
+    for status, ids in sorted(by_status.items()):
+        rows = await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.state == DeliveryState.QUEUED)
+            .values(
+                state=DeliveryState.SENT,
+                attempts=Delivery.attempts + 1,
+                last_status=status,
+                last_error=None,
+                locked_until=None,
+                updated_at=now,
+            )
+            .returning(Delivery.domain, Delivery.attempts),
+            execution_options={"synchronize_session": False},
+        )
+        for domain, attempts in rows:
+            written.append((domain, attempts))
+            log_event(
+                logger, "delivery", outcome="sent", domain=domain, status=status, attempt=attempts
+            )
+    if written:
+        await _hosts_alive(session, sorted({domain for domain, _ in written}), now)
+
+
+async def _hosts_alive(session: AsyncSession, domains: list[str], now: datetime) -> None:
+    """`DomainHealth.record_success` for many hosts in one upsert (in the hosts' order, so
+    two workers lock their rows in the same order); a block is never touched."""
+    connection = await session.connection()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(DomainHealth).values(
+        [
+            {
+                "domain": domain,
+                "failure_days": [],
+                "unavailable": False,
+                "blocked": False,
+                "last_success_at": now,
+                "updated_at": now,
+            }
+            for domain in domains
+        ]
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[DomainHealth.domain],
+            set_={
+                "failure_days": statement.excluded.failure_days,
+                "unavailable": False,
+                "last_success_at": now,
+                "updated_at": now,
+            },
+        ),
+        execution_options={"synchronize_session": False},
     )

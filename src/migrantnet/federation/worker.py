@@ -27,7 +27,12 @@ from migrantnet.content.occurrences import top_up_occurrences
 from migrantnet.db import database_unavailable, unavailable_reason
 from migrantnet.federation.context import AP_CONTENT_TYPE
 from migrantnet.federation.delivery_client import AsyncSigner, DeliveryClient
-from migrantnet.federation.delivery_outcomes import Outcome, apply_outcome, domain_healths
+from migrantnet.federation.delivery_outcomes import (
+    Outcome,
+    apply_outcome,
+    domain_healths,
+    record_sent,
+)
 from migrantnet.federation.event_imports import refresh_imports_due
 from migrantnet.federation.fetch import FetchError, HostBlocked, HTTPStatusError, Signer
 from migrantnet.federation.fetch_policy import FetchPolicy
@@ -329,24 +334,35 @@ class DeliveryWorker:
     async def record_many(self, outcomes: list[Outcome]) -> None:
         """Write the outcomes of sent requests in one transaction."""
         now = self.fed.now()
-        settings = self.fed.settings
+        sent = [outcome for outcome in outcomes if outcome.sent]
+        others = [outcome for outcome in outcomes if not outcome.sent]
         async with self.fed.db.session(write=True) as session, session.begin():
-            rows = {
-                row.id: row
-                for row in await session.scalars(
-                    select(Delivery)
-                    .where(Delivery.id.in_([outcome.delivery_id for outcome in outcomes]))
-                    .with_for_update()
-                )
-            }
-            healths = await domain_healths(session, {row.domain for row in rows.values()})
-            for outcome in outcomes:
-                delivery = rows.get(outcome.delivery_id)
-                if delivery is None or delivery.state != DeliveryState.QUEUED:
-                    # Finished meanwhile (cancelled, or sent by a worker that took over an
-                    # expired lease): final states are final, a late answer must not overwrite.
-                    continue
-                apply_outcome(delivery, healths[delivery.domain], outcome, now, settings)
+            if others:
+                await self._record_others(session, others)
+            if sent:
+                await record_sent(session, sent, now)
+
+    async def _record_others(self, session: AsyncSession, outcomes: list[Outcome]) -> None:
+        """Failures, refusals and blocks, each row through `apply_outcome`'s rules; flushed
+        before `record_sent` writes the hosts that answered."""
+        now = self.fed.now()
+        rows = {
+            row.id: row
+            for row in await session.scalars(
+                select(Delivery)
+                .where(Delivery.id.in_([outcome.delivery_id for outcome in outcomes]))
+                .with_for_update()
+            )
+        }
+        healths = await domain_healths(session, {row.domain for row in rows.values()})
+        for outcome in outcomes:
+            delivery = rows.get(outcome.delivery_id)
+            if delivery is None or delivery.state != DeliveryState.QUEUED:
+                # Finished meanwhile (cancelled, or sent by a worker that took over an
+                # expired lease): final states are final, a late answer must not overwrite.
+                continue
+            apply_outcome(delivery, healths[delivery.domain], outcome, now, self.fed.settings)
+        await session.flush()
 
     async def refresh_feeds(self) -> int:
         """Fetch again the subscribed `.ics` feeds and the events imported by URL that are due
