@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -26,6 +26,7 @@ from migrantnet.content.notes import edit_note, publish_note
 from migrantnet.content.objects import delete_object
 from migrantnet.content.publishing import NoFederation
 from migrantnet.db import Database
+from migrantnet.federation.heartbeat import beat
 from migrantnet.federation.signatures.cavage import sign_request
 from migrantnet.federation.signatures.primitives import load_private_key
 from migrantnet.models import Actor, ContentObject
@@ -391,6 +392,9 @@ async def test_the_pages_generation_moves_with_what_pages_show_only(node: Node) 
         assert health is not None
         health.failure_days = ["2026-12-01", "2026-12-02"]
         await session.commit()
+    started = datetime.now(UTC)
+    await beat(node.db, "worker-1", started, started)  # its first beat makes its row
+    await beat(node.db, "worker-1", started, started + timedelta(seconds=15))
     await fast(node, "/", HTML)
     assert await generation() == before
     async with node.db.session() as session:

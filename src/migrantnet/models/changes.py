@@ -7,9 +7,9 @@ change drops its cached renderings at once and other processes see the new gener
 
 The public HTML pages show more than that (peers' replies and events, blocks, follows), so a
 second generation, `pages`, moves with any write except to the tables no public page reads
-(sessions, queues, tokens, the search index, domain health other than its block); after such
-a commit every page cache of the process (`web/page_cache.py`, registered with
-`drop_on_page_change`) is cleared, whichever database object made it.
+(sessions, queues, tokens, the search index, workers' heartbeats, domain health other
+than its block); after such a commit every page cache of the process (`web/page_cache.py`,
+registered with `drop_on_page_change`) is cleared, whichever database object made it.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ NOT_ON_PAGES = frozenset(
         "search_documents",
         "node_counters",
         "actor_counts",  # moves only with objects, which count already
+        "worker_heartbeats",  # every 15 s; read by /healthz and `doctor`, never cached
     }
 )
 _DOMAINS = DomainHealth.__tablename__
