@@ -23,7 +23,6 @@ from migrantnet.federation.fetch_gate import FetchGate
 from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.rendered import RenderedCache
 from migrantnet.federation.service import Federation
-from migrantnet.federation.worker import DeliveryWorker
 from migrantnet.logs import log_event
 from migrantnet.models.changes import drop_on_page_change
 from migrantnet.models.counts import PAGES_GENERATION
@@ -98,6 +97,10 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
         stop = asyncio.Event()
         worker_task: asyncio.Task[None] | None = None
         if with_worker:
+            # Imported here: the worker's HTTP client (aiohttp, ~9 MB resident) is not loaded
+            # by a web process that leaves deliveries to `migrantnet worker`.
+            from migrantnet.federation.worker import DeliveryWorker
+
             worker_task = asyncio.create_task(DeliveryWorker(fed).run(stop))
         log_event(logger, "node_started", domain=settings.domain, db=db.dialect, worker=with_worker)
         try:
