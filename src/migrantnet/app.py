@@ -24,6 +24,7 @@ from migrantnet.federation.publisher import ActivityPubNotifier
 from migrantnet.federation.rendered import RenderedCache
 from migrantnet.federation.service import Federation
 from migrantnet.logs import log_event
+from migrantnet.long_lived import freeze_startup_heap
 from migrantnet.models.changes import drop_on_page_change
 from migrantnet.models.counts import PAGES_GENERATION
 from migrantnet.uris import Uris
@@ -73,8 +74,12 @@ logger = logging.getLogger("migrantnet.app")
 WEB_DIR = Path(__file__).parent / "web"
 
 
-def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI:
-    """Build the app for one node. `run_worker` overrides `settings.inprocess_worker`."""
+def create_app(
+    settings: Settings, *, run_worker: bool | None = None, long_lived: bool = False
+) -> FastAPI:
+    """Build the app for one node. `run_worker` overrides `settings.inprocess_worker`;
+    `long_lived` (`migrantnet serve`): once started, the heap built so far is frozen
+    (`long_lived.py`)."""
     with_worker = settings.inprocess_worker if run_worker is None else run_worker
 
     @asynccontextmanager
@@ -102,6 +107,8 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> FastAPI
             from migrantnet.federation.worker import DeliveryWorker
 
             worker_task = asyncio.create_task(DeliveryWorker(fed).run(stop))
+        if long_lived:
+            freeze_startup_heap()
         log_event(logger, "node_started", domain=settings.domain, db=db.dialect, worker=with_worker)
         try:
             yield

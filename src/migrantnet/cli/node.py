@@ -162,7 +162,7 @@ def serve(
     settings = settings_from(data_dir)
     require_database(settings)
     migrate(settings)
-    application = create_app(settings, run_worker=worker)
+    application = create_app(settings, run_worker=worker, long_lived=True)
     uvicorn.run(application, host=host, port=port, **SERVER_OPTIONS)
 
 
@@ -177,6 +177,7 @@ def worker(data_dir: DataDirOption = None) -> None:
 
     from migrantnet.federation.service import Federation
     from migrantnet.federation.worker import DeliveryWorker
+    from migrantnet.long_lived import freeze_startup_heap
 
     settings = settings_from(data_dir)
     require_database(settings)
@@ -188,8 +189,10 @@ def worker(data_dir: DataDirOption = None) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
+        worker = DeliveryWorker(fed)
+        freeze_startup_heap()
         try:
-            await DeliveryWorker(fed).run(stop)
+            await worker.run(stop)
         finally:
             await fed.aclose()
 
