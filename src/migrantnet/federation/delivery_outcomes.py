@@ -106,8 +106,8 @@ def apply_outcome(
 async def record_sent(session: AsyncSession, outcomes: list[Outcome], now: datetime) -> None:
     """Write the outcomes of sends answered with a 2xx (`Outcome.sent`) in a statement per
     distinct status and one for their hosts, whatever their number: the rule of
-    `apply_outcome`'s "sent" branch, without loading each row into the ORM, which cost the
-    fan-out more than the rest of the write (benchmarks/README.md). Jobs already finished
+    `apply_outcome`'s "sent" branch, without loading each row into the ORM and flushing an
+    UPDATE per job and per host (benchmarks/README.md, fan-out). Jobs already finished
     (cancelled, or sent by a worker that took over an expired lease) are left as they are:
     the WHERE clause says the state they move from. Each host of a job written gets its
     health cleared, its row made if it has none; a host that also failed in the same chunk
@@ -169,6 +169,5 @@ async def _hosts_alive(session: AsyncSession, domains: list[str], now: datetime)
                 "last_success_at": now,
                 "updated_at": now,
             },
-        ),
-        execution_options={"synchronize_session": False},
+        )
     )
