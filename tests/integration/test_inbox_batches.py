@@ -13,6 +13,7 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -20,17 +21,28 @@ import pytest
 from federation_peer import RemoteActor, count, one, rows
 from sql_recorder import statements_of
 from sqlalchemy import event, make_url, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from test_inbox_statements import deliver
 
 import migrantnet.federation.handlers.objects as objects
 import migrantnet.federation.inbox_processing as processing
 from dbs import backend
 from migrantnet.config import Settings
+from migrantnet.content import remote
+from migrantnet.content.remote import RemoteObjectData, store_remote_object
 from migrantnet.db import Database
 from migrantnet.federation.handlers import HANDLERS, Inbound
 from migrantnet.federation.inbox_processing import applier_for, apply_many
 from migrantnet.federation.service import Federation
-from migrantnet.models import Actor, ContentObject, Follow, FollowState, InboxActivity, InboxState
+from migrantnet.models import (
+    Actor,
+    ContentObject,
+    Follow,
+    FollowState,
+    InboxActivity,
+    InboxState,
+    Visibility,
+)
 from migrantnet.models.counts import PAGES_GENERATION, NodeCounter
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -395,20 +407,76 @@ async def test_an_accept_in_a_batch_changes_what_the_rows_after_it_see(
     assert [obj.content_map for obj in kept] == [{"en": "<p>after</p>"}]
 
 
-async def test_a_new_object_in_a_sqlite_batch_needs_no_savepoint_of_its_own(
+async def test_a_new_object_in_a_batch_needs_no_savepoint_of_its_own(
     fed: Federation, db: Database, association: Actor, remote_actor: RemoteActor
 ) -> None:
-    """Each row has its savepoint; the object's insert has a second only where another
-    transaction could store the same object meanwhile (PostgreSQL): a SQLite write session
-    holds the lock, so the savepoint there was two statements a row for nothing."""
+    """Each row has its savepoint, and the object's insert none of its own: a SQLite write
+    session holds the lock, so nothing can store the same object meanwhile, and on
+    PostgreSQL a clash undoes the row, which is applied alone (the test below)."""
     ids = await stored_notes(fed, remote_actor, association, 4)
     with statements_of(db) as seen:
         states = await apply_many(fed, ids)
 
     assert states == dict.fromkeys(ids, InboxState.DONE)
     savepoints = [s for s in seen if s.upper().startswith("SAVEPOINT")]
-    assert len(savepoints) == (4 if backend() == "sqlite" else 8)
+    assert len(savepoints) == 4  # PostgreSQL too: a clash there is redone alone (below)
     assert await count(db, ContentObject, ContentObject.local.is_(False)) == 4
+
+
+@pytest.mark.skipif(
+    backend() == "sqlite",
+    reason="SQLite's write session holds the lock: no other transaction can store it meanwhile",
+)
+async def test_a_clash_on_an_object_stored_meanwhile_is_applied_alone_and_kept(
+    fed: Federation,
+    db: Database,
+    association: Actor,
+    remote_actor: RemoteActor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a batch of several rows, a new object's insert has no savepoint of its own. If
+    another transaction stores the same object between the batch's lookup and its insert
+    (forced here), the row is undone, applied alone, finds that object and ends done: the
+    activity is not lost, the object is stored once, the rows beside it are applied."""
+    ids = await stored_notes(fed, remote_actor, association, 3)
+    real = remote.find_object
+    raced: list[str] = []
+
+    async def other_transaction(ap_id: str) -> None:
+        async with db.session(write=True) as other:
+            author = await other.scalar(select(Actor).where(Actor.ap_id == remote_actor.actor_id))
+            assert author is not None
+            data = RemoteObjectData(
+                ap_id=ap_id,
+                type="Note",
+                url=None,
+                in_reply_to=None,
+                primary_language="en",
+                name_map={},
+                summary_map={},
+                content_map={"en": "<p>stored meanwhile</p>"},
+                sensitive=False,
+                visibility=Visibility.PUBLIC,
+                published_at=datetime.now(UTC),
+                updated_at=None,
+            )
+            assert await store_remote_object(other, author, data) is not None
+            await other.commit()
+
+    async def find_object(session: AsyncSession, ap_id: str) -> ContentObject | None:
+        found = await real(session, ap_id)
+        if found is None and not raced and session.info.get(remote.CLASH_REDONE):
+            raced.append(ap_id)
+            await other_transaction(ap_id)
+        return found
+
+    monkeypatch.setattr(remote, "find_object", find_object)
+    states = await apply_many(fed, ids)
+
+    assert raced, "the race was not forced"
+    assert states == dict.fromkeys(ids, InboxState.DONE)
+    assert await count(db, ContentObject, ContentObject.ap_id == raced[0]) == 1
+    assert await count(db, ContentObject, ContentObject.local.is_(False)) == 3
 
 
 async def test_embedded_objects_are_parsed_before_the_write_lock_is_taken(

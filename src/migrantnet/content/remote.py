@@ -88,6 +88,12 @@ async def store_remote_object(
     return obj
 
 
+#: Set in `session.info` by a caller that undoes a unit of work whose insert clashed and
+#: does it again on its own (the inbox's batches of several rows: the row is applied alone,
+#: and then finds the object stored meanwhile): such an insert needs no savepoint either.
+CLASH_REDONE = "insert_clash_redone"
+
+
 async def _insert(
     session: AsyncSession, actor: Actor, data: RemoteObjectData
 ) -> tuple[ContentObject, bool]:
@@ -97,12 +103,13 @@ async def _insert(
 
     In a SQLite write session the race cannot happen (`writes_alone`): there the insert
     needs no savepoint, two statements fewer of a Create's six, each a hop to the database
-    thread, all while the write lock is held."""
+    thread, all while the write lock is held. Where the caller redoes a clash itself
+    (`CLASH_REDONE`), the clash is raised to it instead, with the same saving."""
     obj = ContentObject(ap_id=data.ap_id, actor_id=actor.id, local=False)
     _fill(obj, data)
     # Placed before it is added: the thread's lookups do not flush a half-made row.
     await place_new_reply(session, obj)
-    if await writes_alone(session):
+    if session.info.get(CLASH_REDONE) or await writes_alone(session):
         session.add(obj)
         await session.flush()
         return obj, True
